@@ -1,0 +1,1 @@
+"""Pipeline Trace: see how a neural network turns data into a prediction."""

@@ -1,0 +1,137 @@
+"""Text preprocessing: normalise, tokenise, map to ids, pad -- as modules, so the tracer sees them.
+
+The steps are parameter-free ``nn.Module``s on purpose: one ``trace(...)`` over
+``TextPipeline -> model`` records the whole journey, from raw text to class probabilities.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import torch
+from torch import nn
+
+PAD, UNK = "<pad>", "<unk>"
+PAD_ID, UNK_ID = 0, 1
+MAX_LEN = 10  # tokens per sequence after padding / truncation
+MAX_TEXT_CHARS = 10_000  # longer input is refused with a message rather than tokenised
+
+_TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")  # words (with an inner apostrophe) or single symbols
+_DROP = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width), surrogate, private, unassigned
+
+
+class InputError(ValueError):
+    """Input a learner typed or uploaded that the lesson cannot use, with a message saying why."""
+
+
+def check_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Return ``text`` if it is usable, else raise InputError naming the problem."""
+    if not isinstance(text, str):
+        raise InputError(f"Expected text, got {type(text).__name__}.")
+    if len(text) > max_chars:
+        raise InputError(f"The text is {len(text):,} characters long; the limit is {max_chars:,}.")
+    if not normalize(text).strip():
+        raise InputError("The text is empty: type a sentence with at least one word or symbol.")
+    return text
+
+
+def normalize(text: str) -> str:
+    """Unicode NFKC, lower case, invisible and control characters removed, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    kept = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP)
+    text = "".join(kept)
+    return " ".join(text.casefold().split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into word and symbol tokens: ``"It's not good!"`` -> ``it's not good !``."""
+    return _TOKEN.findall(normalize(text))
+
+
+def pad(ids: Sequence[int], max_len: int = MAX_LEN) -> list[int]:
+    """Truncate to ``max_len`` ids, then fill with ``PAD_ID`` up to ``max_len``."""
+    kept = list(ids[:max_len])
+    return kept + [PAD_ID] * (max_len - len(kept))
+
+
+class Vocabulary:
+    """Maps tokens to ids and back; id 0 is ``<pad>`` and id 1 is ``<unk>``."""
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.itos = [PAD, UNK, *(t for t in dict.fromkeys(tokens) if t not in (PAD, UNK))]
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+
+    @classmethod
+    def build(cls, token_lists: Iterable[Sequence[str]], min_freq: int = 1) -> Vocabulary:
+        """Vocabulary of tokens seen at least ``min_freq`` times, most frequent first."""
+        counts = Counter(t for tokens in token_lists for t in tokens)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return cls(t for t, c in ranked if c >= min_freq)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.stoi
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        return [self.stoi.get(t, UNK_ID) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.itos[i] if 0 <= i < len(self.itos) else UNK for i in ids]
+
+
+class Normalize(nn.Module):
+    """Raw text -> normalised text (NFKC, lower case, no control characters)."""
+
+    def forward(self, texts: list[str]) -> list[str]:
+        return [normalize(t) for t in texts]
+
+    def extra_repr(self) -> str:
+        return "NFKC, lower case"
+
+
+class Tokenize(nn.Module):
+    """Normalised text -> lists of word tokens of varying length."""
+
+    def forward(self, texts: list[str]) -> list[list[str]]:
+        return [_TOKEN.findall(t) for t in texts]
+
+    def extra_repr(self) -> str:
+        return "words and symbols"
+
+
+class EncodePad(nn.Module):
+    """Token lists -> a (B, max_len) tensor of ids, unknown words as <unk>, padded with <pad>."""
+
+    def __init__(self, vocab: Vocabulary, max_len: int = MAX_LEN) -> None:
+        super().__init__()
+        self.vocab, self.max_len = vocab, max_len
+
+    def forward(self, token_lists: list[list[str]]) -> torch.Tensor:
+        rows = [pad(self.vocab.encode(tokens), self.max_len) for tokens in token_lists]
+        return torch.tensor(rows, dtype=torch.long).reshape(len(rows), self.max_len)  # (B, T)
+
+    def extra_repr(self) -> str:
+        return f"vocab {len(self.vocab)}, pad/truncate to {self.max_len}"
+
+
+class TextPipeline(nn.Sequential):
+    """Raw texts -> padded id tensor (B, max_len): normalize, tokenize, encode_pad."""
+
+    def __init__(self, vocab: Vocabulary, max_len: int = MAX_LEN) -> None:
+        super().__init__()
+        self.normalize = Normalize()
+        self.tokenize = Tokenize()
+        self.encode_pad = EncodePad(vocab, max_len)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return self.encode_pad.vocab
+
+    @property
+    def max_len(self) -> int:
+        return self.encode_pad.max_len

@@ -1,0 +1,199 @@
+"""The training loop: seeded mini-batches, callbacks per batch and per epoch, a held-out validation pass.
+
+A lesson supplies ``step(model, batch) -> StepOutput``; the loop owns the optimiser, the order of
+batches, the bookkeeping and a plain-English observation per epoch derived from the numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from pipeline.settings import check, setting
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings shared by every lesson."""
+
+    epochs: int = setting(5, 1, 50, "Epochs", "Full passes over the training sentences.")
+    lr: float = setting(0.002, 0.0001, 0.1, "Learning rate", "Adam step size.")
+    batch_size: int = setting(32, 4, 256, "Batch size", "Examples per gradient step.")
+    seed: int = setting(0, 0, 2**31 - 1, "Seed", "Same seed, same data, same weights, same numbers.")
+
+    def __post_init__(self) -> None:
+        check(self)
+
+
+@dataclass
+class StepOutput:
+    """One batch's mean loss and its metric counts, e.g. ``{"accuracy": (correct, total)}``."""
+
+    loss: torch.Tensor
+    weight: int  # how many items the mean loss averages over (examples or real tokens)
+    counts: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What the loop reports after each optimiser step."""
+
+    epoch: int
+    batch: int
+    num_batches: int
+    loss: float
+    accuracy: float
+
+
+@dataclass
+class EpochResult:
+    """Training and validation numbers for one epoch, and what they mean."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    metrics: dict[str, float] = field(default_factory=dict)  # extra metrics, train and "val_" ones
+    observation: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Callback:
+    """Hooks into training; every method is a no-op unless overridden."""
+
+    def on_train_start(self, total_batches: int) -> None:
+        """Called once before the first batch, with the number of batches to come."""
+
+    def on_batch_end(self, result: BatchResult) -> None:
+        """Called after every optimiser step."""
+
+    def on_epoch_end(self, result: EpochResult) -> None:
+        """Called after each epoch's validation pass."""
+
+    def on_train_end(self, history: list[EpochResult]) -> None:
+        """Called once after the last epoch."""
+
+
+Step = Callable[[nn.Module, Sequence[torch.Tensor]], StepOutput]
+
+
+def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generator | None = None):
+    """Yield aligned slices of ``tensors`` in mini-batches; shuffled when a generator is given."""
+    n = len(tensors[0])
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, size):
+        idx = order[start : start + size]
+        yield [t[idx] for t in tensors]
+
+
+def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequence[torch.Tensor],
+        cfg: TrainConfig, callbacks: Sequence[Callback] = (), chance: float = 0.0) -> list[EpochResult]:
+    """Train ``model`` with Adam for ``cfg.epochs`` epochs and return one EpochResult per epoch."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    num_batches = -(-len(train[0]) // cfg.batch_size)
+    for cb in callbacks:
+        cb.on_train_start(num_batches * cfg.epochs)
+    history: list[EpochResult] = []
+    for epoch in range(1, cfg.epochs + 1):
+        started = time.perf_counter()
+        model.train()
+        totals = _Totals()
+        for i, batch in enumerate(batches(train, cfg.batch_size, generator), start=1):
+            out = step(model, batch)
+            optimizer.zero_grad(set_to_none=True)
+            out.loss.backward()
+            optimizer.step()
+            totals.add(out)
+            for cb in callbacks:
+                cb.on_batch_end(BatchResult(epoch, i, num_batches, out.loss.item(), _ratio(out.counts["accuracy"])))
+        val_totals = evaluate(model, step, val, cfg.batch_size)
+        result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
+        history.append(result)
+        result.observation = observe(history, chance)
+        for cb in callbacks:
+            cb.on_epoch_end(result)
+    for cb in callbacks:
+        cb.on_train_end(history)
+    return history
+
+
+def evaluate(model: nn.Module, step: Step, data: Sequence[torch.Tensor], batch_size: int) -> _Totals:
+    """Loss and metric counts over ``data`` in eval mode, without gradients."""
+    model.eval()
+    totals = _Totals()
+    with torch.no_grad():
+        for batch in batches(data, batch_size):
+            totals.add(step(model, batch))
+    return totals
+
+
+class _Totals:
+    """Weighted sums of loss and metric counts over an epoch."""
+
+    def __init__(self) -> None:
+        self.loss_sum, self.weight, self.counts = 0.0, 0, {}
+
+    def add(self, out: StepOutput) -> None:
+        self.loss_sum += out.loss.item() * out.weight
+        self.weight += out.weight
+        for name, (hit, total) in out.counts.items():
+            h, t = self.counts.get(name, (0, 0))
+            self.counts[name] = (h + hit, t + total)
+
+    @property
+    def loss(self) -> float:
+        return self.loss_sum / max(self.weight, 1)
+
+    def metric(self, name: str) -> float:
+        return _ratio(self.counts.get(name, (0, 0)))
+
+
+def _ratio(counts: tuple[int, int]) -> float:
+    hit, total = counts
+    return hit / total if total else 0.0
+
+
+def _epoch_result(epoch: int, train: _Totals, val: _Totals, seconds: float) -> EpochResult:
+    extra = {}
+    for name in train.counts:
+        if name != "accuracy":
+            extra[name], extra[f"val_{name}"] = train.metric(name), val.metric(name)
+    return EpochResult(epoch, train.loss, train.metric("accuracy"), val.loss, val.metric("accuracy"),
+                       extra, seconds=seconds)
+
+
+def observe(history: list[EpochResult], chance: float = 0.0) -> str:
+    """One or two sentences on what the latest epoch's numbers show, compared with the one before."""
+    now = history[-1]
+    if len(history) == 1:
+        start = f"First pass: loss {now.loss:.2f}, validation accuracy {now.val_accuracy:.0%}"
+        return start + (f" (guessing would score about {chance:.0%})." if chance else ".")
+    prev, best_before = history[-2], min(h.val_loss for h in history[:-1])
+    change = (now.loss - prev.loss) / prev.loss if prev.loss else 0.0
+    parts = []
+    if abs(change) < 0.02:
+        parts.append(f"Training loss barely moved ({change:+.0%}): learning has plateaued.")
+    elif change < 0:
+        parts.append(f"Training loss fell {-change:.0%} to {now.loss:.2f}.")
+    else:
+        parts.append(f"Training loss rose {change:.0%} to {now.loss:.2f}: the learning rate may be too high.")
+    acc_delta = now.val_accuracy - prev.val_accuracy
+    if abs(acc_delta) >= 0.005:
+        verb = "rose" if acc_delta > 0 else "fell"
+        parts.append(f"Validation accuracy {verb} from {prev.val_accuracy:.0%} to {now.val_accuracy:.0%}.")
+    else:
+        parts.append(f"Validation accuracy held at {now.val_accuracy:.0%}.")
+    if now.val_loss > best_before * 1.02 and change < 0:
+        parts.append("Validation loss is rising while training loss falls: the model starts to overfit.")
+    elif now.accuracy - now.val_accuracy > 0.1:
+        parts.append("Training accuracy is well above validation accuracy: watch for overfitting.")
+    return " ".join(parts)
