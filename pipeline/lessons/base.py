@@ -62,11 +62,20 @@ def stage_views(records: list[StageRecord], spans: dict[str, tuple[str, str]], c
 
 @dataclass
 class PredictionLayer:
-    """One step of a single prediction, in a form a page or a terminal can draw.
+    """One step of a single prediction, in a form a page or a terminal can draw without lesson code.
 
-    ``kind`` says how: ``text``; ``tokens`` (rows of token / id / mark); ``matrix`` (a heatmap of
-    ``values`` with row and column labels); ``vector``; ``probabilities`` (labelled bars);
-    ``decoder_steps`` (one entry per generated token, with its top-k candidates).
+    ``kind`` says how to draw ``values``:
+
+    - ``text``: ``values = [str]``.
+    - ``tokens``: ``values`` = ids, ``row_labels`` = the token at each position, ``marks`` = per
+      position ``"word"``, ``"unk"`` (unknown word), ``"pad"``, ``"eos"`` or ``"sos"``.
+    - ``matrix``: ``values`` = rows of floats (a heatmap); ``row_labels`` name the rows (tokens,
+      timesteps), ``col_labels`` the columns; ``marks`` as for tokens, one per row.
+    - ``vector``: ``values`` = floats; ``col_labels`` optional.
+    - ``probabilities``: ``values`` = probabilities, ``row_labels`` = what each one is for.
+    - ``decoder_steps``: ``values`` = one dict per generated token: ``{"step": int, "input": str,
+      "hidden": [float], "top": [[token, prob], ...], "chosen": str, "attention": [float] | None}``;
+      ``col_labels`` = the source tokens the attention weights refer to.
     """
 
     key: str
