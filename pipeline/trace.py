@@ -104,33 +104,33 @@ def merge_structure(a: Structure, b: Structure) -> Structure:
 
 @dataclass
 class Stats:
-    """Running min / max / mean / std over every value seen (Chan's parallel update)."""
+    """Running min / max / mean / std over every value seen, from float64 sums (bounded memory)."""
 
     count: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
+    total: float = 0.0
+    total_sq: float = 0.0
     min: float = math.inf
     max: float = -math.inf
 
     def update(self, t: torch.Tensor) -> None:
         """Fold every value of ``t`` into the statistics."""
-        n = t.numel()
-        if n == 0 or t.is_complex():
+        if t.numel() == 0 or t.is_complex():
             return
-        x = t.detach() if t.is_floating_point() else t.detach().float()
-        var, mean = torch.var_mean(x, correction=0)
-        lo, hi = torch.aminmax(x)
-        mean_b, var_b, lo_b, hi_b = torch.stack([mean, var, lo, hi]).tolist()
-        total = self.count + n
-        delta = mean_b - self.mean
-        self.m2 += var_b * n + delta * delta * self.count * n / total
-        self.mean += delta * n / total
-        self.count = total
-        self.min, self.max = min(self.min, lo_b), max(self.max, hi_b)
+        flat = t.detach().reshape(-1)
+        flat = flat if flat.is_floating_point() else flat.float()
+        lo, hi = torch.aminmax(flat)  # one fused pass; cheaper than var_mean for small tensors
+        self.count += flat.numel()
+        self.total += flat.sum().item()  # per call in float32; the running total is a float64
+        self.total_sq += torch.dot(flat, flat).item()
+        self.min, self.max = min(self.min, lo.item()), max(self.max, hi.item())
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0
 
     @property
     def std(self) -> float:
-        return math.sqrt(self.m2 / self.count) if self.count else 0.0
+        return math.sqrt(max(self.total_sq / self.count - self.mean**2, 0.0)) if self.count else 0.0
 
     def to_dict(self) -> dict[str, float] | None:
         if not self.count:
@@ -174,9 +174,11 @@ class StageRecord:
         if self.calls == 0:
             self.input_structure, self.output_structure = ins, outs
             self.sample, self.sample_shape = take_sample(_first_leaf(output), sample_size)
-        else:
-            self.input_structure = merge_structure(self.input_structure, ins)
-            self.output_structure = merge_structure(self.output_structure, outs)
+        else:  # merging is only needed when this call's shapes differ from those seen so far
+            if ins != self.input_structure:
+                self.input_structure = merge_structure(self.input_structure, ins)
+            if outs != self.output_structure:
+                self.output_structure = merge_structure(self.output_structure, outs)
         main = _first_leaf(output)
         if isinstance(main, torch.Tensor):
             self.stats.update(main)
@@ -237,21 +239,24 @@ class _Tracer:
         self.records: list[StageRecord] = []
         self._by_key: dict[tuple[str, int], StageRecord] = {}
         self._seen_in_pass: Counter[str] = Counter()
-        self._open: list[tuple[StageRecord, tuple]] = []  # calls started but not yet returned
+        self._open: list[tuple[StageRecord | None, tuple]] = []  # calls started, not yet returned
 
     def attach(self) -> list[torch.utils.hooks.RemovableHandle]:
         handles = []
         for name, module in self.model.named_modules():
-            if module is self.model and not self.include_root:
-                continue
-            handles.append(module.register_forward_pre_hook(self._pre_hook(name), with_kwargs=True))
-            handles.append(module.register_forward_hook(self._post_hook(), with_kwargs=True, always_call=True))
+            # The root is always hooked: its call delimits a forward pass, recorded or not.
+            recorded = module is not self.model or self.include_root
+            handles.append(module.register_forward_pre_hook(self._pre_hook(name, recorded), with_kwargs=True))
+            handles.append(module.register_forward_hook(self._post_hook, with_kwargs=True, always_call=True))
         return handles
 
-    def _pre_hook(self, name: str):
+    def _pre_hook(self, name: str, recorded: bool):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
-            if not self._open:  # a new top-level forward pass starts
+            if not self._open:  # nothing is running: a new top-level forward pass starts
                 self._seen_in_pass.clear()
+            if not recorded:
+                self._open.append((None, ()))
+                return
             key = (name, self._seen_in_pass[name])
             self._seen_in_pass[name] += 1
             record = self._by_key.get(key)
@@ -264,13 +269,11 @@ class _Tracer:
 
         return hook
 
-    def _post_hook(self):
-        def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
-            record, inputs = self._open.pop()
+    def _post_hook(self, module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
+        record, inputs = self._open.pop()
+        if record is not None:
             with torch.no_grad():
                 record.observe(inputs, output, self.sample_size)
-
-        return hook
 
 
 @contextmanager

@@ -186,8 +186,8 @@ def observe(history: list[EpochResult], chance: float = 0.0) -> str:
         parts.append(f"Training loss fell {-change:.0%} to {now.loss:.2f}.")
     else:
         parts.append(f"Training loss rose {change:.0%} to {now.loss:.2f}: the learning rate may be too high.")
-    acc_delta = now.val_accuracy - prev.val_accuracy
-    if abs(acc_delta) >= 0.005:
+    acc_delta = round(now.val_accuracy * 100) - round(prev.val_accuracy * 100)  # compare what is printed
+    if acc_delta:
         verb = "rose" if acc_delta > 0 else "fell"
         parts.append(f"Validation accuracy {verb} from {prev.val_accuracy:.0%} to {now.val_accuracy:.0%}.")
     else:

@@ -90,13 +90,13 @@ def generate(n: int = 1000, seed: int = 0, noise: float = 0.03) -> TextDataset:
         raise ValueError(f"n must be between 10 and 100000, got {n}")
     if not 0 <= noise < 0.5:
         raise ValueError(f"noise must be in [0, 0.5), got {noise}")
-    rng = random.Random(seed)
+    rng, flips = random.Random(seed), random.Random(f"label-noise-{seed}")  # sentences don't depend on noise
     makers, weights = zip(*TEMPLATES, strict=True)
     texts, labels = [], []
     for _ in range(n):
         text, label = rng.choices(makers, weights)[0](rng)
-        if rng.random() < noise:
-            label = rng.choice([c for c in range(len(CLASSES)) if c != label])
+        if flips.random() < noise:
+            label = flips.choice([c for c in range(len(CLASSES)) if c != label])
         texts.append(text)
         labels.append(label)
     return TextDataset(texts, labels, list(CLASSES))

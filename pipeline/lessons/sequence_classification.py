@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -59,7 +60,7 @@ class SequenceClassification(Lesson):
     slug = "sequence-classification"
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
-    stage_spans = {
+    stage_spans: ClassVar[dict[str, tuple[str, str]]] = {
         "raw_text": ("text.normalize", "text.normalize"),
         "tokenize_pad": ("text.tokenize", "text.encode_pad"),
         "embedding": ("model.embedding", "model.embedding"),

@@ -1,0 +1,58 @@
+"""The command line: list, run with JSON output, and one-line errors with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+
+FAST = ["--epochs", "1", "--samples", "200"]
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_names_every_lesson(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0 and "sequence-classification" in out
+
+
+def test_run_prints_the_tables_and_writes_the_trace_json(capsys, tmp_path):
+    path = tmp_path / "t.json"
+    code, out, _ = run_cli(capsys, "run", "sequence-classification", *FAST, "--seed", "2", "--text",
+                           "the music was great", "--json", str(path))
+    assert code == 0
+    for heading in ("Data flow", "Training, epoch by epoch", "Loss  (* train", "Prediction for: 'the music was great'"):
+        assert heading in out
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == "pipeline-trace/1" and doc["lesson"]["settings"]["seed"] == 2
+    assert doc["stages"][1]["output_shape"] == [200, 10]
+    assert len(doc["epochs"]) == 1 and doc["prediction"]["text"] == "the music was great"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "sequence-classification", "--epochs", "0"], "argument --epochs: must be between 1 and 50, got 0"),
+    (["run", "sequence-classification", "--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
+    (["run", "sequence-classification", "--samples", "10"], "must be between 100 and 20000, got 10"),
+    (["run", "sequence-classification", "--text", "  "], "argument --text: The text is empty"),
+    (["run", "sequence-classification", "--json", "/no/such/dir/t.json"], "no such directory"),
+    (["run", "no-such-lesson"], "invalid choice: 'no-such-lesson'"),
+    (["run"], "required: LESSON"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_bad_options_give_one_line_and_exit_code_2(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    _, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("pipeline-trace: error:") and message in err
+
+
+def test_python_dash_m_pipeline_works_like_the_console_script():
+    result = subprocess.run([sys.executable, "-m", "pipeline", "list"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "sequence-classification" in result.stdout

@@ -1,0 +1,94 @@
+"""The training loop: callbacks, determinism, bounded settings, observations from the numbers."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, observe
+
+
+def step(model, batch):
+    x, y = batch
+    logits = model(x)
+    return StepOutput(F.cross_entropy(logits, y), len(y), {"accuracy": (int((logits.argmax(1) == y).sum()), len(y))})
+
+
+def data(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 4, generator=g)
+    return [x, (x[:, 0] > 0).long()]
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.events = []
+
+    def on_train_start(self, total_batches):
+        self.events.append(("start", total_batches))
+
+    def on_batch_end(self, result):
+        self.events.append(("batch", result.epoch, result.batch))
+
+    def on_epoch_end(self, result):
+        self.events.append(("epoch", result.epoch))
+
+    def on_train_end(self, history):
+        self.events.append(("end", len(history)))
+
+
+def train_once(seed=0, epochs=3, callbacks=()):
+    torch.manual_seed(seed)
+    model = nn.Linear(4, 2)
+    return fit(model, step, data(50, 1), data(20, 2), TrainConfig(epochs=epochs, lr=0.05, batch_size=16, seed=seed),
+               callbacks)
+
+
+def test_callbacks_fire_per_batch_and_per_epoch_in_order():
+    rec = Recorder()
+    history = train_once(callbacks=[rec])
+    assert rec.events[0] == ("start", 12)  # 4 batches of up to 16 from 50 examples, 3 epochs
+    assert rec.events[1:6] == [("batch", 1, 1), ("batch", 1, 2), ("batch", 1, 3), ("batch", 1, 4), ("epoch", 1)]
+    assert rec.events[-1] == ("end", 3) and len(history) == 3
+
+
+def test_same_seed_same_numbers_different_seed_different_numbers():
+    a, b, c = train_once(0), train_once(0), train_once(1)
+    assert [e.to_dict() | {"seconds": 0} for e in a] == [e.to_dict() | {"seconds": 0} for e in b]
+    assert [e.loss for e in a] != [e.loss for e in c]
+
+
+def test_learning_happens():
+    history = train_once(epochs=8)
+    assert history[-1].val_loss < history[0].val_loss and history[-1].val_accuracy >= 0.9
+
+
+def test_batches_cover_every_example_once():
+    x = torch.arange(10)
+    seen = torch.cat([b[0] for b in batches([x], 3, torch.Generator().manual_seed(0))])
+    assert sorted(seen.tolist()) == list(range(10))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"epochs": 0}, "epochs must be between 1 and 50, got 0"),
+    ({"lr": 5.0}, "lr must be between 0.0001 and 0.1, got 5"),
+    ({"batch_size": 2.5}, "batch_size must be an integer, got 2.5"),
+    ({"seed": -1}, "seed must be between 0 and"),
+])
+def test_settings_out_of_range_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs)
+
+
+def epoch(i, loss, val_loss, acc=0.5, val_acc=0.5):
+    return EpochResult(i, loss, acc, val_loss, val_acc)
+
+
+def test_observations_follow_the_numbers():
+    assert "guessing would score about 33%" in observe([epoch(1, 1.0, 1.0)], chance=1 / 3)
+    assert observe([epoch(1, 1.0, 1.0, val_acc=0.5), epoch(2, 0.5, 0.8, val_acc=0.7)]) == \
+        "Training loss fell 50% to 0.50. Validation accuracy rose from 50% to 70%."
+    assert "plateaued" in observe([epoch(1, 0.50, 0.6), epoch(2, 0.495, 0.6)])
+    assert "overfit" in observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5)])
+    assert "learning rate may be too high" in observe([epoch(1, 0.5, 0.5), epoch(2, 0.9, 0.9)])
+    assert "held at 50%" in observe([epoch(1, 0.5, 0.5, val_acc=0.501), epoch(2, 0.3, 0.4, val_acc=0.503)])
