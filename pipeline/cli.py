@@ -58,6 +58,13 @@ def _json_path(raw: str) -> Path:
     return path
 
 
+def _data_file(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {raw!r}")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Run a traced deep-learning lesson and show how data flows.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -76,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--text", type=_text, help="an input to trace through the trained model "
                                                     "(default: a held-out example)")
         sub.add_argument("--json", type=_json_path, metavar="PATH", help="write the trace JSON here")
+        if lesson.data_format:
+            sub.add_argument("--data", type=_data_file, metavar="PATH",
+                             help=f"train on your own data instead of the embedded corpus: {lesson.data_format}")
     return parser
 
 
@@ -97,9 +107,16 @@ class ProgressCallback(Callback):
 
 def run_lesson(lesson: Lesson, args: argparse.Namespace, out: Console) -> int:
     settings = lesson.settings_type(**{s.name: getattr(args, s.name) for s in specs(lesson.settings_type)})
+    data = None
+    if getattr(args, "data", None):
+        try:
+            data = lesson.load_data(args.data.read_bytes(), args.data.name)
+        except InputError as e:
+            Console(stderr=True).print(f"{PROG}: error: {e}", highlight=False)
+            return 2
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        run = lesson.run(settings, [ProgressCallback(progress)])
+        run = lesson.run(settings, [ProgressCallback(progress)], data)
     out.print(f"[bold]{lesson.content.title}[/bold] — {lesson.content.summary}\n")
     out.print(stage_table(run.stages))
     out.print(epoch_table(run.epochs))

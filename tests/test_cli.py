@@ -41,6 +41,7 @@ def test_run_prints_the_tables_and_writes_the_trace_json(capsys, tmp_path):
     (["run", "sequence-classification", "--samples", "10"], "must be between 100 and 20000, got 10"),
     (["run", "sequence-classification", "--text", "  "], "argument --text: The text is empty"),
     (["run", "sequence-classification", "--json", "/no/such/dir/t.json"], "no such directory"),
+    (["run", "sequence-classification", "--data", "/no/such.csv"], "argument --data: no such file: '/no/such.csv'"),
     (["run", "no-such-lesson"], "invalid choice: 'no-such-lesson'"),
     (["run"], "required: LESSON"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -56,3 +57,19 @@ def test_bad_options_give_one_line_and_exit_code_2(capsys, argv, message):
 def test_python_dash_m_pipeline_works_like_the_console_script():
     result = subprocess.run([sys.executable, "-m", "pipeline", "list"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "sequence-classification" in result.stdout
+
+
+def test_run_trains_on_the_learners_own_csv(capsys, tmp_path):
+    rows = "".join(f"the film was {w},{label}\n" for w, label in [("great", "pos"), ("awful", "neg")] * 60)
+    (tmp_path / "mine.csv").write_text("text,label\n" + rows, encoding="utf-8")
+    path = tmp_path / "t.json"
+    code, _, _ = run_cli(capsys, "run", "sequence-classification", "--epochs", "1", "--data",
+                         str(tmp_path / "mine.csv"), "--json", str(path))
+    doc = json.loads(path.read_text())
+    assert code == 0 and doc["lesson"]["classes"] == ["neg", "pos"] and doc["stages"][-1]["output_shape"] == [120, 2]
+
+
+def test_a_malformed_csv_is_named_in_one_line(capsys, tmp_path):
+    (tmp_path / "bad.csv").write_bytes(b"sentence,label\nhi,a\n")
+    code, _, err = run_cli(capsys, "run", "sequence-classification", "--data", str(tmp_path / "bad.csv"))
+    assert code == 2 and err.strip() == "pipeline-trace: error: bad.csv has no column 'text' (found: sentence, label)."

@@ -132,6 +132,12 @@ class Lesson(ABC):
     content_file: ClassVar[Path]
     stage_spans: ClassVar[dict[str, tuple[str, str]]]  # stage key -> (first module, last module)
 
+    data_format: ClassVar[str | None] = None  # e.g. "CSV with columns text,label"; None: embedded data only
+
+    def load_data(self, raw: bytes, name: str) -> Any:
+        """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
+        raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
+
     @cached_property
     def content(self) -> LessonContent:
         return load_content(self.content_file, list(self.stage_spans))

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.data import TextDataset
+from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
 from pipeline.lessons.base import Lesson, LessonRun, Prediction, PredictionLayer, stage_views
 from pipeline.models import ClassifierConfig, SequenceClassifier
@@ -60,6 +60,7 @@ class SequenceClassification(Lesson):
     slug = "sequence-classification"
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
+    data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"
     stage_spans: ClassVar[dict[str, tuple[str, str]]] = {
         "raw_text": ("text.normalize", "text.normalize"),
         "tokenize_pad": ("text.tokenize", "text.encode_pad"),
@@ -85,6 +86,9 @@ class SequenceClassification(Lesson):
         examples = [(t, data.classes[y]) for t, y in zip(val.texts, val.labels, strict=True)]
         return LessonRun(self.slug, settings, stage_views(records, self.stage_spans, self.content), history,
                          pipeline, info, examples)
+
+    def load_data(self, raw: bytes, name: str) -> TextDataset:
+        return load_csv(raw, name)
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         check_text(text)
