@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pipeline.lessons.base import Lesson, LessonRun, Prediction, PredictionLayer, StageView
+from pipeline.lessons.seq2seq import SequenceToSequence
 from pipeline.lessons.sequence_classification import SequenceClassification
 
-LESSONS: dict[str, Lesson] = {lesson.slug: lesson for lesson in (SequenceClassification(),)}
+LESSONS: dict[str, Lesson] = {lesson.slug: lesson for lesson in (SequenceClassification(),
+                                                                 SequenceToSequence())}
 
 
 def get_lesson(slug: str) -> Lesson:
