@@ -1,0 +1,47 @@
+"""Quiz: the lesson's questions with immediate feedback, a score and a retry; answers kept per lesson."""
+
+import streamlit as st
+
+import ui
+from pipeline import session
+
+lesson = ui.lesson()
+slug = lesson.slug
+questions = lesson.content.quiz
+answers: dict[int, int] = st.session_state.setdefault(f"quiz:{slug}", {})
+attempt_key = f"quiz-attempt:{slug}"
+attempt = st.session_state.setdefault(attempt_key, 0)
+LETTERS = "ABCDEF"
+
+
+def record(index: int, widget_key: str) -> None:
+    answers[index] = st.session_state[widget_key]
+
+
+def retry() -> None:
+    answers.clear()
+    st.session_state[attempt_key] += 1  # fresh widget keys: every question starts unanswered
+
+
+st.title("Quiz")
+st.markdown("Pick an answer: you see straight away whether it is right, and why.")
+for i, q in enumerate(questions):
+    st.markdown(f"#### {i + 1}. {q.question}")
+    key = f"quiz-{slug}-{attempt}-{i}"
+    st.radio(q.question, list(range(len(q.choices))), index=answers.get(i), key=key, disabled=i in answers,
+             format_func=lambda c, q=q: f"{LETTERS[c]}. {q.choices[c]}", label_visibility="collapsed",
+             on_change=record, args=(i, key))
+    if i in answers and answers[i] == q.answer:
+        st.success(f"**Right.** {q.explanation}", icon=":material/check_circle:")
+    elif i in answers:
+        st.error(f"**Not quite** -- the answer is {LETTERS[q.answer]}: {q.choices[q.answer]}. {q.explanation}",
+                 icon=":material/cancel:")
+
+correct, answered = session.quiz_score(questions, answers)
+st.divider()
+st.metric("Score", f"{correct} of {len(questions)}", f"{answered} of {len(questions)} answered", delta_color="off",
+          delta_arrow="off")
+if answered == len(questions):
+    st.info("All done! " + ("A perfect score." if correct == len(questions) else
+                            "Read the explanations above, then try again."), icon=":material/flag:")
+st.button("Retry the quiz", on_click=retry, disabled=not answers, icon=":material/restart_alt:")

@@ -1,0 +1,375 @@
+"""Plotly figure builders: plain functions, data in -> ``go.Figure`` out. No Streamlit here.
+
+Every label that may come from a learner's input (tokens, row labels) is HTML-escaped, because
+Plotly renders a subset of HTML in text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from pipeline.lessons.base import PredictionLayer, StageView
+from pipeline.session import TrainingLog
+from pipeline.tables import flatten, fmt_shape
+from pipeline.train import EpochResult
+
+FONT = {"size": 16}
+TRAIN, VAL, BATCH = "#1d4ed8", "#c2410c", "#93c5fd"
+ACCENT, MUTED, DONE, TODO = "#1d4ed8", "#9ca3af", "#bfdbfe", "#f3f4f6"
+MARK_COLORS = {"word": "#1d4ed8", "unk": "#c2410c", "pad": "#6b7280", "sos": "#7c3aed", "eos": "#7c3aed"}
+MARK_NAMES = {"word": "known word", "unk": "unknown word (<unk>)", "pad": "padding (<pad>)",
+              "sos": "start / end marker", "eos": "start / end marker"}
+DIVERGING, SEQUENTIAL = "RdBu_r", "Blues"
+MAX_CELL_TEXT = 160  # heatmaps with more cells than this show colours only
+FRAME_MS = 1600
+
+
+def esc(text: Any) -> str:
+    """Text made safe for Plotly labels: ``<b>`` shows as typed instead of turning bold."""
+    return html.escape(str(text), quote=False)
+
+
+def _base(fig: go.Figure, height: int, **layout: Any) -> go.Figure:
+    layout = {"margin": {"l": 20, "r": 20, "t": 50, "b": 20}, **layout}
+    fig.update_layout(height=height, font=FONT, paper_bgcolor="white", plot_bgcolor="white", **layout)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+# --- training --------------------------------------------------------------------------------------
+
+def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = None,
+                    total_epochs: int | None = None) -> go.Figure:
+    """Loss and accuracy side by side: per-epoch train and validation lines, per-batch loss faintly."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"),
+                        horizontal_spacing=0.1)
+    if log and log.batch_x:
+        fig.add_scatter(x=log.batch_x, y=log.batch_loss, name="training loss, each batch", mode="lines",
+                        line={"color": BATCH, "width": 1}, row=1, col=1)
+        fig.add_scatter(x=log.batch_x, y=log.batch_accuracy, name="training accuracy, each batch",
+                        mode="lines", line={"color": BATCH, "width": 1}, showlegend=False, row=1, col=2)
+    x = [e.epoch for e in epochs]
+    for col, (train, val, what) in enumerate([("loss", "val_loss", "loss"),
+                                               ("accuracy", "val_accuracy", "accuracy")], start=1):
+        fig.add_scatter(x=x, y=[getattr(e, train) for e in epochs], name=f"training {what}",
+                        mode="lines+markers", line={"color": TRAIN, "width": 3}, row=1, col=col)
+        fig.add_scatter(x=x, y=[getattr(e, val) for e in epochs], name=f"validation {what}",
+                        mode="lines+markers", line={"color": VAL, "width": 3, "dash": "dash"}, row=1, col=col)
+    last = total_epochs or max(x, default=1)
+    fig.update_xaxes(title_text="epoch", range=[0, last + 0.1], dtick=max(1, math.ceil(last / 10)),
+                     showgrid=True, gridcolor="#e5e7eb")
+    fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb", row=1, col=2)
+    return _base(fig, 420, legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 20, "r": 20,
+                                                                                       "t": 50, "b": 90})
+
+
+# --- data-flow animation ---------------------------------------------------------------------------
+
+def tensor_size(shape: Sequence[int | None]) -> int:
+    """Number of values in a tensor of ``shape``; a dimension that varies counts as 1."""
+    return math.prod(d or 1 for d in shape) if shape else 1
+
+
+def sample_matrix(sample: Sequence[Any], sample_shape: Sequence[int]) -> list[list[float]] | None:
+    """A stage's sample as rows for a heatmap (1-D: one row; 3-D and up: leading dims stacked), or None."""
+    values = flatten(list(sample))
+    if not values or not sample_shape or any(isinstance(v, str) for v in values):
+        return None
+    cols = sample_shape[-1]
+    rows = math.prod(sample_shape[:-1]) if len(sample_shape) > 1 else 1
+    if rows * cols != len(values):
+        raise ValueError(f"sample has {len(values)} values but sample_shape {list(sample_shape)} needs {rows * cols}")
+    return [values[r * cols : (r + 1) * cols] for r in range(rows)]
+
+
+def _box_geometry(stages: Sequence[StageView], gap: float = 0.9) -> list[tuple[float, float, float]]:
+    """(left, width, height) per stage box; both sides grow with log10 of the tensor size."""
+    boxes, left = [], 0.0
+    for s in stages:
+        magnitude = math.log10(tensor_size(s.output_shape) + 1)
+        width, height = 0.35 * magnitude + 0.3, 0.07 * magnitude + 0.12
+        boxes.append((left, width, height))
+        left += width + gap
+    return boxes
+
+
+def _wrap(text: str, width: int) -> str:
+    return "<br>".join(textwrap.wrap(esc(" ".join(text.split())), width)) or "&nbsp;"
+
+
+def dataflow_animation(stages: Sequence[StageView], frame_ms: int = FRAME_MS) -> go.Figure:
+    """A batch moving through the stages: boxes sized by tensor size, the current stage's real sample
+    as a heatmap, and its description beside it. Play / Pause buttons and a slider run in the browser."""
+    if not stages:
+        raise ValueError("dataflow_animation needs at least one stage")
+    boxes = _box_geometry(stages)
+    frames = [go.Frame(name=str(i), data=_flow_traces(stages, boxes, i), traces=list(range(len(stages) + 4)),
+                       layout={"annotations": _flow_annotations(stages, boxes, i), **_sample_axes(stages[i])})
+              for i in range(len(stages))]
+    fig = go.Figure(data=frames[0].data, frames=frames)
+    right = boxes[-1][0] + boxes[-1][1]
+    fig.update_layout(
+        xaxis={"domain": [0, 1], "range": [-0.3, right + 0.3], "visible": False, "fixedrange": True},
+        yaxis={"domain": [0.56, 1], "range": [-0.65, 0.95], "visible": False, "fixedrange": True},
+        annotations=frames[0].layout.annotations, showlegend=False, **_sample_axes(stages[0]),
+        updatemenus=[_play_pause(frame_ms)], sliders=[_slider(stages)])
+    return _base(fig, 720, margin={"l": 20, "r": 20, "t": 30, "b": 110})
+
+
+def _flow_traces(stages: Sequence[StageView], boxes: list[tuple[float, float, float]], current: int
+                 ) -> list[go.BaseTraceType]:
+    traces: list[go.BaseTraceType] = []
+    for i, (left, width, height) in enumerate(boxes):
+        fill = ACCENT if i == current else DONE if i < current else TODO
+        traces.append(go.Scatter(x=[left, left + width, left + width, left, left],
+                                 y=[-height / 2, -height / 2, height / 2, height / 2, -height / 2],
+                                 fill="toself", fillcolor=fill, mode="lines", line={"color": ACCENT, "width": 2},
+                                 hoverinfo="skip", name=f"stage {i + 1}"))
+    centers = [left + width / 2 for left, width, _ in boxes]
+    numbers = [str(i + 1) for i in range(len(stages))]
+    text_colors = ["white" if i == current else "#111827" for i in range(len(stages))]
+    traces.append(go.Scatter(x=centers, y=[0] * len(stages), mode="text", text=numbers, hoverinfo="skip",
+                             textfont={"size": 22, "color": text_colors}, name="stage numbers"))
+    labels = [f"<b>{_wrap(s.title, 16)}</b><br>{esc(fmt_shape(s.output_shape))}" for s in stages]
+    traces.append(go.Scatter(x=centers, y=[-0.45] * len(stages), mode="text", text=labels, hoverinfo="skip",
+                             textfont={"size": 14, "color": "#111827"}, name="stage labels"))
+    top = boxes[current][2] / 2
+    traces.append(go.Scatter(x=[centers[current]], y=[top + 0.22], mode="markers+text", text=["batch"],
+                             textposition="top center", marker={"symbol": "triangle-down", "size": 22,
+                                                                "color": VAL}, name="batch", hoverinfo="skip"))
+    traces.append(_sample_heatmap(stages[current]))
+    return traces
+
+
+def _sample_axes(stage: StageView) -> dict[str, Any]:
+    """Axes of the sample heatmap, with explicit ranges: animation frames do not autorange."""
+    z = sample_matrix(stage.sample, stage.sample_shape)
+    rows, cols = (len(z), len(z[0])) if z else (1, 1)
+    common = {"fixedrange": True, "showgrid": False, "zeroline": False, "visible": z is not None}
+    return {"xaxis2": {"domain": [0, 0.42], "anchor": "y2", "range": [-0.5, cols - 0.5],
+                       "dtick": max(1, cols // 8), "title": {"text": "column"}, **common},
+            "yaxis2": {"domain": [0.02, 0.42], "anchor": "x2", "range": [rows - 0.5, -0.5],
+                       "dtick": max(1, rows // 8), "title": {"text": "row"}, **common}}
+
+
+def _sample_heatmap(stage: StageView) -> go.Heatmap:
+    z = sample_matrix(stage.sample, stage.sample_shape)
+    if z is None:
+        return go.Heatmap(z=[[0]], visible=False, xaxis="x2", yaxis="y2", name="sample")
+    values = flatten(z)
+    integers = all(isinstance(v, int) for v in values)
+    bound = max((abs(v) for v in values), default=1.0) or 1.0
+    scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values)} if integers or min(values) >= 0 else \
+        {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
+    cells = len(values) <= MAX_CELL_TEXT
+    text = [[str(v) if integers else f"{v:.2f}" for v in row] for row in z] if cells else None
+    return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else None, visible=True,
+                      xaxis="x2", yaxis="y2", xgap=1, ygap=1, name="sample",
+                      colorbar={"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}, **scale)
+
+
+def _flow_annotations(stages: Sequence[StageView], boxes: list[tuple[float, float, float]], current: int
+                      ) -> list[dict[str, Any]]:
+    notes = [{"x": boxes[i + 1][0], "y": 0, "ax": boxes[i][0] + boxes[i][1], "ay": 0, "xref": "x", "yref": "y",
+              "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.2,
+              "arrowwidth": 2, "arrowcolor": MUTED, "text": ""} for i in range(len(stages) - 1)]
+    s = stages[current]
+    description = (f"<b>{current + 1}. {esc(s.title)}</b><br>{esc(fmt_shape(s.input_shape))} → "
+                   f"{esc(fmt_shape(s.output_shape))}<br><i>{_wrap(s.operation, 44)}</i><br><br>"
+                   f"{_wrap(s.description, 44)}")
+    notes.append({"x": 0.53, "y": 0.42, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                  "align": "left", "showarrow": False, "text": description, "font": {"size": 15}})
+    notes.append({"x": 0, "y": 0.47, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "bottom",
+                  "showarrow": False, "text": _sample_caption(s), "font": {"size": 14}})
+    as_text = sample_matrix(s.sample, s.sample_shape) is None and s.sample
+    # Always present (empty when not needed): a frame with fewer annotations would leave old ones behind.
+    notes.append({"x": 0.21, "y": 0.2, "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 18},
+                  "text": _wrap(" ".join(str(v) for v in flatten(s.sample)), 32) if as_text else ""})
+    return notes
+
+
+def _sample_caption(stage: StageView) -> str:
+    example = list(stage.output_shape[1:])
+    if not stage.sample_shape:
+        return "<b>First example of the batch</b>"
+    shown = fmt_shape(stage.sample_shape)
+    return f"<b>First example of the batch</b>: {esc(shown)} of its {esc(fmt_shape(example))} values"
+
+
+def _play_pause(frame_ms: int) -> dict[str, Any]:
+    play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
+            "transition": {"duration": 300}}
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    return {"type": "buttons", "direction": "left", "x": 0, "y": -0.08, "xanchor": "left", "yanchor": "top",
+            "pad": {"r": 10, "t": 10}, "showactive": False, "font": {"size": 16},
+            "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
+                        {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}
+
+
+def _slider(stages: Sequence[StageView]) -> dict[str, Any]:
+    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    steps = [{"label": str(i + 1), "method": "animate", "args": [[str(i)], jump]} for i in range(len(stages))]
+    return {"active": 0, "steps": steps, "x": 0.24, "len": 0.7, "y": -0.06, "yanchor": "top", "pad": {"t": 10},
+            "currentvalue": {"prefix": "Stage ", "suffix": f" of {len(stages)}", "font": {"size": 16}}}
+
+
+# --- prediction layers -----------------------------------------------------------------------------
+
+def layer_figure(layer: PredictionLayer) -> go.Figure | None:
+    """The figure for any prediction layer, chosen by its kind; None for plain text."""
+    builders = {"tokens": tokens_figure, "matrix": matrix_figure, "vector": vector_figure,
+                "probabilities": probabilities_figure, "decoder_steps": decoder_steps_figure}
+    if layer.kind == "text":
+        return None
+    if layer.kind not in builders:
+        raise ValueError(f"unknown layer kind {layer.kind!r}; expected one of text, {', '.join(builders)}")
+    return builders[layer.kind](layer)
+
+
+def _marks(layer: PredictionLayer, n: int) -> list[str]:
+    return list(layer.marks) + ["word"] * (n - len(layer.marks))
+
+
+def tokens_figure(layer: PredictionLayer) -> go.Figure:
+    """One coloured cell per position: the token above its id; unknown words and padding marked."""
+    ids = list(layer.values)
+    labels = list(layer.row_labels) + [""] * (len(ids) - len(layer.row_labels))
+    marks = _marks(layer, len(ids))
+    kinds = list(dict.fromkeys(MARK_COLORS))
+    z = [[kinds.index(m) if m in kinds else 0 for m in marks]]
+    scale = [[pos, MARK_COLORS[k]] for i, k in enumerate(kinds)
+             for pos in (i / len(kinds), (i + 1) / len(kinds))]
+    text = [[f"{esc(label)}<br><b>{i}</b>" for label, i in zip(labels, ids, strict=True)]]
+    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": 16, "color": "white"},
+                               colorscale=scale, zmin=0, zmax=len(kinds), showscale=False, xgap=4, ygap=4,
+                               hoverinfo="skip", x=list(range(1, len(ids) + 1)), name=layer.key))
+    for kind in dict.fromkeys(m if m != "eos" else "sos" for m in marks):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=esc(MARK_NAMES.get(kind, kind)),
+                        marker={"symbol": "square", "size": 14, "color": MARK_COLORS.get(kind, ACCENT)})
+    fig.update_xaxes(title_text="position", dtick=1, showgrid=False)
+    fig.update_yaxes(visible=False)
+    return _base(fig, 240, legend={"orientation": "h", "y": -0.45, "x": 0}, margin={"l": 20, "r": 20, "t": 20,
+                                                                                      "b": 70})
+
+
+def _row_ticks(layer: PredictionLayer, rows: int) -> list[str]:
+    labels = list(layer.row_labels) + [""] * (rows - len(layer.row_labels))
+    marks = _marks(layer, rows)
+    ticks = []
+    for i, (label, mark) in enumerate(zip(labels, marks, strict=True), start=1):
+        tick = f"{i} {esc(label)}".strip()
+        ticks.append(f"<span style='color:{MARK_COLORS[mark]}'>{tick}</span>" if mark in ("unk", "pad") else tick)
+    return ticks
+
+
+def matrix_figure(layer: PredictionLayer) -> go.Figure:
+    """A heatmap of ``values`` with labelled rows; non-negative data on a sequential scale, else diverging."""
+    z = [list(row) for row in layer.values]
+    if not z or not z[0]:
+        raise ValueError(f"matrix layer {layer.key!r} has no values")
+    rows, cols = len(z), len(z[0])
+    values = flatten(z)
+    bound = max(abs(v) for v in values) or 1.0
+    scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values) or 1.0} if min(values) >= 0 else \
+        {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
+    cells = rows * cols <= MAX_CELL_TEXT
+    fig = go.Figure(go.Heatmap(z=z, x=list(range(cols)), y=list(range(rows)), xgap=1, ygap=1, name=layer.key,
+                               text=[[f"{v:.2f}" for v in row] for row in z] if cells else None,
+                               texttemplate="%{text}" if cells else None,
+                               colorbar={"thickness": 14}, **scale))
+    col_labels = [esc(c) for c in layer.col_labels[:cols]]
+    numeric_cols = all(c.isdigit() for c in layer.col_labels)
+    fig.update_xaxes(title_text="feature" if numeric_cols else "", side="top",
+                     tickvals=None if numeric_cols else list(range(len(col_labels))),
+                     ticktext=None if numeric_cols else col_labels, showgrid=False)
+    fig.update_yaxes(tickvals=list(range(rows)), ticktext=_row_ticks(layer, rows), autorange="reversed",
+                     showgrid=False)
+    return _base(fig, max(260, 34 * rows + 110), margin={"l": 20, "r": 20, "t": 60, "b": 20})
+
+
+def vector_figure(layer: PredictionLayer) -> go.Figure:
+    """Bars for each number of a vector: blue positive, orange negative."""
+    values = list(layer.values)
+    x = [esc(c) for c in layer.col_labels] if len(layer.col_labels) == len(values) else list(range(len(values)))
+    fig = go.Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if v >= 0 else VAL for v in values],
+                           name=layer.key, hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    fig.update_xaxes(title_text="feature", showgrid=False)
+    fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb")
+    return _base(fig, 300)
+
+
+def probabilities_figure(layer: PredictionLayer) -> go.Figure:
+    """Horizontal bars with percentages; the most likely answer highlighted."""
+    probs = list(layer.values)
+    labels = [esc(label) for label in layer.row_labels] or [str(i) for i in range(len(probs))]
+    best = max(range(len(probs)), key=probs.__getitem__) if probs else -1
+    fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", text=[f"{p:.1%}" for p in probs],
+                           textposition="outside", name=layer.key, cliponaxis=False,
+                           marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
+    fig.update_xaxes(range=[0, 1.15], tickformat=".0%", gridcolor="#e5e7eb")
+    fig.update_yaxes(autorange="reversed")
+    return _base(fig, 90 + 48 * len(probs), margin={"l": 20, "r": 40, "t": 20, "b": 20})
+
+
+def decoder_steps_figure(layer: PredictionLayer) -> go.Figure:
+    """All decoder steps at a glance: one row per step, its top choices left to right, the chosen one bold."""
+    steps = list(layer.values)
+    if not steps:
+        raise ValueError(f"decoder_steps layer {layer.key!r} has no steps")
+    k = max(len(s["top"]) for s in steps)
+    z = [[p for _, p in s["top"]] + [None] * (k - len(s["top"])) for s in steps]
+    text = [[_choice(token, p, token == s["chosen"]) for token, p in s["top"]] + [""] * (k - len(s["top"]))
+            for s in steps]
+    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", colorscale=SEQUENTIAL, zmin=0, zmax=1,
+                               xgap=3, ygap=3, name=layer.key, colorbar={"title": {"text": "prob."},
+                                                                         "thickness": 14, "tickformat": ".0%"}))
+    ticks = [f"{s['step']}: {esc(s['input'])} → {esc(s['chosen'])}" for s in steps]
+    fig.update_xaxes(tickvals=list(range(k)), ticktext=[f"choice {i + 1}" for i in range(k)], side="top")
+    fig.update_yaxes(tickvals=list(range(len(steps))), ticktext=ticks, autorange="reversed")
+    return _base(fig, max(240, 44 * len(steps) + 100), margin={"l": 20, "r": 20, "t": 60, "b": 20})
+
+
+def _choice(token: str, prob: float, chosen: bool) -> str:
+    label = f"{esc(token)} {prob:.0%}"
+    return f"<b>{label}</b>" if chosen else label
+
+
+def decoder_step_figure(layer: PredictionLayer, index: int) -> go.Figure:
+    """One decoder step: its top choices (chosen one highlighted), the attention over the source tokens
+    if the model has attention, and its hidden state."""
+    step = layer.values[index]
+    attention = step.get("attention")
+    specs = [[{}, {}], [{"colspan": 2}, None]] if attention else [[{}], [{}]]
+    titles = ["Top choices for the next token"] + (["Attention over the source"] if attention else []) + \
+        ["Decoder hidden state"]
+    fig = make_subplots(rows=2, cols=2 if attention else 1, specs=specs, subplot_titles=titles,
+                        row_heights=[0.7, 0.3], vertical_spacing=0.18, horizontal_spacing=0.12)
+    tokens = [esc(t) for t, _ in step["top"]]
+    probs = [p for _, p in step["top"]]
+    fig.add_bar(x=probs, y=tokens, orientation="h", text=[f"{p:.1%}" for p in probs], textposition="outside",
+                cliponaxis=False, name="top choices",
+                marker_color=[ACCENT if t == step["chosen"] else MUTED for t, _ in step["top"]], row=1, col=1)
+    fig.update_xaxes(range=[0, 1.2], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    if attention:
+        sources = [f"{i + 1} {esc(t)}" for i, t in enumerate(layer.col_labels[: len(attention)])]
+        sources += [str(i + 1) for i in range(len(sources), len(attention))]
+        fig.add_bar(x=sources, y=attention, name="attention", marker_color=VAL, row=1, col=2)
+        fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
+    hidden = list(step.get("hidden") or [])
+    if hidden:
+        bound = max(abs(v) for v in hidden) or 1.0
+        fig.add_heatmap(z=[hidden], colorscale=DIVERGING, zmin=-bound, zmax=bound, showscale=False,
+                        name="hidden state", row=2, col=1)
+        fig.update_yaxes(visible=False, row=2, col=1)
+    fig.update_layout(showlegend=False)
+    return _base(fig, 460)

@@ -1,0 +1,24 @@
+"""Helpers for reading what an AppTest page shows."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+
+def charts(at: AppTest) -> list[dict[str, Any]]:
+    """The Plotly figures on the page, as JSON (AppTest does not model plotly_chart)."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def trace(figure: dict[str, Any], name: str) -> dict[str, Any]:
+    """The trace called ``name`` in a figure's JSON."""
+    return next(t for t in figure["data"] if t.get("name") == name)
+
+
+def plain(markdown: str) -> str:
+    """Text as shown in the browser: Markdown backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)

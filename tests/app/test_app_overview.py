@@ -1,0 +1,56 @@
+"""Overview page: the lesson card, live, for every lesson in the registry."""
+
+from __future__ import annotations
+
+import pytest
+from app_helpers import charts, trace
+
+import ui
+from pipeline.lessons import LESSONS, get_lesson
+
+SLUG = "sequence-classification"
+
+
+def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
+    at = open_page()
+    lesson, shared = get_lesson(SLUG), ui.default_run(SLUG)
+    run = shared.run
+
+    assert at.title[0].value == lesson.content.title
+    flow, epochs = at.table[0].value, at.table[1].value
+    assert list(flow.columns) == ["Stage", "Input shape", "Operation", "Output shape", "Example values"]
+    assert list(flow["Output shape"]) == ["1,000 × ?", "1,000 × 10", "1,000 × 10 × 50", "1,000 × 64", "1,000 × 3"]
+    assert flow["Example values"][1].startswith("[") and "…" in flow["Example values"][2]
+    assert len(epochs) == len(run.epochs) == 5
+    assert list(epochs["Observation"]) == [e.observation for e in run.epochs]
+    assert epochs["Observation"][0].startswith("First pass")
+
+    figures = charts(at)
+    curves = figures[0]
+    assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
+    assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
+    layer_names = [f["data"][0]["name"] for f in figures[1:]]
+    assert layer_names == [layer.key for layer in shared.prediction.layers if layer.kind != "text"]
+    assert trace(figures[-1], "classifier")["x"] == pytest.approx(shared.prediction.layer("classifier").values)
+    assert at.metric[0].value == shared.prediction.output
+    assert at.success[0].value == lesson.content.key_insight
+
+
+def test_the_default_run_is_trained_once_for_every_learner(open_page, monkeypatch) -> None:
+    lesson = get_lesson(SLUG)
+    calls = []
+    original = type(lesson).run
+    monkeypatch.setattr(type(lesson), "run", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    first, second = open_page(), open_page()  # two sessions
+    assert len(calls) == 1
+    assert first.table[1].value.equals(second.table[1].value)
+
+
+@pytest.mark.parametrize("slug", list(LESSONS))
+def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
+    at = open_page(lesson=slug)
+    content = get_lesson(slug).content
+    assert at.title[0].value == content.title
+    assert len(at.table[0].value) == len(content.stages)
+    assert at.success[0].value == content.key_insight
+    assert len(charts(at)) >= 3  # training curves and at least two prediction layers

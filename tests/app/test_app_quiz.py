@@ -1,0 +1,60 @@
+"""Quiz page: immediate feedback with the explanation, a score, retry; answers kept per lesson."""
+
+from __future__ import annotations
+
+from pipeline.lessons import get_lesson
+
+SLUG = "sequence-classification"
+
+
+def answer(at, slug: str, question: int, choice: int) -> None:
+    attempt = at.session_state[f"quiz-attempt:{slug}"]
+    at.radio(key=f"quiz-{slug}-{attempt}-{question}").set_value(choice).run()
+
+
+def score(at) -> str:
+    return at.metric[0].value
+
+
+def test_feedback_score_and_retry(open_page) -> None:
+    quiz = get_lesson(SLUG).content.quiz
+    at = open_page("quiz")
+    assert len(at.radio) == len(quiz) and score(at) == f"0 of {len(quiz)}"
+
+    answer(at, SLUG, 0, quiz[0].answer)
+    assert at.success[0].value.startswith("**Right.**") and quiz[0].explanation.strip()[:40] in at.success[0].value
+    wrong = (quiz[1].answer + 1) % len(quiz[1].choices)
+    answer(at, SLUG, 1, wrong)
+    assert "Not quite" in at.error[0].value and quiz[1].choices[quiz[1].answer] in at.error[0].value
+    assert score(at) == f"1 of {len(quiz)}"
+    assert at.radio[0].disabled and at.radio[1].disabled and not at.radio[2].disabled
+
+    for i, q in enumerate(quiz[2:], start=2):
+        answer(at, SLUG, i, q.answer)
+    assert score(at) == f"{len(quiz) - 1} of {len(quiz)}"
+    assert any("All done" in i.value for i in at.info)
+
+    next(b for b in at.button if b.label == "Retry the quiz").click().run()
+    assert score(at) == f"0 of {len(quiz)}" and not at.success and not at.error
+    assert all(r.value is None and not r.disabled for r in at.radio)
+
+
+def test_answers_survive_a_trip_to_another_page(open_page) -> None:
+    quiz = get_lesson(SLUG).content.quiz
+    at = open_page("quiz")
+    answer(at, SLUG, 2, quiz[2].answer)
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/quiz.py").run()
+    assert at.radio[2].value == quiz[2].answer and at.radio[2].disabled
+    assert score(at) == f"1 of {len(quiz)}" and len(at.success) == 1
+
+
+def test_each_lesson_keeps_its_own_answers(open_page) -> None:
+    at = open_page("quiz")
+    answer(at, SLUG, 0, get_lesson(SLUG).content.quiz[0].answer)
+    at.selectbox(key="lesson").select("seq2seq").run()
+    seq2seq_quiz = get_lesson("seq2seq").content.quiz
+    assert at.markdown[1].value.endswith(seq2seq_quiz[0].question)
+    assert score(at) == f"0 of {len(seq2seq_quiz)}"
+    at.selectbox(key="lesson").select(SLUG).run()
+    assert score(at).startswith("1 of")

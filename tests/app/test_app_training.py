@@ -1,0 +1,84 @@
+"""Training page: widgets from the settings specs, a real run, live curves, the model kept per session."""
+
+from __future__ import annotations
+
+import torch
+from app_helpers import charts, plain, trace
+
+import ui
+from pipeline.settings import specs
+
+TINY = {"epochs": 2, "samples": 200, "embed_dim": 8, "hidden_dim": 8, "batch_size": 16}
+
+
+def set_settings(at, slug: str, values: dict) -> None:
+    for name, value in values.items():
+        widget = next(w for w in [*at.number_input, *at.toggle] if w.key == f"setting:{slug}:{name}")
+        widget.set_value(value)
+
+
+def test_widgets_follow_the_lesson_settings(open_page) -> None:
+    at = open_page("training")
+    from pipeline.lessons import get_lesson
+
+    expected = specs(get_lesson("sequence-classification").settings_type)
+    inputs = {w.key.rsplit(":", 1)[1]: w for w in at.number_input}
+    assert sorted(inputs) == sorted(s.name for s in expected)
+    for spec in expected:
+        assert (inputs[spec.name].min, inputs[spec.name].max) == (spec.min, spec.max)
+        assert inputs[spec.name].value == spec.default
+    assert any("No model trained" in i.value for i in at.info)
+
+
+def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> None:
+    at = open_page("training")
+    set_settings(at, "sequence-classification", TINY)
+    at.button(key="FormSubmitter:settings-sequence-classification-Train").click().run()
+    assert not at.exception
+
+    run = at.session_state["run:sequence-classification"]
+    log = at.session_state["train-log:sequence-classification"]
+    assert run.settings.epochs == 2 and run.settings.hidden_dim == 8
+    assert len(log.epochs) == 2 and len(log.batch_x) == log.done_batches == log.total_batches == 2 * 10
+    (curves,) = charts(at)
+    assert trace(curves, "validation loss")["y"] == [e.val_loss for e in run.epochs]
+    assert trace(curves, "training loss, each batch")["x"][-1] == 2.0
+    table = at.table[0].value
+    assert list(table["Epoch"]) == [1, 2] and all(table["Observation"])
+    assert any("Prediction page uses it" in s.value for s in at.success)
+
+    at.switch_page("pages/prediction.py").run()
+    assert any("your own model" in c.value for c in at.caption)
+
+
+def test_one_learners_training_leaves_other_sessions_alone(open_page) -> None:
+    other = open_page("prediction")
+    shared = ui.default_run("sequence-classification").run
+    before = {k: v.clone() for k, v in shared.model.state_dict().items() if torch.is_tensor(v)}
+
+    learner = open_page("training")
+    set_settings(learner, "sequence-classification", TINY)
+    learner.button(key="FormSubmitter:settings-sequence-classification-Train").click().run()
+    assert "run:sequence-classification" in learner.session_state
+
+    other.run()
+    assert "run:sequence-classification" not in other.session_state
+    assert any("lesson's model" in c.value for c in other.caption)
+    after = shared.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert not shared.model._forward_hooks and not any(m._forward_hooks for m in shared.model.modules())
+
+
+def test_seq2seq_with_attention_trains_and_predicts_with_an_attention_heatmap(open_page) -> None:
+    at = open_page("training", lesson="seq2seq")
+    set_settings(at, "seq2seq", {"epochs": 1, "samples": 100, "embed_dim": 8, "hidden_dim": 8, "attention": True})
+    at.button(key="FormSubmitter:settings-seq2seq-Train").click().run()
+    assert not at.exception and at.session_state["run:seq2seq"].settings.attention is True
+
+    at.switch_page("pages/prediction.py").run()
+    for _ in range(20):
+        if any(plain(s.value) == "Attention weights" for s in at.subheader):
+            break
+        at.button(key="next").click().run()
+    (heatmap,) = charts(at)
+    assert heatmap["data"][0]["name"] == "attention" and heatmap["data"][0]["type"] == "heatmap"

@@ -1,0 +1,125 @@
+"""Streamlit glue the pages share: the chosen lesson, cached default runs, the learner's own run,
+widgets built from settings specs, and drawing any prediction layer by its kind.
+
+It lives beside app.py, not in pipeline/ (which never imports Streamlit) and not in pages/ (where
+every file is a page). All logic stays in pipeline/; this file only reads and writes Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from pipeline import figures, session
+from pipeline.lessons import LESSONS, Lesson, LessonRun, Prediction, PredictionLayer, get_lesson
+from pipeline.settings import SettingSpec, specs
+from pipeline.tables import fmt_shape
+
+LESSON_KEY = "lesson"
+
+
+def lesson() -> Lesson:
+    """The lesson picked in the sidebar (the first one before anything is picked)."""
+    slug = st.session_state.get(LESSON_KEY)
+    return get_lesson(slug if slug in LESSONS else next(iter(LESSONS)))
+
+
+@st.cache_resource(show_spinner="Training this lesson's model once, for every learner…", max_entries=16)
+def default_run(slug: str) -> session.DefaultRun:
+    """The lesson trained with default settings. Shared by all sessions: never mutate or trace it."""
+    return session.default_run(get_lesson(slug))
+
+
+def own_run_key(slug: str) -> str:
+    return f"run:{slug}"
+
+
+def own_run(slug: str) -> LessonRun | None:
+    """The model this learner trained on the Training page, if any (kept in their session only)."""
+    return st.session_state.get(own_run_key(slug))
+
+
+def run_to_use(slug: str) -> tuple[LessonRun, bool]:
+    """(run, is_own): the learner's own run, else this session's private copy of the default run."""
+    mine = own_run(slug)
+    if mine is not None:
+        return mine, True
+    key = f"default-copy:{slug}"
+    if key not in st.session_state:  # tracing adds hooks, so never predict with the shared object
+        st.session_state[key] = session.private_copy(default_run(slug).run)
+    return st.session_state[key], False
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    """Show a Plotly figure full width, with our own styling (not the Streamlit theme)."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+
+
+def setting_widget(spec: SettingSpec, key: str) -> Any:
+    """One input for a bounded setting: a toggle for bools, else a number input within its bounds."""
+    help_text = spec.help if spec.kind is bool else f"{spec.help} From {spec.min:g} to {spec.max:g}."
+    if spec.kind is bool:
+        return st.toggle(spec.label, value=spec.default, help=help_text, key=key, persist_state="session")
+    if spec.kind is int:
+        return st.number_input(spec.label, int(spec.min), int(spec.max), int(spec.default), step=1,
+                               help=help_text, key=key, persist_state="session")
+    decimals = max(0, -int(f"{spec.min:e}".split("e")[1]))
+    return st.number_input(spec.label, float(spec.min), float(spec.max), float(spec.default),
+                           step=float(spec.default) / 2, format=f"%.{decimals}f", help=help_text, key=key,
+                           persist_state="session")
+
+
+def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], bool]:
+    """The lesson's settings as a form with a Train button: (values by name, submitted)."""
+    values = {}
+    with st.form(f"settings-{current.slug}", border=True):
+        cols = st.columns(columns)
+        for i, spec in enumerate(specs(current.settings_type)):
+            with cols[i % columns]:
+                values[spec.name] = setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
+        submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
+    return values, submitted
+
+
+def show_layer(layer: PredictionLayer, key: str, number: int | None = None, decoder_step: int | None = None,
+               shown_notes: Sequence[str] = ()) -> None:
+    """Draw one prediction layer by its kind; text that may contain the learner's input is escaped.
+
+    ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here.
+    """
+    heading = f"{number}. {layer.title}" if number else layer.title
+    st.subheader(session.escape_markdown(heading), anchor=False)
+    st.markdown(session.escape_markdown(layer.description))
+    st.caption(f"Shape: {fmt_shape(layer.shape)}")
+    if layer.kind == "text":
+        st.code("\n".join(str(v) for v in layer.values), language=None, wrap_lines=True)
+    elif layer.kind == "decoder_steps" and decoder_step is not None:
+        chart(figures.decoder_step_figure(layer, decoder_step), key=key)
+    else:
+        chart(figures.layer_figure(layer), key=key)
+    for note in (n for n in layer.notes if n not in shown_notes):
+        st.warning(session.escape_markdown(note), icon=":material/info:")
+
+
+def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:
+    """``current.predict(run, text)``, remembered in the session so a step click does not re-trace."""
+    key = f"prediction:{current.slug}"
+    cached = st.session_state.get(key)
+    if cached is not None and cached[0] is run and cached[1] == text:
+        return cached[2]
+    prediction = current.predict(run, text)
+    st.session_state[key] = (run, text, prediction)
+    return prediction
+
+
+def stepper(slug: str, signature: tuple, count: int) -> session.Stepper:
+    """This session's Prev/Next/Play position, reset when the input or the model changes."""
+    key = f"stepper:{slug}"
+    entry = st.session_state.get(key)
+    if entry is None or entry[0] != signature or entry[1].count != count:
+        entry = (signature, session.Stepper(count))
+        st.session_state[key] = entry
+    return entry[1]
