@@ -123,6 +123,7 @@ class Seq2SeqEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        # (sum of lengths, E): the real tokens only, so the LSTM stops at each sequence's last one
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths.clamp(min=1).cpu(), batch_first=True,
                                                    enforce_sorted=False)
         out, (h, c) = self.lstm(packed)  # h, c: (1, B, H) after each sequence's last real token
@@ -192,14 +193,15 @@ class Seq2SeqDecoder(nn.Module):
         state = (context[0][None], context[1][None])  # (1, B, H) each: the LSTM's initial state
         if targets_in is not None:
             return self.step(targets_in, state, memory, mask)[0]  # (B, T, V), all steps at once
-        token = torch.full((memory.size(0), 1), self.cfg.sos_id, dtype=torch.long)  # (B, 1)
-        finished = torch.zeros(memory.size(0), dtype=torch.bool)  # (B,)
+        batch, device = memory.size(0), memory.device
+        token = torch.full((batch, 1), self.cfg.sos_id, dtype=torch.long, device=device)  # (B, 1)
+        finished = torch.zeros(batch, dtype=torch.bool, device=device)  # (B,)
         steps = []
         for _ in range(self.cfg.max_len):
             logits, state = self.step(token, state, memory, mask)  # (B, 1, V)
             steps.append(logits)
             token = logits.argmax(dim=-1)  # (B, 1): the most likely token is the next input
-            finished |= token[:, 0] == self.cfg.eos_id
+            finished |= token[:, 0] == self.cfg.eos_id  # (B,)
             if stop_at_eos and finished.all():
                 break
         return torch.cat(steps, dim=1)  # (B, T, V)

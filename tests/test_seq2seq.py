@@ -18,7 +18,8 @@ from pipeline.settings import specs
 from pipeline.text import PAD_ID, InputError, Vocabulary
 from pipeline.trace import trace
 
-TINY = {"samples": 300, "epochs": 3, "embed_dim": 16, "hidden_dim": 32, "lr": 0.01, "seed": 0}  # decodes 5 steps
+# Small and fast, yet trained enough to decode several steps (an untrained model stops at once).
+TINY = {"samples": 300, "epochs": 3, "embed_dim": 16, "hidden_dim": 32, "lr": 0.01, "seed": 0}
 V = 14  # target vocabulary of the number lesson: <pad> <unk> <sos> <eos> and ten digits
 
 
@@ -214,8 +215,8 @@ def test_same_seed_gives_the_same_trace_number_for_number(lesson, tiny_attention
 def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attention_run, attention):
     run = tiny_attention_run if attention else default_run
     p = lesson.predict(run, "four thousand three hundred and five")
-    keys = ["source", "embedding", "encoder_states", "encoder", "decoder", *(["attention"] if attention else []),
-            "output"]
+    keys = ["source", "embedding", "encoder_states", "encoder", "decoder",
+            *(["attention"] if attention else []), "output"]
     assert [layer.key for layer in p.layers] == keys
     assert {layer.kind for layer in p.layers} <= set(get_args(LayerKind))
     source = p.layer("source")
@@ -245,7 +246,8 @@ def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attentio
     assert p.confidence == pytest.approx(math.prod(s["top"][0][1] for s in steps))
     if attention:
         heatmap = p.layer("attention")
-        assert heatmap.values == [s["attention"] for s in steps] and heatmap.col_labels == source.row_labels[:6]
+        assert heatmap.values == [s["attention"] for s in steps]
+        assert heatmap.col_labels == source.row_labels[:6]
     json.dumps(lesson.to_json(run, p))  # the whole trace is JSON-ready
 
     # Every step's numbers match a teacher-forced pass fed the same inputs, computed independently.
@@ -257,7 +259,8 @@ def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attentio
     hidden_dim, n = run.settings.hidden_dim, len(steps)
     for t, step in enumerate(steps):
         probs = logits[t].softmax(-1)
-        assert step["top"][0] == [vocab.itos[int(probs.argmax())], pytest.approx(float(probs.max()), abs=1e-5)]
+        best = [vocab.itos[int(probs.argmax())], pytest.approx(float(probs.max()), abs=1e-5)]
+        assert step["top"][0] == best
         assert step["hidden"] == pytest.approx(rec["decoder.lstm"].sample[t * hidden_dim :][:8], abs=1e-5)
         if attention:
             assert step["attention"] == pytest.approx(rec["decoder.attention.softmax"].sample[t * 10 :][:6],

@@ -99,12 +99,13 @@ def seq2seq_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:
 def greedy_exact_match(translator: Translator, sources: Sequence[str], targets: Sequence[str]) -> float:
     """Fraction of ``sources`` whose greedy translation equals the target exactly, <eos> included."""
     _, expected = encode_targets(translator.target_vocab, targets)  # (N, T)
-    with torch.no_grad():
-        was_training = translator.training
-        translator.eval()
-        got = translator(list(sources))  # (N, T)
+    was_training = translator.training
+    try:
+        with torch.no_grad():
+            got = translator.eval()(list(sources))  # (N, T)
+    finally:
         translator.train(was_training)
-    return float((got == expected).all(dim=1).float().mean())
+    return int((got == expected).all(dim=1).sum()) / len(sources)
 
 
 class SequenceToSequence(Lesson):
