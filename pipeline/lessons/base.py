@@ -93,6 +93,25 @@ class PredictionLayer:
         return dataclasses.asdict(self)
 
 
+def matrix_layer(key: str, title: str, description: str, record: StageRecord, labels: list[str],
+                 marks: list[str]) -> PredictionLayer:
+    """A heatmap layer from a record whose sample holds a whole (rows, cols) matrix of one example."""
+    rows, cols = record.sample_shape
+    values = [record.sample[r * cols : (r + 1) * cols] for r in range(rows)]
+    return PredictionLayer(key, title, description, "matrix", record.output_shape, values, labels[:rows],
+                           [str(c) for c in range(cols)], marks[:rows])
+
+
+def unknown_words_note(tokens: list[str], marks: list[str], if_none_known: str) -> list[str]:
+    """A note listing the words read as <unk>, or nothing when every word is known."""
+    unknown = [t for t, m in zip(tokens, marks, strict=False) if m == "unk"]
+    if not unknown:
+        return []
+    listed = ", ".join(f"“{t}”" for t in dict.fromkeys(unknown))
+    extra = f" {if_none_known}" if "word" not in marks else ""
+    return [f"Not in the vocabulary, read as <unk>: {listed}.{extra}"]
+
+
 @dataclass
 class Prediction:
     """A single input traced from raw text to the model's answer."""

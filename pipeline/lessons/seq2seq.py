@@ -14,7 +14,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.data.number_words import ParallelCorpus, generate, translate
-from pipeline.lessons.base import Lesson, LessonRun, Prediction, PredictionLayer, stage_views
+from pipeline.lessons.base import (
+    Lesson,
+    LessonRun,
+    Prediction,
+    PredictionLayer,
+    matrix_layer,
+    stage_views,
+    unknown_words_note,
+)
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.settings import setting
 from pipeline.text import (
@@ -165,14 +173,14 @@ class SequenceToSequence(Lesson):
         steps, out_ids, out_probs = _decoder_steps(rec, calls, translator.target_vocab, len(real))
         out_tokens = translator.target_vocab.decode(out_ids)
         output = " ".join(t for t in out_tokens if t != EOS)
-        unknown = _unknown_note(tokens, marks)
+        unknown = unknown_words_note(tokens, marks, "None of the words are known, so the translation is a guess.")
         stage, hidden = self.content.stage, translator.model.cfg.hidden_dim
         layers = [
             PredictionLayer("source", stage("source").title, stage("source").description, "tokens",
                             rec["source.encode_pad"].output_shape, ids, labels, marks=marks, notes=unknown),
-            _matrix("embedding", stage("embedding").title, stage("embedding").description,
+            matrix_layer("embedding", stage("embedding").title, stage("embedding").description,
                     rec["model.embedding"], labels, marks),
-            _matrix("encoder_states", "Encoder state at every position",
+            matrix_layer("encoder_states", "Encoder state at every position",
                     f"The encoder LSTM's {hidden} numbers after reading each source word. It stops at the "
                     "last real word, so the rows for padding stay zero.", rec["model.encoder.unpack"], labels,
                     marks),
@@ -227,23 +235,6 @@ def _decoder_steps(rec: dict[str, StageRecord], calls: dict[str, list[StageRecor
 
 def _mark(token: str) -> str:
     return {EOS: "eos", SOS: "sos", PAD: "pad", UNK: "unk"}.get(token, "word")
-
-
-def _matrix(key: str, title: str, description: str, record: StageRecord, labels: list[str],
-            marks: list[str]) -> PredictionLayer:
-    rows, cols = record.sample_shape
-    values = [record.sample[r * cols : (r + 1) * cols] for r in range(rows)]
-    return PredictionLayer(key, title, description, "matrix", record.output_shape, values, labels[:rows],
-                           [str(c) for c in range(cols)], marks[:rows])
-
-
-def _unknown_note(tokens: list[str], marks: list[str]) -> list[str]:
-    unknown = [t for t, m in zip(tokens, marks, strict=False) if m == "unk"]
-    if not unknown:
-        return []
-    listed = ", ".join(f"“{t}”" for t in dict.fromkeys(unknown))
-    guess = " None of the words are known, so the translation is a guess." if "word" not in marks else ""
-    return [f"Not in the vocabulary, read as <unk>: {listed}.{guess}"]
 
 
 def _output_notes(text: str, out_tokens: list[str], output: str, max_len: int) -> list[str]:

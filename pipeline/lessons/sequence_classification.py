@@ -13,7 +13,15 @@ from torch import nn
 
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
-from pipeline.lessons.base import Lesson, LessonRun, Prediction, PredictionLayer, stage_views
+from pipeline.lessons.base import (
+    Lesson,
+    LessonRun,
+    Prediction,
+    PredictionLayer,
+    matrix_layer,
+    stage_views,
+    unknown_words_note,
+)
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, check_text, tokenize
@@ -109,9 +117,9 @@ class SequenceClassification(Lesson):
             PredictionLayer("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
                             "tokens", rec["text.encode_pad"].output_shape, ids, labels, marks=marks,
                             notes=_token_notes(tokens, n_tokens, marks, run.info["max_len"])),
-            _matrix("embedding", stage("embedding").title, stage("embedding").description, rec["model.embedding"],
+            matrix_layer("embedding", stage("embedding").title, stage("embedding").description, rec["model.embedding"],
                     labels, marks),
-            _matrix("lstm_states", "LSTM hidden state at every timestep",
+            matrix_layer("lstm_states", "LSTM hidden state at every timestep",
                     "The LSTM's 64 numbers after reading each position. Rows after the last real word are "
                     "padding; the model ignores them.", rec["model.encoder.lstm"], labels, marks),
             PredictionLayer("lstm", stage("lstm").title,
@@ -125,21 +133,9 @@ class SequenceClassification(Lesson):
         return Prediction(text, pipeline.classes[best], probs[best], layers, notes)
 
 
-def _matrix(key: str, title: str, description: str, record, labels: list[str], marks: list[str]) -> PredictionLayer:
-    rows, cols = record.sample_shape
-    values = [record.sample[r * cols : (r + 1) * cols] for r in range(rows)]
-    return PredictionLayer(key, title, description, "matrix", record.output_shape, values, labels[:rows],
-                           [str(c) for c in range(cols)], marks[:rows])
-
-
 def _token_notes(tokens: list[str], n_tokens: int, marks: list[str], max_len: int) -> list[str]:
-    notes = []
-    unknown = [t for t, m in zip(tokens, marks, strict=False) if m == "unk"]
-    if unknown:
-        listed = ", ".join(f"“{t}”" for t in dict.fromkeys(unknown))
-        all_unknown = " None of the words are known, so the model has only their count and position to go on." \
-            if all(m != "word" for m in marks) else ""
-        notes.append(f"Not in the vocabulary, read as <unk>: {listed}.{all_unknown}")
+    notes = unknown_words_note(tokens, marks, "None of the words are known, so the model has only their "
+                                              "count and position to go on.")
     if n_tokens > max_len:
         notes.append(f"The text has {n_tokens:,} tokens; only the first {max_len} are used.")
     return notes
