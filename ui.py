@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import figures, session
 from pipeline.lessons import LESSONS, Lesson, LessonRun, Prediction, PredictionLayer, get_lesson
@@ -22,7 +23,16 @@ LESSON_KEY = "lesson"
 
 
 def lesson() -> Lesson:
-    """The lesson picked in the sidebar (the first one before anything is picked)."""
+    """The lesson picked in the sidebar (the first one before anything is picked).
+
+    Every page calls this first, so it also makes sure the page runs under app.py's router: on a
+    fresh server Streamlit starts in its legacy mode for apps with a ``pages/`` folder and would run
+    a deep-linked page (``/training``) on its own -- no lesson picker, no thread limit -- until some
+    run of app.py calls ``st.navigation``. Leaving that mode and rerunning fixes it for everyone.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     slug = st.session_state.get(LESSON_KEY)
     return get_lesson(slug if slug in LESSONS else next(iter(LESSONS)))
 
@@ -85,23 +95,27 @@ def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], bo
 
 
 def show_layer(layer: PredictionLayer, key: str, number: int | None = None, decoder_step: int | None = None,
-               shown_notes: Sequence[str] = ()) -> None:
+               shown_notes: Sequence[str] = (), title: str | None = None, side_by_side: bool = False) -> None:
     """Draw one prediction layer by its kind; text that may contain the learner's input is escaped.
 
-    ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here.
+    ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here;
+    ``side_by_side`` puts the words left of the picture, so both fit on one screen.
     """
-    heading = f"{number}. {layer.title}" if number else layer.title
-    st.subheader(session.escape_markdown(heading), anchor=False)
-    st.markdown(session.escape_markdown(layer.description))
-    st.caption(f"Shape: {fmt_shape(layer.shape)}")
-    if layer.kind == "text":
-        st.code("\n".join(str(v) for v in layer.values), language=None, wrap_lines=True)
-    elif layer.kind == "decoder_steps" and decoder_step is not None:
-        chart(figures.decoder_step_figure(layer, decoder_step), key=key)
-    else:
-        chart(figures.layer_figure(layer), key=key)
-    for note in (n for n in layer.notes if n not in shown_notes):
-        st.warning(session.escape_markdown(note), icon=":material/info:")
+    words, picture = st.columns([1, 2], gap="medium") if side_by_side else (st.container(), st.container())
+    heading = title or layer.title
+    with words:
+        st.subheader(session.escape_markdown(f"{number}. {heading}" if number else heading), anchor=False)
+        st.markdown(session.escape_markdown(layer.description))
+        st.caption(f"Shape: {fmt_shape(layer.shape)}")
+        for note in (n for n in layer.notes if n not in shown_notes):
+            st.warning(session.escape_markdown(note), icon=":material/info:")
+    with picture:
+        if layer.kind == "text":
+            st.code("\n".join(str(v) for v in layer.values), language=None, wrap_lines=True)
+        elif layer.kind == "decoder_steps" and decoder_step is not None:
+            chart(figures.decoder_step_figure(layer, decoder_step), key=key)
+        else:
+            chart(figures.layer_figure(layer), key=key)
 
 
 def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:

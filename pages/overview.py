@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pipeline import figures, tables
+from pipeline import figures, session, tables
 
 lesson = ui.lesson()
 content = lesson.content
@@ -24,12 +24,15 @@ ui.chart(figures.training_curves(run.epochs), key="overview-curves")
 st.table(tables.epoch_table(run.epochs), hide_index=True)
 
 st.header(f"Prediction trace · {len(prediction.layers)} layers", anchor="prediction")
-st.markdown("One held-out example, followed through the trained model:")
-st.code(prediction.text, language=None, wrap_lines=True)
+expected = dict(run.examples).get(prediction.text)
+st.markdown("One held-out example, followed through the trained model" +
+            (f"; the data says the answer is **{session.escape_markdown(expected)}**." if expected else "."))
 for number, layer in enumerate(prediction.layers, start=1):
     ui.show_layer(layer, key=f"overview-layer-{number}", number=number)
 st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident", delta_color="off",
           delta_arrow="off")
+for note in session.unattached_notes(prediction):
+    st.info(session.escape_markdown(note), icon=":material/info:")
 
 st.header("Key insight", anchor="key-insight")
 st.success(content.key_insight, icon=":material/lightbulb:")

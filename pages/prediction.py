@@ -60,9 +60,7 @@ def step_view() -> None:
     step = steps[stepper.index]
     where.progress((stepper.index + 1) / len(steps), text=f"Stage {stepper.index + 1} of {len(steps)}")
     ui.show_layer(step.layer, key=f"step-{slug}-{stepper.index}", decoder_step=step.decoder_step,
-                  shown_notes=prediction.notes)
-    if step.decoder_step is not None:
-        st.caption(session.escape_markdown(step.title))
+                  shown_notes=prediction.notes, title=step.title, side_by_side=True)
     if stepper.index == len(steps) - 1:
         st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident",
                   delta_color="off", delta_arrow="off")

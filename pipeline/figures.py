@@ -68,8 +68,8 @@ def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = Non
                      showgrid=True, gridcolor="#e5e7eb")
     fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb", row=1, col=2)
-    return _base(fig, 420, legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 20, "r": 20,
-                                                                                       "t": 50, "b": 90})
+    return _base(fig, 440, legend={"orientation": "h", "y": -0.3, "x": 0}, margin={"l": 20, "r": 20,
+                                                                                      "t": 50, "b": 100})
 
 
 # --- data-flow animation ---------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def dataflow_animation(stages: Sequence[StageView], frame_ms: int = FRAME_MS) ->
         yaxis={"domain": [0.56, 1], "range": [-0.65, 0.95], "visible": False, "fixedrange": True},
         annotations=frames[0].layout.annotations, showlegend=False, **_sample_axes(stages[0]),
         updatemenus=[_play_pause(frame_ms)], sliders=[_slider(stages)])
-    return _base(fig, 720, margin={"l": 20, "r": 20, "t": 30, "b": 110})
+    return _base(fig, 740, margin={"l": 20, "r": 20, "t": 30, "b": 130})
 
 
 def _flow_traces(stages: Sequence[StageView], boxes: list[tuple[float, float, float]], current: int
@@ -209,7 +209,7 @@ def _play_pause(frame_ms: int) -> dict[str, Any]:
     play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
             "transition": {"duration": 300}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    return {"type": "buttons", "direction": "left", "x": 0, "y": -0.08, "xanchor": "left", "yanchor": "top",
+    return {"type": "buttons", "direction": "left", "x": 0, "y": -0.11, "xanchor": "left", "yanchor": "top",
             "pad": {"r": 10, "t": 10}, "showactive": False, "font": {"size": 16},
             "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                         {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}
@@ -218,7 +218,7 @@ def _play_pause(frame_ms: int) -> dict[str, Any]:
 def _slider(stages: Sequence[StageView]) -> dict[str, Any]:
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     steps = [{"label": str(i + 1), "method": "animate", "args": [[str(i)], jump]} for i in range(len(stages))]
-    return {"active": 0, "steps": steps, "x": 0.24, "len": 0.7, "y": -0.06, "yanchor": "top", "pad": {"t": 10},
+    return {"active": 0, "steps": steps, "x": 0.24, "len": 0.7, "y": -0.09, "yanchor": "top", "pad": {"t": 10},
             "currentvalue": {"prefix": "Stage ", "suffix": f" of {len(stages)}", "font": {"size": 16}}}
 
 
@@ -266,7 +266,7 @@ def _row_ticks(layer: PredictionLayer, rows: int) -> list[str]:
     marks = _marks(layer, rows)
     ticks = []
     for i, (label, mark) in enumerate(zip(labels, marks, strict=True), start=1):
-        tick = f"{i} {esc(label)}".strip()
+        tick = f"{i} · {esc(label)}" if label else str(i)
         ticks.append(f"<span style='color:{MARK_COLORS[mark]}'>{tick}</span>" if mark in ("unk", "pad") else tick)
     return ticks
 
@@ -292,7 +292,8 @@ def matrix_figure(layer: PredictionLayer) -> go.Figure:
                      tickvals=None if numeric_cols else list(range(len(col_labels))),
                      ticktext=None if numeric_cols else col_labels, showgrid=False)
     fig.update_yaxes(tickvals=list(range(rows)), ticktext=_row_ticks(layer, rows), autorange="reversed",
-                     showgrid=False)
+                     showgrid=False, zeroline=False)
+    fig.update_xaxes(zeroline=False)
     return _base(fig, max(260, 34 * rows + 110), margin={"l": 20, "r": 20, "t": 60, "b": 20})
 
 
@@ -302,7 +303,7 @@ def vector_figure(layer: PredictionLayer) -> go.Figure:
     x = [esc(c) for c in layer.col_labels] if len(layer.col_labels) == len(values) else list(range(len(values)))
     fig = go.Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if v >= 0 else VAL for v in values],
                            name=layer.key, hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.update_xaxes(title_text="feature", showgrid=False)
+    fig.update_xaxes(title_text="feature", showgrid=False, type="category" if isinstance(x[0], str) else None)
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb")
     return _base(fig, 300)
 
@@ -312,11 +313,11 @@ def probabilities_figure(layer: PredictionLayer) -> go.Figure:
     probs = list(layer.values)
     labels = [esc(label) for label in layer.row_labels] or [str(i) for i in range(len(probs))]
     best = max(range(len(probs)), key=probs.__getitem__) if probs else -1
-    fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", text=[f"{p:.1%}" for p in probs],
+    fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", text=[esc(pct(p, 1)) for p in probs],
                            textposition="outside", name=layer.key, cliponaxis=False,
                            marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
     fig.update_xaxes(range=[0, 1.15], tickformat=".0%", gridcolor="#e5e7eb")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(type="category", autorange="reversed")
     return _base(fig, 90 + 48 * len(probs), margin={"l": 20, "r": 40, "t": 20, "b": 20})
 
 
@@ -329,8 +330,8 @@ def decoder_steps_figure(layer: PredictionLayer) -> go.Figure:
     z = [[p for _, p in s["top"]] + [None] * (k - len(s["top"])) for s in steps]
     text = [[_choice(token, p, token == s["chosen"]) for token, p in s["top"]] + [""] * (k - len(s["top"]))
             for s in steps]
-    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", colorscale=SEQUENTIAL, zmin=0, zmax=1,
-                               xgap=3, ygap=3, name=layer.key, colorbar={"title": {"text": "prob."},
+    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": 15}, colorscale=SEQUENTIAL,
+                               zmin=0, zmax=1, xgap=3, ygap=3, name=layer.key, colorbar={"title": {"text": "prob."},
                                                                          "thickness": 14, "tickformat": ".0%"}))
     ticks = [f"{s['step']}: {esc(s['input'])} → {esc(s['chosen'])}" for s in steps]
     fig.update_xaxes(tickvals=list(range(k)), ticktext=[f"choice {i + 1}" for i in range(k)], side="top")
@@ -338,8 +339,14 @@ def decoder_steps_figure(layer: PredictionLayer) -> go.Figure:
     return _base(fig, max(240, 44 * len(steps) + 100), margin={"l": 20, "r": 20, "t": 60, "b": 20})
 
 
+def pct(p: float, digits: int = 0) -> str:
+    """A probability for reading: ``97%``, or ``<1%`` rather than a misleading ``0%`` (escape it for Plotly)."""
+    smallest = 0.5 * 10 ** -(digits + 2)
+    return f"{p:.{digits}%}" if p >= smallest or p == 0 else f"<{10 ** -digits:g}%"
+
+
 def _choice(token: str, prob: float, chosen: bool) -> str:
-    label = f"{esc(token)} {prob:.0%}"
+    label = esc(f"{token} {pct(prob)}")
     return f"<b>{label}</b>" if chosen else label
 
 
@@ -348,28 +355,32 @@ def decoder_step_figure(layer: PredictionLayer, index: int) -> go.Figure:
     if the model has attention, and its hidden state."""
     step = layer.values[index]
     attention = step.get("attention")
-    specs = [[{}, {}], [{"colspan": 2}, None]] if attention else [[{}], [{}]]
-    titles = ["Top choices for the next token"] + (["Attention over the source"] if attention else []) + \
-        ["Decoder hidden state"]
-    fig = make_subplots(rows=2, cols=2 if attention else 1, specs=specs, subplot_titles=titles,
-                        row_heights=[0.7, 0.3], vertical_spacing=0.18, horizontal_spacing=0.12)
+    titles = ["Top choices for the next token"] + (["Attention over the source words"] if attention else []) + \
+        [f"Decoder memory (first {len(step.get('hidden') or [])} numbers)"]
+    heights = [0.45, 0.35, 0.2] if attention else [0.7, 0.3]
+    fig = make_subplots(rows=len(heights), cols=1, subplot_titles=titles, row_heights=heights, vertical_spacing=0.12)
     tokens = [esc(t) for t, _ in step["top"]]
     probs = [p for _, p in step["top"]]
-    fig.add_bar(x=probs, y=tokens, orientation="h", text=[f"{p:.1%}" for p in probs], textposition="outside",
+    fig.add_bar(x=probs, y=tokens, orientation="h", text=[esc(pct(p)) for p in probs], textposition="outside",
                 cliponaxis=False, name="top choices",
                 marker_color=[ACCENT if t == step["chosen"] else MUTED for t, _ in step["top"]], row=1, col=1)
     fig.update_xaxes(range=[0, 1.2], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_yaxes(type="category", autorange="reversed", row=1, col=1)  # digits are tokens, not numbers
     if attention:
         sources = [f"{i + 1} {esc(t)}" for i, t in enumerate(layer.col_labels[: len(attention)])]
         sources += [str(i + 1) for i in range(len(sources), len(attention))]
-        fig.add_bar(x=sources, y=attention, name="attention", marker_color=VAL, row=1, col=2)
-        fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
+        fig.add_bar(x=sources, y=attention, name="attention", marker_color=VAL, text=[esc(pct(a)) for a in attention],
+                    textposition="outside", cliponaxis=False, row=2, col=1)
+        fig.update_xaxes(type="category", row=2, col=1)
+        fig.update_yaxes(range=[0, 1.15], tickformat=".0%", row=2, col=1)
     hidden = list(step.get("hidden") or [])
     if hidden:
         bound = max(abs(v) for v in hidden) or 1.0
-        fig.add_heatmap(z=[hidden], colorscale=DIVERGING, zmin=-bound, zmax=bound, showscale=False,
-                        name="hidden state", row=2, col=1)
-        fig.update_yaxes(visible=False, row=2, col=1)
-    fig.update_layout(showlegend=False)
-    return _base(fig, 460)
+        last = len(heights)
+        fig.add_heatmap(z=[hidden], colorscale=DIVERGING, zmin=-bound, zmax=bound, showscale=False, xgap=2,
+                        text=[[f"{v:.2f}" for v in hidden]], texttemplate="%{text}", name="hidden state",
+                        row=last, col=1)
+        fig.update_yaxes(visible=False, row=last, col=1)
+    title = f"Step {step['step']}: input <b>{esc(step['input'])}</b> → chose <b>{esc(step['chosen'])}</b>"
+    fig.update_layout(showlegend=False, title={"text": title, "x": 0, "font": {"size": 18}})
+    return _base(fig, 680 if attention else 480, margin={"l": 20, "r": 20, "t": 90, "b": 20})

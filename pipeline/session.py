@@ -126,6 +126,11 @@ def private_copy(run: LessonRun) -> LessonRun:
     return copy.deepcopy(run)
 
 
+def unattached_notes(prediction: Prediction) -> list[str]:
+    """The prediction's notes that no layer shows already (e.g. "the right answer is ...")."""
+    return [n for n in prediction.notes if not any(n in layer.notes for layer in prediction.layers)]
+
+
 @dataclass(frozen=True)
 class PredictionStep:
     """One screen of the Prediction page: a layer, or one step of a decoder layer."""

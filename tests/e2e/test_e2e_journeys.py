@@ -1,0 +1,187 @@
+"""A learner's journeys in real headless Chromium against `streamlit run`, with screenshots.
+
+Screenshots go to artifacts/screenshots/ (gitignored); look at them: they must show real charts and values.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from browser_helpers import click_button, full_screenshot, go_to, open_app, pick_lesson, plot_js, settle
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+CLASSIFICATION, SEQ2SEQ = "Sequence classification", "Sequence to sequence"
+
+
+def heading(page: Page):
+    return page.get_by_test_id("stMain").get_by_test_id("stHeading").first
+
+
+def test_overview_of_each_lesson(page: Page, screenshots) -> None:
+    open_app(page)
+    expect(heading(page)).to_have_text(CLASSIFICATION)
+    tables = page.get_by_test_id("stTable")
+    expect(tables.first).to_contain_text("1,000 × 10 × 50")
+    expect(tables.nth(1)).to_contain_text("First pass")
+    assert page.locator("[data-testid=stPlotlyChart] .main-svg").count() >= 6
+    full_screenshot(page, screenshots / "01-overview-sequence-classification.png")
+
+    pick_lesson(page, SEQ2SEQ)
+    expect(heading(page)).to_have_text(SEQ2SEQ)
+    expect(page.get_by_test_id("stTable").first).to_contain_text("Embedding")
+    full_screenshot(page, screenshots / "02-overview-seq2seq.png")
+
+
+def test_data_flow_animation_plays_in_the_browser(page: Page, screenshots) -> None:
+    open_app(page, "/data_flow")
+    expect(heading(page)).to_have_text("Data flow")
+    active = plot_js(0, "g._fullLayout.sliders[0].active")
+    assert page.evaluate(active) == 0
+    page.screenshot(path=str(screenshots / "03-data-flow-stage-1.png"))
+
+    page.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"({active})() >= 2", timeout=15_000)  # the browser animates, no reruns
+    page.locator(".updatemenu-button").filter(has_text="Pause").click()
+    paused_at = page.evaluate(active)
+    page.wait_for_timeout(2500)
+    assert page.evaluate(active) == paused_at  # pause holds
+    heatmap_cells = page.evaluate(plot_js(0, "g.data.find(t => t.type === 'heatmap').z.flat().length"))
+    assert heatmap_cells > 1
+    page.screenshot(path=str(screenshots / "04-data-flow-playing.png"))
+
+    page.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"({active})() === 4", timeout=20_000)
+    page.screenshot(path=str(screenshots / "05-data-flow-last-stage.png"))
+
+
+def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) -> None:
+    open_app(page, "/training")
+    page.get_by_label("Epochs", exact=True).fill("12")
+    page.get_by_label("Sentences", exact=True).fill("4000")
+    page.get_by_role("button", name="Train").click()
+
+    points = plot_js(0, "g.data.find(t => t.name === 'training loss, each batch')?.x.length ?? 0")
+    epochs = plot_js(0, "g.data.find(t => t.name === 'validation loss')?.x.length ?? 0")
+    seen, shot, deadline = [], False, time.monotonic() + 180
+    while time.monotonic() < deadline:
+        count = page.evaluate(points) or 0
+        if count and (not seen or count != seen[-1]):
+            seen.append(count)
+        if not shot and (page.evaluate(epochs) or 0) >= 4:
+            page.screenshot(path=str(screenshots / "06-training-live.png"))
+            shot = True
+        if page.get_by_text("Your model is trained").count():
+            break
+        page.wait_for_timeout(150)
+    settle(page)
+    assert len(seen) >= 3 and seen == sorted(seen), f"the chart did not grow live: {seen}"
+    expect(page.get_by_test_id("stProgress")).to_contain_text("Done: 12 epochs")
+    table = page.get_by_test_id("stTable")
+    expect(table).to_contain_text("Validation accuracy")
+    assert table.locator("tbody tr").count() == 12
+    full_screenshot(page, screenshots / "07-training-done.png")
+
+    go_to(page, "Prediction")
+    expect(page.get_by_text("your own model")).to_be_visible()
+
+
+def test_prediction_steps_through_every_stage(page: Page, screenshots) -> None:
+    open_app(page, "/prediction")
+    box = page.get_by_label("Type an input")
+    box.fill("the plot was not good but the music was zorgly")
+    box.press("Enter")
+    settle(page)
+    expect(page.get_by_test_id("stAlert").first).to_contain_text("zorgly")
+    expect(page.get_by_test_id("stCode")).to_contain_text("the plot was not good")
+
+    stages = []
+    for _ in range(10):
+        stages.append(page.get_by_test_id("stMain").locator("h3").first.inner_text())
+        if stages[-1] == "Tokens, ids and padding":
+            full_screenshot(page, screenshots / "08-prediction-tokens.png")
+        if stages[-1] == "LSTM hidden state at every timestep":
+            full_screenshot(page, screenshots / "09-prediction-lstm-states.png")
+        if page.get_by_role("button", name="Next ▶").is_disabled():
+            break
+        click_button(page, "Next ▶")
+    assert stages == ["Raw text", "Tokens, ids and padding", "Embedding", "LSTM hidden state at every timestep",
+                      "LSTM", "Linear + softmax"]
+    expect(page.get_by_test_id("stMetricValue")).to_have_text(re.compile("negative|neutral|positive"))
+    full_screenshot(page, screenshots / "10-prediction-probabilities.png")
+
+    click_button(page, "▶ Play")  # from the end: starts again and advances on its own
+    page.wait_for_function("() => [...document.querySelectorAll('h3')].some(h => h.innerText === 'Embedding')",
+                           timeout=15_000)
+
+
+def test_bad_and_hostile_input_gives_messages_not_tracebacks(page: Page, screenshots) -> None:
+    open_app(page, "/prediction")
+    box = page.get_by_label("Type an input")
+    for text, message in [("", "empty"), ("\u200b\u200b", "empty"), ("x" * 10_001, "10,001 characters")]:
+        box.fill(text)
+        box.press("Enter")
+        settle(page)
+        expect(page.get_by_test_id("stAlertContentError")).to_contain_text(message)
+    assert page.get_by_test_id("stException").count() == 0
+
+    hostile = "<img src=x onerror=alert(1)> <b>bold</b> **x** :red[z]"
+    box.fill(hostile)
+    box.press("Enter")
+    settle(page)
+    expect(page.get_by_test_id("stCode")).to_have_text(hostile)
+    main = page.get_by_test_id("stMain")
+    assert main.locator("img[src=x]").count() == 0 and main.locator("b", has_text="bold").count() == 0
+    full_screenshot(page, screenshots / "11-prediction-hostile-input.png")
+
+
+def test_seq2seq_with_attention_trains_and_shows_decoder_steps(page: Page, screenshots) -> None:
+    open_app(page, "/training")
+    pick_lesson(page, SEQ2SEQ)
+    page.get_by_label("Epochs", exact=True).fill("12")
+    page.get_by_test_id("stCheckbox").filter(has_text="Attention").locator("input").check(force=True)
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text("Your model is trained")).to_be_visible(timeout=180_000)
+    settle(page)
+
+    go_to(page, "Prediction")
+    box = page.get_by_label("Type an input")
+    box.fill("three thousand and forty two")
+    box.press("Enter")
+    settle(page)
+    titles = []
+    for _ in range(15):
+        title = page.get_by_test_id("stMain").locator("h3").first.inner_text()
+        titles.append(title)
+        if title == "Decoder LSTM: step 2 of 5":
+            full_screenshot(page, screenshots / "12-seq2seq-decoder-step.png")
+        if title == "Attention weights":
+            full_screenshot(page, screenshots / "13-seq2seq-attention.png")
+        if page.get_by_role("button", name="Next ▶").is_disabled():
+            break
+        click_button(page, "Next ▶")
+    assert "Attention weights" in titles and [t for t in titles if t.startswith("Decoder")] == [
+        f"Decoder LSTM: step {i} of 5" for i in range(1, 6)]
+    full_screenshot(page, screenshots / "14-seq2seq-output.png")
+
+
+def test_quiz_feedback_score_and_retry(page: Page, screenshots) -> None:
+    open_app(page, "/quiz")
+    radios = page.get_by_test_id("stRadio")
+    radios.nth(0).get_by_text("A. Every sentence becomes exactly ten ids long").click()
+    settle(page)
+    radios.nth(1).get_by_text("A. Position ten is always an unknown word").click()
+    settle(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Right.")
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("Not quite")
+    expect(page.get_by_test_id("stMetricValue")).to_have_text("1 of 5")
+    full_screenshot(page, screenshots / "15-quiz-feedback.png")
+
+    go_to(page, "Overview")
+    go_to(page, "Quiz")
+    expect(page.get_by_test_id("stMetricValue")).to_have_text("1 of 5")  # answers kept between pages
+    click_button(page, "Retry the quiz")
+    expect(page.get_by_test_id("stMetricValue")).to_have_text("0 of 5")
