@@ -28,8 +28,10 @@ if submitted:
             ui.chart(fig, key=f"live-{slug}-{feed.charts}")
 
     feed = session.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
+    waiting = "Another learner's model is training; yours starts as soon as it is done…"
     try:
-        st.session_state[ui.own_run_key(slug)] = lesson.run(settings, [feed])
+        st.session_state[ui.own_run_key(slug)] = session.train(lesson, settings, [feed],
+                                                               on_wait=lambda: bar.progress(0.0, text=waiting))
     except ValueError as e:
         st.error(str(e))
         st.stop()

@@ -50,6 +50,11 @@ def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> No
     at.switch_page("pages/prediction.py").run()
     assert any("your own model" in c.value for c in at.caption)
 
+    at.switch_page("pages/training.py").run()
+    next(b for b in at.button if b.label == "Forget my model").click().run()
+    assert "run:sequence-classification" not in at.session_state
+    assert any("No model trained" in i.value for i in at.info)
+
 
 def test_one_learners_training_leaves_other_sessions_alone(open_page) -> None:
     other = open_page("prediction")
