@@ -11,7 +11,6 @@ questions = lesson.content.quiz
 answers: dict[int, int] = st.session_state.setdefault(f"quiz:{slug}", {})
 attempt_key = f"quiz-attempt:{slug}"
 attempt = st.session_state.setdefault(attempt_key, 0)
-LETTERS = "ABCDEF"
 
 
 def record(index: int, widget_key: str) -> None:
@@ -28,13 +27,15 @@ st.markdown("Pick an answer: you see straight away whether it is right, and why.
 for i, q in enumerate(questions):
     st.markdown(f"#### {i + 1}. {q.question}")
     key = f"quiz-{slug}-{attempt}-{i}"
-    st.radio(q.question, list(range(len(q.choices))), index=answers.get(i), key=key, disabled=i in answers,
-             format_func=lambda c, q=q: f"{LETTERS[c]}. {q.choices[c]}", label_visibility="collapsed",
-             on_change=record, args=(i, key))
-    if i in answers and answers[i] == q.answer:
+    if i not in answers:
+        st.radio(q.question, list(range(len(q.choices))), index=None, key=key, label_visibility="collapsed",
+                 format_func=lambda c, q=q: session.choice_label(q, c), on_change=record, args=(i, key))
+        continue
+    st.markdown("  \n".join(session.marked_choices(q, answers[i])))
+    if answers[i] == q.answer:
         st.success(f"**Right.** {q.explanation}", icon=":material/check_circle:")
-    elif i in answers:
-        st.error(f"**Not quite** -- the answer is {LETTERS[q.answer]}: {q.choices[q.answer]}. {q.explanation}",
+    else:
+        st.error(f"**Not quite** -- the answer is {session.choice_label(q, q.answer)}. {q.explanation}",
                  icon=":material/cancel:")
 
 correct, answered = session.quiz_score(questions, answers)

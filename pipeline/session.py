@@ -209,6 +209,27 @@ class Stepper:
         return True
 
 
+LETTERS = "ABCDEF"  # quiz choices are labelled A, B, C, ...
+
+
+def choice_label(question: Question, index: int) -> str:
+    return f"{LETTERS[index]}. {question.choices[index]}"
+
+
+RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:]", ":gray[:material/circle:]"
+
+
+def marked_choices(question: Question, chosen: int) -> list[str]:
+    """An answered question's choices in Streamlit Markdown: the right one ticked, a wrong pick crossed,
+    the pick in bold. (Icons from Streamlit's own icon font: not every machine has an emoji font.)"""
+    lines = []
+    for i in range(len(question.choices)):
+        mark = RIGHT if i == question.answer else WRONG if i == chosen else OTHER
+        label = choice_label(question, i)
+        lines.append(f"{mark} **{label}** · your answer" if i == chosen else f"{mark} {label}")
+    return lines
+
+
 def quiz_score(questions: Sequence[Question], answers: Mapping[int, int]) -> tuple[int, int]:
     """(correct, answered) for the answers given so far, by question index."""
     correct = sum(1 for i, choice in answers.items() if 0 <= i < len(questions) and questions[i].answer == choice)

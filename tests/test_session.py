@@ -158,3 +158,10 @@ def test_concurrent_trainings_each_reproduce_their_own_seed() -> None:
     for t in threads:
         t.join()
     assert results == alone and waits  # the second learner waited for its turn
+
+
+def test_marked_choices_tick_the_answer_and_cross_a_wrong_pick() -> None:
+    q = Question(question="q", choices=["a", "b", "c"], answer=1, explanation="e")
+    right, wrong, other = session.RIGHT, session.WRONG, session.OTHER
+    assert session.marked_choices(q, 2) == [f"{other} A. a", f"{right} B. b", f"{wrong} **C. c** · your answer"]
+    assert session.marked_choices(q, 1) == [f"{other} A. a", f"{right} **B. b** · your answer", f"{other} C. c"]

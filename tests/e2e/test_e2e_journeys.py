@@ -170,11 +170,11 @@ def test_seq2seq_with_attention_trains_and_shows_decoder_steps(page: Page, scree
 
 def test_quiz_feedback_score_and_retry(page: Page, screenshots) -> None:
     open_app(page, "/quiz")
-    radios = page.get_by_test_id("stRadio")
-    radios.nth(0).get_by_text("A. Every sentence becomes exactly ten ids long").click()
+    page.get_by_text("A. Every sentence becomes exactly ten ids long").click()
     settle(page)
-    radios.nth(1).get_by_text("A. Position ten is always an unknown word").click()
+    page.get_by_text("A. Position ten is always an unknown word").click()
     settle(page)
+    expect(page.get_by_text("Position ten is always an unknown word · your answer")).to_be_visible()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Right.")
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("Not quite")
     expect(page.get_by_test_id("stMetricValue")).to_have_text("1 of 5")
