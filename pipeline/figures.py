@@ -27,7 +27,7 @@ MARK_COLORS = {"word": "#1d4ed8", "unk": "#c2410c", "pad": "#6b7280", "sos": "#7
 MARK_NAMES = {"word": "known word", "unk": "unknown word (<unk>)", "pad": "padding (<pad>)",
               "sos": "start / end marker", "eos": "start / end marker"}
 DIVERGING, SEQUENTIAL = "RdBu_r", "Blues"
-MAX_CELL_TEXT = 160  # heatmaps with more cells than this show colours only
+MAX_CELL_TEXT, MAX_TEXT_COLUMNS = 160, 12  # larger heatmaps show colours only: the numbers would not fit
 FRAME_MS = 1600
 
 
@@ -170,7 +170,7 @@ def _sample_heatmap(stage: StageView) -> go.Heatmap:
     bound = max((abs(v) for v in values), default=1.0) or 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values)} if integers or min(values) >= 0 else \
         {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
-    cells = len(values) <= MAX_CELL_TEXT
+    cells = len(values) <= MAX_CELL_TEXT and len(z[0]) <= MAX_TEXT_COLUMNS
     text = [[str(v) if integers else f"{v:.2f}" for v in row] for row in z] if cells else None
     return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else None, visible=True,
                       xaxis="x2", yaxis="y2", xgap=1, ygap=1, name="sample",
@@ -207,7 +207,7 @@ def _sample_caption(stage: StageView) -> str:
 
 def _play_pause(frame_ms: int) -> dict[str, Any]:
     play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
-            "transition": {"duration": 300}}
+            "transition": {"duration": 0}}  # heatmaps cannot tween: switch whole frames cleanly
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     return {"type": "buttons", "direction": "left", "x": 0, "y": -0.11, "xanchor": "left", "yanchor": "top",
             "pad": {"r": 10, "t": 10}, "showactive": False, "font": {"size": 16},
@@ -281,7 +281,7 @@ def matrix_figure(layer: PredictionLayer) -> go.Figure:
     bound = max(abs(v) for v in values) or 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values) or 1.0} if min(values) >= 0 else \
         {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
-    cells = rows * cols <= MAX_CELL_TEXT
+    cells = rows * cols <= MAX_CELL_TEXT and cols <= MAX_TEXT_COLUMNS
     fig = go.Figure(go.Heatmap(z=z, x=list(range(cols)), y=list(range(rows)), xgap=1, ygap=1, name=layer.key,
                                text=[[f"{v:.2f}" for v in row] for row in z] if cells else None,
                                texttemplate="%{text}" if cells else None,

@@ -21,6 +21,8 @@ def settle(page: Page, started_within_ms: int = 1500) -> None:
     page.wait_for_selector(IDLE)
     page.wait_for_function(CHARTS_DRAWN)
     page.wait_for_timeout(200)  # let Plotly finish laying out text
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, f"the app raised: {exceptions.first.inner_text()}"
 
 
 def open_app(page: Page, path: str = "/") -> None:

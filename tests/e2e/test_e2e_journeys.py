@@ -49,12 +49,14 @@ def test_data_flow_animation_plays_in_the_browser(page: Page, screenshots) -> No
     paused_at = page.evaluate(active)
     page.wait_for_timeout(2500)
     assert page.evaluate(active) == paused_at  # pause holds
+    page.wait_for_timeout(500)
     heatmap_cells = page.evaluate(plot_js(0, "g.data.find(t => t.type === 'heatmap').z.flat().length"))
     assert heatmap_cells > 1
     page.screenshot(path=str(screenshots / "04-data-flow-playing.png"))
 
     page.locator(".updatemenu-button").filter(has_text="Play").click()
     page.wait_for_function(f"({active})() === 4", timeout=20_000)
+    page.wait_for_timeout(500)  # the frame's redraw follows the slider
     page.screenshot(path=str(screenshots / "05-data-flow-last-stage.png"))
 
 
