@@ -23,6 +23,7 @@ if text_key not in st.session_state and examples:
 def use_example() -> None:
     if st.session_state.get(example_key):
         st.session_state[text_key] = st.session_state[example_key]
+        st.session_state[example_key] = None  # back to "Choose an example", so it never disagrees with the input
 
 
 left, right = st.columns([3, 2])

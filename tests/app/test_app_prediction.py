@@ -91,6 +91,7 @@ def test_picking_an_example_fills_the_input(open_page) -> None:
     at.selectbox(key=f"pred-example:{SLUG}").select(examples[3]).run()
     assert at.text_input(key=f"pred-text:{SLUG}").value == examples[3]
     assert at.code[0].value == examples[3]
+    assert at.selectbox(key=f"pred-example:{SLUG}").value is None  # ready for the next pick
 
 
 def test_play_advances_on_its_own_and_stops_at_the_end(open_page, monkeypatch) -> None:

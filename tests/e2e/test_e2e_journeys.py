@@ -94,6 +94,13 @@ def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) ->
 def test_prediction_steps_through_every_stage(page: Page, screenshots) -> None:
     open_app(page, "/prediction")
     box = page.get_by_label("Type an input")
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").click()
+    example = page.get_by_role("option").nth(2)
+    picked = example.inner_text()
+    example.click()
+    settle(page)
+    expect(box).to_have_value(picked)
+    expect(page.get_by_test_id("stCode")).to_have_text(picked)
     box.fill("the plot was not good but the music was zorgly")
     box.press("Enter")
     settle(page)
