@@ -61,7 +61,7 @@ def epoch_table(epochs: Sequence[EpochResult]) -> pd.DataFrame:
     for e in epochs:
         row: dict[str, Any] = {"Epoch": e.epoch, "Loss": f"{e.loss:.3f}", "Accuracy": f"{e.accuracy:.1%}",
                                "Val loss": f"{e.val_loss:.3f}", "Val accuracy": f"{e.val_accuracy:.1%}"}
-        row.update({_metric_label(k): f"{v:.3f}" for k, v in e.metrics.items()})
+        row.update({_metric_label(k): f"{v:.1%}" if "accuracy" in k else f"{v:.3f}" for k, v in e.metrics.items()})
         row["Observation"] = e.observation
         rows.append(row)
     return pd.DataFrame(rows)

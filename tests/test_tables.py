@@ -23,8 +23,9 @@ def test_stage_table_has_the_lesson_card_columns() -> None:
 
 
 def test_epoch_table_formats_numbers_and_keeps_extra_metrics() -> None:
-    e = EpochResult(1, 0.91234, 0.5, 0.8, 0.625, {"sequence_accuracy": 0.25, "val_sequence_accuracy": 0.2},
-                    "First pass.")
+    e = EpochResult(1, 0.91234, 0.5, 0.8, 0.625, {"sequence_accuracy": 0.25, "val_sequence_accuracy": 0.2,
+                                                   "perplexity": 2.5}, "First pass.")
     row = epoch_table([e]).to_dict("records")[0]
     assert row == {"Epoch": 1, "Loss": "0.912", "Accuracy": "50.0%", "Val loss": "0.800", "Val accuracy": "62.5%",
-                   "Sequence accuracy": "0.250", "Val sequence accuracy": "0.200", "Observation": "First pass."}
+                   "Sequence accuracy": "25.0%", "Val sequence accuracy": "20.0%", "Perplexity": "2.500",
+                   "Observation": "First pass."}
