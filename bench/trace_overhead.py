@@ -4,8 +4,9 @@
     vs the same loop written in plain PyTorch, same model, data and seed. Target ratio <= 1.05.
 (b) Tracing one forward pass of the lesson model vs ``torchinfo.summary`` on the same model and input.
 
-Variants run interleaved (A B C, A B C, ...) and each figure is a median, so machine noise hits all
-variants alike. Run: ``.venv/bin/python bench/trace_overhead.py [--rounds 7]``
+Variants run interleaved, in rotating order (A B C, B C A, ...), so machine noise hits all variants alike; ratios are
+given for the median CPU time of this thread (torch on one thread, as in the app) and for the
+fastest wall-clock round. Run: ``.venv/bin/python bench/trace_overhead.py [--rounds 15]``
 """
 
 from __future__ import annotations
@@ -39,36 +40,50 @@ def new_model(vocab_size: int) -> SequenceClassifier:
     return SequenceClassifier(ClassifierConfig(vocab_size))
 
 
-def plain_loop(model, train, val) -> None:
-    """The same work as train.fit, written as a plain PyTorch loop: shuffled batches, Adam, a val pass."""
+def plain_loop(model, train, val) -> list[tuple[float, float, float, float]]:
+    """train.fit's work as a plain PyTorch loop: shuffled batches, Adam, loss and accuracy per epoch."""
     optimizer = torch.optim.Adam(model.parameters(), lr=CFG.lr)
     generator = torch.Generator().manual_seed(CFG.seed)
     (x, y), (vx, vy) = train, val
+    history = []
     for _ in range(CFG.epochs):
         model.train()
+        loss_sum = correct = 0.0
         order = torch.randperm(len(x), generator=generator)
         for start in range(0, len(x), CFG.batch_size):
             idx = order[start : start + CFG.batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            logits = model(x[idx])
+            loss = F.cross_entropy(logits, y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(dim=1) == y[idx]).sum())
         model.eval()
+        val_loss = val_correct = 0.0
         with torch.no_grad():
             for start in range(0, len(vx), CFG.batch_size):
-                F.cross_entropy(model(vx[start : start + CFG.batch_size]), vy[start : start + CFG.batch_size])
+                logits, target = model(vx[start : start + CFG.batch_size]), vy[start : start + CFG.batch_size]
+                val_loss += F.cross_entropy(logits, target).item() * len(target)
+                val_correct += int((logits.argmax(dim=1) == target).sum())
+        history.append((loss_sum / len(x), correct / len(x), val_loss / len(vx), val_correct / len(vx)))
+    return history
 
 
-def timed(fn) -> float:
-    started = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this thread) for one call of ``fn``."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     fn()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.thread_time() - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1, as in the app: all work is then on this thread's CPU clock)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     vocab_size, (train, val) = lesson_data()
 
     def traced_fit():
@@ -81,17 +96,28 @@ def main() -> None:
         with trace(model):
             plain_loop(model, train, val)
 
+    plain = plain_loop(new_model(vocab_size), train, val)
+    product = [(e.loss, e.accuracy, e.val_loss, e.val_accuracy)
+               for e in fit(new_model(vocab_size), classification_step, train, val, CFG)]
+    assert plain == product, "the plain loop must do exactly train.fit's work"
+
     variants = {"plain PyTorch loop": lambda: plain_loop(new_model(vocab_size), train, val),
                 "plain loop + tracer": traced_plain, "train.fit + tracer": traced_fit}
     times = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, fn in variants.items():
-            times[name].append(timed(fn))
-    base = statistics.median(times["plain PyTorch loop"])
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.rounds} rounds, medians")
-    print("(a) 5 epochs of training, 1000 sentences")
+    names = list(variants)
+    for r in range(args.rounds):
+        for name in names[r % 3 :] + names[: r % 3]:  # rotate the order so no variant always runs first
+            times[name].append(timed(variants[name]))
+    # CPU time of this thread ignores time the VM spends elsewhere; wall time is shown beside it.
+    # Interference only ever adds time, so the fastest round is the least disturbed (as timeit advises).
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.rounds} interleaved rounds")
+    print("(a) 5 epochs of training, 1000 sentences (both loops give identical losses and accuracies)")
+    print(f"    {'':<22} {'CPU, median':>12} {'ratio':>6}  {'wall, fastest':>14} {'ratio':>6}")
+    cpu_base = statistics.median(c for _, c in times["plain PyTorch loop"])
+    wall_base = min(w for w, _ in times["plain PyTorch loop"])
     for name, ts in times.items():
-        print(f"    {name:<22} {statistics.median(ts):7.3f} s   ratio {statistics.median(ts) / base:5.3f}")
+        cpu, wall = statistics.median(c for _, c in ts), min(w for w, _ in ts)
+        print(f"    {name:<22} {cpu:11.3f}s {cpu / cpu_base:6.3f}  {wall:13.3f}s {wall / wall_base:6.3f}")
 
     model = new_model(vocab_size).eval()
     x = train[0][:32]
@@ -106,10 +132,10 @@ def main() -> None:
     reps = 50
     pair = {"pipeline.trace": [], "torchinfo.summary": []}
     for _ in range(args.rounds):
-        pair["pipeline.trace"].append(timed(lambda: [ours() for _ in range(reps)]) / reps)
-        pair["torchinfo.summary"].append(timed(lambda: [theirs() for _ in range(reps)]) / reps)
+        pair["pipeline.trace"].append(timed(lambda: [ours() for _ in range(reps)])[1] / reps)
+        pair["torchinfo.summary"].append(timed(lambda: [theirs() for _ in range(reps)])[1] / reps)
     ours_ms, theirs_ms = (statistics.median(v) * 1000 for v in pair.values())
-    print("(b) one traced forward pass, batch of 32")
+    print(f"(b) one traced forward pass, batch of 32 (CPU time, median of {args.rounds} rounds of {reps})")
     print(f"    pipeline.trace        {ours_ms:7.3f} ms")
     print(f"    torchinfo.summary     {theirs_ms:7.3f} ms   trace / torchinfo = {ours_ms / theirs_ms:5.3f}")
 

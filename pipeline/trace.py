@@ -5,11 +5,12 @@
         model(x)
     stages[0].name, stages[0].output_shape, stages[0].sample
 
-A record keeps shapes, dtype, parameter count, a bounded sample of the first example and running
-summary statistics -- never the tensors themselves -- so a trace's memory does not grow with the
-batch or the number of batches. Repeated forward passes (a training loop inside the ``with`` block)
-merge into the records of the first pass: ``calls`` counts them, stats cover all of them, and a
-dimension that differs between calls becomes ``None`` ("variable").
+A record keeps shapes, dtype, parameter count, a bounded sample of the first example and summary
+statistics -- never the tensors themselves -- so a trace's memory does not grow with the batch or
+the number of batches. A record describes its module's first call in full (sample and statistics).
+Repeated forward passes (a training loop inside the ``with`` block) merge into the records of the
+first pass at almost no cost: ``calls`` counts them and a dimension that differs between calls
+becomes ``None`` ("variable"). To see values after training, trace a pass after training.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def merge_structure(a: Structure, b: Structure) -> Structure:
 
 @dataclass
 class Stats:
-    """Running min / max / mean / std over every value seen, from float64 sums (bounded memory)."""
+    """Min / max / mean / std of the values folded in, from float64 running sums."""
 
     count: int = 0
     total: float = 0.0
@@ -169,18 +170,18 @@ class StageRecord:
         return spec.dtype if spec else None
 
     def observe(self, inputs: Any, output: Any, sample_size: int = SAMPLE_SIZE) -> None:
-        """Fold one call into the record: the first call sets the sample, every call the stats."""
+        """Fold one call into the record: the first sets sample and stats, later ones widen shapes."""
         signature = (_signature(inputs), _signature(output))
         if self.calls == 0:
             self.input_structure, self.output_structure = describe(inputs), describe(output)
-            self.sample, self.sample_shape = take_sample(_first_leaf(output), sample_size)
+            main = _first_leaf(output)
+            self.sample, self.sample_shape = take_sample(main, sample_size)
+            if isinstance(main, torch.Tensor):
+                self.stats.update(main)
         elif signature != self._signature:  # shapes changed: mark the dimensions that vary
             self.input_structure = merge_structure(self.input_structure, describe(inputs))
             self.output_structure = merge_structure(self.output_structure, describe(output))
         self._signature = signature
-        main = _first_leaf(output)
-        if isinstance(main, torch.Tensor):
-            self.stats.update(main)
         self.calls += 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -271,8 +272,7 @@ class _Tracer:
     def _post_hook(self, module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
         record, inputs = self._open.pop()
         if record is not None:
-            with torch.no_grad():
-                record.observe(inputs, output, self.sample_size)
+            record.observe(inputs, output, self.sample_size)  # reads detached values only
 
 
 @contextmanager

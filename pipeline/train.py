@@ -112,9 +112,11 @@ def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequen
             optimizer.zero_grad(set_to_none=True)
             out.loss.backward()
             optimizer.step()
-            totals.add(out)
-            for cb in callbacks:
-                cb.on_batch_end(BatchResult(epoch, i, num_batches, out.loss.item(), _ratio(out.counts["accuracy"])))
+            loss = totals.add(out)
+            if callbacks:
+                result = BatchResult(epoch, i, num_batches, loss, _ratio(out.counts["accuracy"]))
+                for cb in callbacks:
+                    cb.on_batch_end(result)
         val_totals = evaluate(model, step, val, cfg.batch_size)
         result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
         history.append(result)
@@ -142,12 +144,15 @@ class _Totals:
     def __init__(self) -> None:
         self.loss_sum, self.weight, self.counts = 0.0, 0, {}
 
-    def add(self, out: StepOutput) -> None:
-        self.loss_sum += out.loss.item() * out.weight
+    def add(self, out: StepOutput) -> float:
+        """Fold one batch in; return its loss as a float."""
+        loss = out.loss.item()
+        self.loss_sum += loss * out.weight
         self.weight += out.weight
         for name, (hit, total) in out.counts.items():
             h, t = self.counts.get(name, (0, 0))
             self.counts[name] = (h + hit, t + total)
+        return loss
 
     @property
     def loss(self) -> float:

@@ -128,18 +128,27 @@ def test_memory_does_not_grow_with_batch_size_or_number_of_batches():
         assert growth < 1.1, f"trace grew {growth:.2f}x"
 
 
-def test_repeated_calls_merge_stats_exactly_and_mark_varying_dims():
+def test_repeated_calls_keep_the_first_calls_values_and_mark_varying_dims():
     model = nn.Sequential(nn.Linear(3, 3))
-    inputs = [torch.randn(4, 3), torch.randn(7, 3)]
+    inputs = [torch.randn(4, 3), torch.randn(7, 3), torch.randn(4, 3)]
     with torch.no_grad(), trace(model) as stages:
         outputs = [model(x) for x in inputs]
-    every = torch.cat(outputs).flatten().double()
-    stats = stages[0].stats
-    assert stats.count == every.numel()
-    assert stats.mean == pytest.approx(every.mean().item(), abs=1e-6)
-    assert stats.std == pytest.approx(every.std(correction=0).item(), abs=1e-6)
-    assert (stats.min, stats.max) == pytest.approx((every.min().item(), every.max().item()))
-    assert stages[0].output_shape == [None, 3]  # batch size varied between calls
+    first = outputs[0].flatten().double()
+    record = stages[0]
+    assert record.calls == 3 and record.stats.count == first.numel()
+    assert record.stats.mean == pytest.approx(first.mean().item(), abs=1e-6)
+    assert record.stats.std == pytest.approx(first.std(correction=0).item(), abs=1e-6)
+    assert (record.stats.min, record.stats.max) == pytest.approx((first.min().item(), first.max().item()))
+    assert record.sample == pytest.approx(outputs[0][0].tolist())
+    assert record.output_shape == [None, 3] and record.input_shape == [None, 3]  # batch size varied
+
+
+def test_stats_of_integer_and_boolean_tensors():
+    stats = Stats()
+    stats.update(torch.tensor([[1, 2], [3, 4]]))
+    stats.update(torch.tensor([True, False]))
+    assert stats.count == 6 and stats.min == 0 and stats.max == 4
+    assert stats.mean == pytest.approx(11 / 6)
 
 
 def test_sample_is_a_bounded_shape_preserving_slice_of_the_first_example():
@@ -163,13 +172,6 @@ def test_text_batches_are_ragged_specs_not_per_item_lists():
         model(texts)
     assert stages[0].input_shape == [1000, None] and stages[0].output_shape == [1000, None]
     assert stages[0].sample == ["A", "B"] and stages[0].dtype == "str"
-
-
-def test_integer_and_boolean_outputs_get_stats():
-    stats = Stats()
-    stats.update(torch.tensor([[1, 2], [3, 4]]))
-    stats.update(torch.tensor([True, False]))
-    assert stats.count == 6 and stats.min == 0 and stats.max == 4
 
 
 def test_bad_arguments_are_named():
