@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from pipeline import figures, session
 from pipeline.lessons import LESSONS, Lesson, LessonRun, Prediction, PredictionLayer, get_lesson
@@ -82,16 +83,23 @@ def setting_widget(spec: SettingSpec, key: str) -> Any:
                            persist_state="session")
 
 
-def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], bool]:
-    """The lesson's settings as a form with a Train button: (values by name, submitted)."""
-    values = {}
+def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], UploadedFile | None, bool]:
+    """The lesson's settings as a form with a Train button: (values by name, uploaded data file, submitted).
+
+    Lessons that accept a learner's own data (``data_format``) also get a file uploader.
+    """
+    values, upload = {}, None
     with st.form(f"settings-{current.slug}", border=True):
         cols = st.columns(columns)
         for i, spec in enumerate(specs(current.settings_type)):
             with cols[i % columns]:
                 values[spec.name] = setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
+        if current.data_format:
+            upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
+                                      key=f"data:{current.slug}",
+                                      help="Leave empty to train on the lesson's built-in sentences.")
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
-    return values, submitted
+    return values, upload, submitted
 
 
 def show_layer(layer: PredictionLayer, key: str, number: int | None = None, decoder_step: int | None = None,

@@ -12,14 +12,17 @@ log_key = f"train-log:{slug}"
 st.title("Training")
 st.markdown("Choose the settings and press **Train**. The curves grow after every few batches, from the real "
             "numbers. Training runs while you watch: switching pages or pressing another button stops it.")
-values, submitted = ui.settings_form(lesson)
+values, upload, submitted = ui.settings_form(lesson)
 
 if submitted:
     try:
         settings = session.make_settings(lesson.settings_type, values)
-    except ValueError as e:
+        data = lesson.load_data(upload.getvalue(), upload.name) if upload is not None else None
+    except ValueError as e:  # out-of-range settings, or a data file that cannot be used (InputError)
         st.error(str(e))
         st.stop()
+    if data is not None:
+        st.caption(f"Training on your file **{session.escape_markdown(upload.name)}** ({len(data):,} rows).")
     bar, placeholder = st.progress(0.0, text="Preparing the data…"), st.empty()
 
     def draw(log: session.TrainingLog) -> None:
@@ -28,10 +31,8 @@ if submitted:
             ui.chart(fig, key=f"live-{slug}-{feed.charts}")
 
     feed = session.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
-    waiting = "Another learner's model is training; yours starts as soon as it is done…"
     try:
-        st.session_state[ui.own_run_key(slug)] = session.train(lesson, settings, [feed],
-                                                               on_wait=lambda: bar.progress(0.0, text=waiting))
+        st.session_state[ui.own_run_key(slug)] = lesson.run(settings, [feed], data)
     except ValueError as e:
         st.error(str(e))
         st.stop()

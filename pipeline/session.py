@@ -10,7 +10,6 @@ import copy
 import dataclasses
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,28 +99,6 @@ class LiveTraining(Callback):
         self._last_chart = now
         self.charts += 1
         self.on_chart(self.log)
-
-
-_TRAINING_TURN = threading.Lock()
-
-
-def train(lesson: Lesson, settings: Any, callbacks: Sequence[Callback] = (),
-          on_wait: Callable[[], None] = lambda: None, poll_seconds: float = 0.5) -> LessonRun:
-    """``lesson.run(settings, callbacks)``, one training at a time in this process.
-
-    Lessons seed PyTorch's global random generator for their initial weights, so two learners
-    training at the same moment could swap seeds and get numbers their settings do not reproduce.
-    While another training has the turn, ``on_wait`` is called every ``poll_seconds`` (a page shows
-    a message there, which also lets Streamlit stop a waiting script).
-    """
-    if not _TRAINING_TURN.acquire(blocking=False):
-        on_wait()
-        while not _TRAINING_TURN.acquire(timeout=poll_seconds):
-            on_wait()
-    try:
-        return lesson.run(settings, callbacks)
-    finally:
-        _TRAINING_TURN.release()
 
 
 def make_settings(settings_type: type, values: Mapping[str, Any]) -> Any:
@@ -254,6 +231,6 @@ class DefaultRun:
 
 def default_run(lesson: Lesson) -> DefaultRun:
     """Train ``lesson`` with its default settings and trace its first held-out example."""
-    run = train(lesson, lesson.settings_type())
+    run = lesson.run(lesson.settings_type())
     example = run.examples[0][0] if run.examples else lesson.content.title
     return DefaultRun(run, lesson.predict(run, example))

@@ -6,8 +6,10 @@ batches, the bookkeeping and a plain-English observation per epoch derived from 
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -83,6 +85,22 @@ class Callback:
 
 
 Step = Callable[[nn.Module, Sequence[torch.Tensor]], StepOutput]
+
+_SEEDING = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Build a model's initial weights from ``seed``, safely while other threads train.
+
+    Module constructors draw from PyTorch's one global generator. The block holds a process-wide
+    lock and restores the generator afterwards, so concurrent trainings (one per learner in the
+    app) each get exactly the weights their seed promises. Training itself draws from its own
+    generator (see ``fit``) and runs unlocked.
+    """
+    with _SEEDING, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generator | None = None):

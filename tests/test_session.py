@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
 import pytest
 import torch
@@ -133,31 +131,6 @@ def test_private_copy_is_independent_of_the_shared_run() -> None:
     with torch.no_grad():
         copy.model.weight.zero_()
     assert run.model.weight.abs().sum() > 0 and dataclasses.asdict(copy.settings) == dataclasses.asdict(run.settings)
-
-
-class SeededLesson:
-    """Seeds the global generator, then draws "initial weights" a moment later, like a lesson's run."""
-
-    def run(self, seed: int, callbacks: object = ()) -> list[float]:
-        torch.manual_seed(seed)
-        time.sleep(0.05)  # building the model: another thread may seed in between
-        return torch.randn(3).tolist()
-
-
-def test_concurrent_trainings_each_reproduce_their_own_seed() -> None:
-    lesson = SeededLesson()
-    alone = {seed: lesson.run(seed) for seed in (1, 2)}
-    results, waits = {}, []
-
-    def learner(seed: int) -> None:
-        results[seed] = session.train(lesson, seed, on_wait=lambda: waits.append(seed), poll_seconds=0.01)
-
-    threads = [threading.Thread(target=learner, args=(seed,)) for seed in (1, 2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == alone and waits  # the second learner waited for its turn
 
 
 def test_marked_choices_tick_the_answer_and_cross_a_wrong_pick() -> None:

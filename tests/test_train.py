@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, observe
+from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, observe, seeded
 
 
 def step(model, batch):
@@ -92,3 +92,42 @@ def test_observations_follow_the_numbers():
     assert "overfit" in observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5)])
     assert "learning rate may be too high" in observe([epoch(1, 0.5, 0.5), epoch(2, 0.9, 0.9)])
     assert "held at 50%" in observe([epoch(1, 0.5, 0.5, val_acc=0.501), epoch(2, 0.3, 0.4, val_acc=0.503)])
+
+
+def test_seeded_builds_reproducible_weights_while_other_threads_seed_too():
+    import threading
+
+    def build(seed):
+        with seeded(seed):
+            return nn.Linear(16, 16).weight.detach().clone()
+
+    alone = {seed: build(seed) for seed in range(8)}
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    results = {}
+    threads = [threading.Thread(target=lambda s=seed: results.__setitem__(s, build(s))) for seed in range(8)
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(torch.equal(results[seed], alone[seed]) for seed in range(8))
+    assert torch.equal(torch.random.get_rng_state(), before)  # the caller's generator is left as it was
+
+
+def test_concurrent_lesson_runs_reproduce_their_own_seeds():
+    import threading
+
+    from pipeline.lessons import get_lesson
+
+    lesson = get_lesson("sequence-classification")
+    settings = [lesson.settings_type(epochs=1, samples=200, seed=s) for s in (1, 2)]
+    alone = [lesson.run(s).epochs[0].loss for s in settings]
+    together = {}
+    threads = [threading.Thread(target=lambda s=s: together.__setitem__(s.seed, lesson.run(s).epochs[0].loss))
+               for s in settings]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [together[1], together[2]] == alone and alone[0] != alone[1]

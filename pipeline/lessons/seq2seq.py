@@ -39,7 +39,7 @@ from pipeline.text import (
     tokenize,
 )
 from pipeline.trace import StageRecord, trace
-from pipeline.train import Callback, StepOutput, TrainConfig, fit
+from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
 
 SOS, EOS = "<sos>", "<eos>"
 PREDICTION_SAMPLE = 4096  # a single prediction keeps whole matrices (10 x 256 at most), not a preview
@@ -134,11 +134,11 @@ class SequenceToSequence(Lesson):
         train, val = data.split(0.2, settings.seed)
         source = TextPipeline(Vocabulary.build(tokenize(s) for s in train.sources), MAX_LEN)
         target_vocab = Vocabulary([SOS, EOS, *sorted({t for s in train.targets for t in tokenize(s)})])
-        torch.manual_seed(settings.seed)
         cfg = Seq2SeqConfig(len(source.vocab), len(target_vocab), sos_id=target_vocab.stoi[SOS],
                             eos_id=target_vocab.stoi[EOS], embed_dim=settings.embed_dim,
                             hidden_dim=settings.hidden_dim, attention=settings.attention, max_len=MAX_LEN)
-        translator = Translator(source, Seq2Seq(cfg), target_vocab)
+        with seeded(settings.seed):
+            translator = Translator(source, Seq2Seq(cfg), target_vocab)
         tensors = [(source(d.sources), *encode_targets(target_vocab, d.targets)) for d in (train, val)]
         chance = 1 / (len(target_vocab) - 3)  # <pad>, <unk> and <sos> are never the right answer
         history = fit(translator.model, seq2seq_step, *tensors, settings, callbacks, chance=chance)

@@ -26,7 +26,7 @@ from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, check_text, tokenize
 from pipeline.trace import trace
-from pipeline.train import Callback, StepOutput, TrainConfig, fit
+from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
 
 PREDICTION_SAMPLE = 4096  # a single prediction keeps whole matrices (10 x 256 at most), not a preview
 
@@ -82,9 +82,9 @@ class SequenceClassification(Lesson):
         data = data or generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
-        torch.manual_seed(settings.seed)
         cfg = ClassifierConfig(len(text.vocab), len(data.classes), settings.embed_dim, settings.hidden_dim)
-        pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes)
+        with seeded(settings.seed):
+            pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes)
         tensors = [(text(d.texts), torch.tensor(d.labels)) for d in (train, val)]
         history = fit(pipeline.model, classification_step, *tensors, settings, callbacks, chance=1 / len(data.classes))
         with torch.no_grad(), trace(pipeline, train=False) as records:

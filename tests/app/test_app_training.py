@@ -87,3 +87,33 @@ def test_seq2seq_with_attention_trains_and_predicts_with_an_attention_heatmap(op
         at.button(key="next").click().run()
     (heatmap,) = charts(at)
     assert heatmap["data"][0]["name"] == "attention" and heatmap["data"][0]["type"] == "heatmap"
+
+
+def test_uploaded_csv_trains_on_the_learners_data(open_page, monkeypatch) -> None:
+    """AppTest cannot drive st.file_uploader, so the upload is handed to the form as a file object."""
+    import io
+
+    rows = "".join(f"the film was {w},{label}\n" for w, label in [("great", "pos"), ("awful", "neg")] * 60)
+    upload = io.BytesIO(("text,label\n" + rows).encode())
+    upload.name = "mine.csv"
+    monkeypatch.setattr("streamlit.file_uploader", lambda *a, **k: upload)
+    at = open_page("training")
+    set_settings(at, "sequence-classification", TINY)
+    at.button(key="FormSubmitter:settings-sequence-classification-Train").click().run()
+    assert not at.exception
+    run = at.session_state["run:sequence-classification"]
+    assert run.info["classes"] == ["neg", "pos"] and run.info["sequences"] == 120
+    assert any("mine" in c.value and "120 rows" in c.value for c in at.caption)  # the name is shown escaped
+
+
+def test_a_malformed_upload_is_an_inline_message(open_page, monkeypatch) -> None:
+    import io
+
+    upload = io.BytesIO(b"sentence,label\nhi,a\n")
+    upload.name = "bad.csv"
+    monkeypatch.setattr("streamlit.file_uploader", lambda *a, **k: upload)
+    at = open_page("training")
+    at.button(key="FormSubmitter:settings-sequence-classification-Train").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["bad.csv has no column 'text' (found: sentence, label)."]
+    assert "run:sequence-classification" not in at.session_state
