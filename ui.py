@@ -29,7 +29,8 @@ def lesson() -> Lesson:
     Every page calls this first, so it also makes sure the page runs under app.py's router: on a
     fresh server Streamlit starts in its legacy mode for apps with a ``pages/`` folder and would run
     a deep-linked page (``/training``) on its own -- no lesson picker, no thread limit -- until some
-    run of app.py calls ``st.navigation``. Leaving that mode and rerunning fixes it for everyone.
+    run of app.py calls ``st.navigation`` (a known Streamlit limitation, see streamlit/streamlit#10276).
+    Leaving that mode and rerunning fixes it for everyone.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
