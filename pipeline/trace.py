@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,11 +80,16 @@ def format_structure(s: Structure) -> str:
 
 def first_spec(s: Structure) -> TensorSpec | None:
     """The first TensorSpec in a structure, depth first (the "main" tensor of an output)."""
-    if isinstance(s, TensorSpec):
-        return s
-    items = s.values() if isinstance(s, dict) else s if isinstance(s, tuple | list) else ()
+    return _depth_first(s, lambda v: isinstance(v, TensorSpec))
+
+
+def _depth_first(value: Any, is_leaf: Callable[[Any], bool]) -> Any:
+    """The first item of a nested tuple/list/dict, depth first, for which ``is_leaf`` holds."""
+    if is_leaf(value):
+        return value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple | list) else ()
     for item in items:
-        found = first_spec(item)
+        found = _depth_first(item, is_leaf)
         if found is not None:
             return found
     return None
@@ -321,14 +326,7 @@ def operation_of(module: nn.Module) -> str:
 
 def _first_leaf(value: Any) -> Any:
     """The main value of an output: the first tensor, or a text batch, depth first."""
-    if isinstance(value, torch.Tensor | str) or _is_text_batch(value):
-        return value
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, tuple | list) else ()
-    for item in items:
-        leaf = _first_leaf(item)
-        if leaf is not None:
-            return leaf
-    return None
+    return _depth_first(value, lambda v: isinstance(v, torch.Tensor | str) or _is_text_batch(v))
 
 
 def _signature(value: Any) -> Any:
