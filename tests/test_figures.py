@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import figures
+from pipeline import animation, figures
 from pipeline.lessons.base import Prediction, PredictionLayer, StageView
 from pipeline.session import TrainingLog
 from pipeline.train import EpochResult
@@ -64,16 +64,16 @@ def test_training_curves_show_train_and_validation_per_epoch_and_batches_faintly
 
 
 def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
-    assert figures.sample_matrix([1, 2, 3], [3]) == [[1, 2, 3]]
-    assert figures.sample_matrix(list(range(6)), [2, 3]) == [[0, 1, 2], [3, 4, 5]]
-    assert figures.sample_matrix(list(range(24)), [2, 3, 4])[5] == [20, 21, 22, 23]
-    assert figures.sample_matrix(["text"], []) is None and figures.sample_matrix([], [0]) is None
+    assert animation.sample_matrix([1, 2, 3], [3]) == [[1, 2, 3]]
+    assert animation.sample_matrix(list(range(6)), [2, 3]) == [[0, 1, 2], [3, 4, 5]]
+    assert animation.sample_matrix(list(range(24)), [2, 3, 4])[5] == [20, 21, 22, 23]
+    assert animation.sample_matrix(["text"], []) is None and animation.sample_matrix([], [0]) is None
     with pytest.raises(ValueError, match="needs 6"):
-        figures.sample_matrix([1, 2, 3], [2, 3])
+        animation.sample_matrix([1, 2, 3], [2, 3])
 
 
 def test_dataflow_animation_has_a_frame_per_stage_with_play_pause_and_slider() -> None:
-    fig = figures.dataflow_animation(STAGES)
+    fig = animation.dataflow_animation(STAGES)
     assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
@@ -84,7 +84,7 @@ def test_dataflow_animation_has_a_frame_per_stage_with_play_pause_and_slider() -
 
 
 def test_dataflow_frames_highlight_the_current_stage_and_show_its_real_sample() -> None:
-    fig = figures.dataflow_animation(STAGES)
+    fig = animation.dataflow_animation(STAGES)
     frame = fig.frames[2]
     fills = [t.fillcolor for t in frame.data[: len(STAGES)]]
     assert fills == [figures.DONE, figures.DONE, figures.ACCENT, figures.TODO, figures.TODO]
@@ -100,18 +100,18 @@ def test_dataflow_frames_highlight_the_current_stage_and_show_its_real_sample() 
 
 
 def test_dataflow_text_stage_shows_the_text_escaped_instead_of_a_heatmap() -> None:
-    frame = figures.dataflow_animation(STAGES).frames[0]
+    frame = animation.dataflow_animation(STAGES).frames[0]
     assert frame.data[-1].visible is False and frame.layout.xaxis2.visible is False
     texts = [a.text for a in frame.layout.annotations]
     assert "a &lt;b&gt;sentence&lt;/b&gt;" in texts and not any("<b>sentence" in t for t in texts)
 
 
 def test_dataflow_box_widths_grow_with_log_tensor_size() -> None:
-    fig = figures.dataflow_animation(STAGES)
+    fig = animation.dataflow_animation(STAGES)
     widths = [max(t.x) - min(t.x) for t in fig.data[: len(STAGES)]]
     assert widths[2] > widths[1] > widths[4] > widths[0]  # 500k > 10k > 3k > 1k values
     with pytest.raises(ValueError, match="at least one stage"):
-        figures.dataflow_animation([])
+        animation.dataflow_animation([])
 
 
 def test_tokens_figure_colours_unknown_padding_and_markers() -> None:

@@ -6,7 +6,7 @@ import pytest
 from app_helpers import charts
 
 import ui
-from pipeline.figures import sample_matrix
+from pipeline.animation import sample_matrix
 from pipeline.tables import flatten
 
 
