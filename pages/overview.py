@@ -14,6 +14,10 @@ st.title(content.title)
 st.markdown(f"**{content.summary}**")
 st.markdown(content.intro)
 
+st.subheader("The data, as words", anchor="data")
+st.table(tables.examples_table(run.examples), hide_index=True)
+st.caption(f"A few of the {len(run.examples):,} held-out examples the model never trains on.")
+
 st.header(f"Data flow · {len(run.stages)} stages", anchor="data-flow")
 st.table(tables.stage_table(run.stages), hide_index=True)
 st.caption("Shapes are for the whole dataset passing through at once; ? means the size varies from example to "

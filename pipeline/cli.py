@@ -14,8 +14,9 @@ from typing import NoReturn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline import tables
 from pipeline.lessons import LESSONS, Lesson
-from pipeline.report import epoch_table, loss_chart, prediction_view, stage_table
+from pipeline.report import frame_table, loss_chart, prediction_view
 from pipeline.settings import SettingSpec, specs
 from pipeline.text import InputError, check_text
 from pipeline.train import BatchResult, Callback, EpochResult
@@ -118,8 +119,9 @@ def run_lesson(lesson: Lesson, args: argparse.Namespace, out: Console) -> int:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         run = lesson.run(settings, [ProgressCallback(progress)], data)
     out.print(f"[bold]{lesson.content.title}[/bold] — {lesson.content.summary}\n")
-    out.print(stage_table(run.stages))
-    out.print(epoch_table(run.epochs))
+    out.print(frame_table(tables.examples_table(run.examples), "Held-out examples"))
+    out.print(frame_table(tables.stage_table(run.stages), "Data flow"))
+    out.print(frame_table(tables.epoch_table(run.epochs), "Training, epoch by epoch"))
     out.print(loss_chart(run.epochs), highlight=False)
     text = args.text if args.text is not None else run.examples[0][0]
     status, prediction = 0, None

@@ -1,4 +1,4 @@
-"""Plain tables for the app and exports: the data-flow table and the epoch table, as pandas frames."""
+"""Plain tables for the app and the terminal: examples, data flow and epochs, as pandas frames."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def preview(values: Any, limit: int = PREVIEW_ITEMS) -> str:
         return fmt_value(flat[0])
     shown = ", ".join(fmt_value(v) for v in flat[:limit])
     return f"[{shown}{', …' if len(flat) > limit else ''}]"
+
+
+def examples_table(examples: Sequence[tuple[str, str]], n: int = 6) -> pd.DataFrame:
+    """A few held-out examples as words: each input and the output the data expects for it."""
+    return pd.DataFrame([{"Input": text, "Expected output": expected} for text, expected in examples[:n]],
+                        columns=["Input", "Expected output"])
 
 
 def stage_table(stages: Sequence[StageView]) -> pd.DataFrame:

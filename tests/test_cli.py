@@ -27,7 +27,8 @@ def test_run_prints_the_tables_and_writes_the_trace_json(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", "sequence-classification", *FAST, "--seed", "2", "--text",
                            "the music was great", "--json", str(path))
     assert code == 0
-    for heading in ("Data flow", "Training, epoch by epoch", "Loss  (* train", "Prediction for: 'the music was great'"):
+    for heading in ("Held-out examples", "Data flow", "Training, epoch by epoch", "Loss  (* train",
+                    "Prediction for: 'the music was great'"):
         assert heading in out
     doc = json.loads(path.read_text())
     assert doc["schema"] == "pipeline-trace/1" and doc["lesson"]["settings"]["seed"] == 2

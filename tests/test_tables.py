@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.lessons.base import StageView
+from pipeline import tables
 from pipeline.tables import epoch_table, flatten, fmt_shape, preview, stage_table
 from pipeline.train import EpochResult
 
@@ -29,3 +30,10 @@ def test_epoch_table_formats_numbers_and_keeps_extra_metrics() -> None:
     assert row == {"Epoch": 1, "Loss": "0.912", "Accuracy": "50.0%", "Val loss": "0.800", "Val accuracy": "62.5%",
                    "Sequence accuracy": "25.0%", "Val sequence accuracy": "20.0%", "Perplexity": "2.500",
                    "Observation": "First pass."}
+
+
+def test_examples_table_shows_inputs_and_expected_outputs_as_words() -> None:
+    frame = tables.examples_table([("seven hundred and five", "7 0 5"), ("ten", "1 0"), ("one", "1")], n=2)
+    assert frame.to_dict("records") == [{"Input": "seven hundred and five", "Expected output": "7 0 5"},
+                                        {"Input": "ten", "Expected output": "1 0"}]
+    assert list(tables.examples_table([]).columns) == ["Input", "Expected output"]

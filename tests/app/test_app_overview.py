@@ -17,7 +17,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     run = shared.run
 
     assert at.title[0].value == lesson.content.title
-    flow, epochs = at.table[0].value, at.table[1].value
+    examples, flow, epochs = at.table[0].value, at.table[1].value, at.table[2].value
+    assert examples.to_dict("records")[0] == {"Input": run.examples[0][0], "Expected output": run.examples[0][1]}
     assert list(flow.columns) == ["Stage", "Input shape", "Operation", "Output shape", "Example values"]
     assert list(flow["Output shape"]) == ["1,000 × ?", "1,000 × 10", "1,000 × 10 × 50", "1,000 × 64", "1,000 × 3"]
     assert flow["Example values"][1].startswith("[") and "…" in flow["Example values"][2]
@@ -43,7 +44,7 @@ def test_the_default_run_is_trained_once_for_every_learner(open_page, monkeypatc
     monkeypatch.setattr(type(lesson), "run", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
     first, second = open_page(), open_page()  # two sessions
     assert len(calls) == 1
-    assert first.table[1].value.equals(second.table[1].value)
+    assert first.table[2].value.equals(second.table[2].value)
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))
@@ -51,6 +52,7 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
     at = open_page(lesson=slug)
     content = get_lesson(slug).content
     assert at.title[0].value == content.title
-    assert len(at.table[0].value) == len(content.stages)
+    assert len(at.table[0].value) == 6 and set(at.table[0].value.columns) == {"Input", "Expected output"}
+    assert len(at.table[1].value) == len(content.stages)
     assert at.success[0].value == content.key_insight
     assert len(charts(at)) >= 3  # training curves and at least two prediction layers
