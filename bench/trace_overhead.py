@@ -4,9 +4,10 @@
     vs the same loop written in plain PyTorch, same model, data and seed. Target ratio <= 1.05.
 (b) Tracing one forward pass of the lesson model vs ``torchinfo.summary`` on the same model and input.
 
-Variants run interleaved, in rotating order (A B C, B C A, ...), so machine noise hits all variants alike; ratios are
-given for the median CPU time of this thread (torch on one thread, as in the app) and for the
-fastest wall-clock round. Run: ``.venv/bin/python bench/trace_overhead.py [--rounds 15]``
+Variants run interleaved, in rotating order (A B C, B C A, ...), timed in CPU time of this thread
+with torch on one thread (as in the app). Each round gives a ratio to the plain loop run beside it;
+the figure is the median of those paired ratios, which cancels this shared machine's slow drifts.
+Run: ``.venv/bin/python bench/trace_overhead.py [--rounds 30]``
 """
 
 from __future__ import annotations
@@ -70,16 +71,16 @@ def plain_loop(model, train, val) -> list[tuple[float, float, float, float]]:
     return history
 
 
-def timed(fn) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this thread) for one call of ``fn``."""
-    wall, cpu = time.perf_counter(), time.thread_time()
+def timed(fn) -> float:
+    """CPU seconds of this thread for one call of ``fn`` (time the VM spends elsewhere does not count)."""
+    started = time.thread_time()
     fn()
-    return time.perf_counter() - wall, time.thread_time() - cpu
+    return time.thread_time() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1, as in the app: all work is then on this thread's CPU clock)")
     args = parser.parse_args()
@@ -108,16 +109,17 @@ def main() -> None:
     for r in range(args.rounds):
         for name in names[r % 3 :] + names[: r % 3]:  # rotate the order so no variant always runs first
             times[name].append(timed(variants[name]))
-    # CPU time of this thread ignores time the VM spends elsewhere; wall time is shown beside it.
-    # Interference only ever adds time, so the fastest round is the least disturbed (as timeit advises).
+    # Each round's variants run back to back, so a round's ratio (variant / plain loop) cancels the
+    # slow drifts of this shared machine; the median of those paired ratios is the figure, with the
+    # middle half of rounds beside it. Times are CPU time of this thread (torch on one thread).
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.rounds} interleaved rounds")
     print("(a) 5 epochs of training, 1000 sentences (both loops give identical losses and accuracies)")
-    print(f"    {'':<22} {'CPU, median':>12} {'ratio':>6}  {'wall, fastest':>14} {'ratio':>6}")
-    cpu_base = statistics.median(c for _, c in times["plain PyTorch loop"])
-    wall_base = min(w for w, _ in times["plain PyTorch loop"])
+    print(f"    {'':<22} {'CPU time':>9}   {'ratio to plain loop (median of rounds, middle half)':<50}")
+    plain = times["plain PyTorch loop"]
     for name, ts in times.items():
-        cpu, wall = statistics.median(c for _, c in ts), min(w for w, _ in ts)
-        print(f"    {name:<22} {cpu:11.3f}s {cpu / cpu_base:6.3f}  {wall:13.3f}s {wall / wall_base:6.3f}")
+        ratios = [t / p for t, p in zip(ts, plain, strict=True)]
+        q1, median, q3 = statistics.quantiles(ratios, n=4)
+        print(f"    {name:<22} {statistics.median(ts):8.3f}s   {median:5.3f}  ({q1:.3f} to {q3:.3f})")
 
     model = new_model(vocab_size).eval()
     x = train[0][:32]
@@ -132,8 +134,8 @@ def main() -> None:
     reps = 50
     pair = {"pipeline.trace": [], "torchinfo.summary": []}
     for _ in range(args.rounds):
-        pair["pipeline.trace"].append(timed(lambda: [ours() for _ in range(reps)])[1] / reps)
-        pair["torchinfo.summary"].append(timed(lambda: [theirs() for _ in range(reps)])[1] / reps)
+        pair["pipeline.trace"].append(timed(lambda: [ours() for _ in range(reps)]) / reps)
+        pair["torchinfo.summary"].append(timed(lambda: [theirs() for _ in range(reps)]) / reps)
     ours_ms, theirs_ms = (statistics.median(v) * 1000 for v in pair.values())
     print(f"(b) one traced forward pass, batch of 32 (CPU time, median of {args.rounds} rounds of {reps})")
     print(f"    pipeline.trace        {ours_ms:7.3f} ms")
