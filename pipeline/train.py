@@ -200,7 +200,8 @@ def observe(history: list[EpochResult], chance: float = 0.0) -> str:
     if len(history) == 1:
         start = f"First pass: loss {now.loss:.2f}, validation accuracy {now.val_accuracy:.0%}"
         return start + (f" (guessing would score about {chance:.0%})." if chance else ".")
-    prev, best_before = history[-2], min(h.val_loss for h in history[:-1])
+    prev = history[-2]
+    best = min(history[:-1], key=lambda h: h.val_loss)  # the best validation loss before this epoch
     change = (now.loss - prev.loss) / prev.loss if prev.loss else 0.0
     parts = []
     if abs(change) < 0.02:
@@ -215,8 +216,13 @@ def observe(history: list[EpochResult], chance: float = 0.0) -> str:
         parts.append(f"Validation accuracy {verb} from {prev.val_accuracy:.0%} to {now.val_accuracy:.0%}.")
     else:
         parts.append(f"Validation accuracy held at {now.val_accuracy:.0%}.")
-    if now.val_loss > best_before * 1.02 and change < 0:
-        parts.append("Validation loss is rising while training loss falls: the model starts to overfit.")
+    if now.val_loss > best.val_loss * 1.02 and change < 0:
+        if best is prev:
+            parts.append("Validation loss rose while training loss fell: the model starts to overfit.")
+        else:
+            parts.append(f"Validation loss is up from its best ({best.val_loss:.2f} after epoch {best.epoch}) while "
+                         f"training loss keeps falling: the model is overfitting; epoch {best.epoch}'s model "
+                         "generalised best.")
     elif now.accuracy - now.val_accuracy > 0.1:
         parts.append("Training accuracy is well above validation accuracy: watch for overfitting.")
     return " ".join(parts)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.lessons.base import StageView
 from pipeline import tables
+from pipeline.lessons.base import StageView
 from pipeline.tables import epoch_table, flatten, fmt_shape, preview, stage_table
 from pipeline.train import EpochResult
 

@@ -89,7 +89,10 @@ def test_observations_follow_the_numbers():
     assert observe([epoch(1, 1.0, 1.0, val_acc=0.5), epoch(2, 0.5, 0.8, val_acc=0.7)]) == \
         "Training loss fell 50% to 0.50. Validation accuracy rose from 50% to 70%."
     assert "plateaued" in observe([epoch(1, 0.50, 0.6), epoch(2, 0.495, 0.6)])
-    assert "overfit" in observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5)])
+    assert "starts to overfit" in observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5)])
+    assert observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5), epoch(3, 0.2, 0.6)]).endswith(
+        "Validation loss is up from its best (0.40 after epoch 1) while training loss keeps falling: the model is "
+        "overfitting; epoch 1's model generalised best.")
     assert "learning rate may be too high" in observe([epoch(1, 0.5, 0.5), epoch(2, 0.9, 0.9)])
     assert "held at 50%" in observe([epoch(1, 0.5, 0.5, val_acc=0.501), epoch(2, 0.3, 0.4, val_acc=0.503)])
 

@@ -25,14 +25,16 @@ def test_overview_of_each_lesson(page: Page, screenshots) -> None:
     open_app(page)
     expect(heading(page)).to_have_text(CLASSIFICATION)
     tables = page.get_by_test_id("stTable")
-    expect(tables.first).to_contain_text("1,000 × 10 × 50")
-    expect(tables.nth(1)).to_contain_text("First pass")
+    expect(tables.first).to_contain_text("Expected output")  # held-out examples, as words
+    expect(tables.nth(1)).to_contain_text("1,000 × 10 × 50")
+    expect(tables.nth(2)).to_contain_text("First pass")
     assert page.locator("[data-testid=stPlotlyChart] .main-svg").count() >= 6
     full_screenshot(page, screenshots / "01-overview-sequence-classification.png")
 
     pick_lesson(page, SEQ2SEQ)
     expect(heading(page)).to_have_text(SEQ2SEQ)
-    expect(page.get_by_test_id("stTable").first).to_contain_text("Embedding")
+    expect(page.get_by_test_id("stTable").first).to_contain_text("thousand")  # number words -> digits
+    expect(page.get_by_test_id("stTable").nth(1)).to_contain_text("Embedding")
     full_screenshot(page, screenshots / "02-overview-seq2seq.png")
 
 
