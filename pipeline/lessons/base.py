@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from torch import nn
 
 from pipeline.lessons.content import LessonContent, load_content
+from pipeline.text import PAD, PAD_ID, UNK_ID
 from pipeline.trace import StageRecord
 from pipeline.train import Callback, EpochResult
 
@@ -100,6 +101,12 @@ def matrix_layer(key: str, title: str, description: str, record: StageRecord, la
     values = [record.sample[r * cols : (r + 1) * cols] for r in range(rows)]
     return PredictionLayer(key, title, description, "matrix", record.output_shape, values, labels[:rows],
                            [str(c) for c in range(cols)], marks[:rows])
+
+
+def token_marks(tokens: list[str], ids: list[int]) -> tuple[list[str], list[str]]:
+    """Per padded position: the token shown there (``<pad>`` for padding) and its mark (word / unk / pad)."""
+    marks = ["pad" if i == PAD_ID else "unk" if i == UNK_ID else "word" for i in ids]
+    return [PAD if m == "pad" else tokens[i] for i, m in enumerate(marks)], marks
 
 
 def unknown_words_note(tokens: list[str], marks: list[str], if_none_known: str) -> list[str]:

@@ -21,6 +21,7 @@ from pipeline.lessons.base import (
     PredictionLayer,
     matrix_layer,
     stage_views,
+    token_marks,
     unknown_words_note,
 )
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
@@ -30,7 +31,6 @@ from pipeline.text import (
     PAD,
     PAD_ID,
     UNK,
-    UNK_ID,
     InputError,
     TextPipeline,
     Vocabulary,
@@ -167,8 +167,7 @@ class SequenceToSequence(Lesson):
             calls[r.name].append(r)
         rec = {name: rs[0] for name, rs in calls.items()}
         tokens, ids = rec["source.tokenize"].sample, rec["source.encode_pad"].sample
-        marks = ["pad" if i == PAD_ID else "unk" if i == UNK_ID else "word" for i in ids]
-        labels = [tokens[i] if m != "pad" else PAD for i, m in enumerate(marks)]
+        labels, marks = token_marks(tokens, ids)
         real = labels[: sum(m != "pad" for m in marks)]
         steps, out_ids, out_probs = _decoder_steps(rec, calls, translator.target_vocab, len(real))
         out_tokens = translator.target_vocab.decode(out_ids)

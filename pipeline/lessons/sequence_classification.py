@@ -20,11 +20,12 @@ from pipeline.lessons.base import (
     PredictionLayer,
     matrix_layer,
     stage_views,
+    token_marks,
     unknown_words_note,
 )
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, check_text, tokenize
+from pipeline.text import MAX_LEN, TextPipeline, Vocabulary, check_text, tokenize
 from pipeline.trace import trace
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
 
@@ -106,8 +107,7 @@ class SequenceClassification(Lesson):
         rec = {r.name: r for r in records}
         tokens, n_tokens = rec["text.tokenize"].sample, rec["text.tokenize"].output_shape[1] or 0
         ids = rec["text.encode_pad"].sample
-        marks = ["pad" if i == PAD_ID else "unk" if i == UNK_ID else "word" for i in ids]
-        labels = [tokens[i] if m != "pad" else "<pad>" for i, m in enumerate(marks)]
+        labels, marks = token_marks(tokens, ids)
         last = max(sum(m != "pad" for m in marks) - 1, 0)
         best = max(range(len(probs)), key=probs.__getitem__)
         stage = self.content.stage
