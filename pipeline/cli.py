@@ -107,13 +107,19 @@ class ProgressCallback(Callback):
 
 
 def run_lesson(lesson: Lesson, args: argparse.Namespace, out: Console) -> int:
+    if args.text is not None:
+        try:
+            lesson.check_input(args.text)  # before training, so a bad --text costs nothing
+        except InputError as e:
+            print(f"{PROG}: error: argument --text: {e}", file=sys.stderr)
+            return 2
     settings = lesson.settings_type(**{s.name: getattr(args, s.name) for s in specs(lesson.settings_type)})
     data = None
     if getattr(args, "data", None):
         try:
             data = lesson.load_data(args.data.read_bytes(), args.data.name)
         except InputError as e:
-            Console(stderr=True).print(f"{PROG}: error: {e}", highlight=False)
+            print(f"{PROG}: error: {e}", file=sys.stderr)
             return 2
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -129,7 +135,7 @@ def run_lesson(lesson: Lesson, args: argparse.Namespace, out: Console) -> int:
         prediction = lesson.predict(run, text)
         out.print(prediction_view(prediction))
     except InputError as e:
-        Console(stderr=True).print(f"{PROG}: cannot trace that text: {e}", highlight=False)
+        print(f"{PROG}: cannot trace that text: {e}", file=sys.stderr)
         status = 2
     if args.json:
         args.json.write_text(json.dumps(lesson.to_json(run, prediction), indent=1))

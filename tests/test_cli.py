@@ -74,3 +74,13 @@ def test_a_malformed_csv_is_named_in_one_line(capsys, tmp_path):
     (tmp_path / "bad.csv").write_bytes(b"sentence,label\nhi,a\n")
     code, _, err = run_cli(capsys, "run", "sequence-classification", "--data", str(tmp_path / "bad.csv"))
     assert code == 2 and err.strip() == "pipeline-trace: error: bad.csv has no column 'text' (found: sentence, label)."
+
+
+def test_a_lesson_specific_bad_text_is_refused_before_training(capsys, monkeypatch):
+    from pipeline.lessons import get_lesson
+
+    lesson = get_lesson("seq2seq")
+    monkeypatch.setattr(type(lesson), "run", lambda *a, **k: pytest.fail("trained before checking --text"))
+    code, _, err = run_cli(capsys, "run", "seq2seq", "--text", "one " * 11)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("pipeline-trace: error: argument --text: The source has 11 tokens")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from torch import nn
 
 from pipeline.lessons.content import LessonContent, load_content
-from pipeline.text import PAD, PAD_ID, UNK_ID
+from pipeline.text import PAD, PAD_ID, UNK_ID, check_text
 from pipeline.trace import StageRecord
 from pipeline.train import Callback, EpochResult
 
@@ -171,6 +171,10 @@ class Lesson(ABC):
     @abstractmethod
     def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None) -> LessonRun:
         """Train on ``data`` (None: the embedded corpus), reporting to ``callbacks``; trace the data flow."""
+
+    def check_input(self, text: str) -> str:
+        """Return ``text`` if this lesson can trace it, else raise InputError saying why (before any training)."""
+        return check_text(text)
 
     @abstractmethod
     def predict(self, run: LessonRun, text: str) -> Prediction:

@@ -152,13 +152,17 @@ class SequenceToSequence(Lesson):
         return LessonRun(self.slug, settings, stage_views(records, self.stage_spans, self.content), history,
                          translator, info, val.pairs())
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def check_input(self, text: str) -> str:
         check_text(text)
-        max_len = run.info["max_len"]
         n_tokens = len(tokenize(text))
-        if n_tokens > max_len:
-            raise InputError(f"The source has {n_tokens} tokens; this model reads at most {max_len}. "
+        if n_tokens > MAX_LEN:  # a cut-off number would be a different number: refuse rather than truncate
+            raise InputError(f"The source has {n_tokens} tokens; this model reads at most {MAX_LEN}. "
                              "Type a shorter one, such as “two thousand and five”.")
+        return text
+
+    def predict(self, run: LessonRun, text: str) -> Prediction:
+        self.check_input(text)
+        max_len = run.info["max_len"]
         translator: Translator = run.model
         with torch.no_grad(), trace(translator, train=False, sample_size=PREDICTION_SAMPLE) as records:
             translator([text], stop_at_eos=True)

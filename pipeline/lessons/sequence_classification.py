@@ -25,7 +25,7 @@ from pipeline.lessons.base import (
 )
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, TextPipeline, Vocabulary, check_text, tokenize
+from pipeline.text import MAX_LEN, TextPipeline, Vocabulary, tokenize
 from pipeline.trace import trace
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
 
@@ -100,7 +100,7 @@ class SequenceClassification(Lesson):
         return load_csv(raw, name)
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
-        check_text(text)
+        self.check_input(text)
         pipeline: TextClassifier = run.model
         with torch.no_grad(), trace(pipeline, train=False, sample_size=PREDICTION_SAMPLE) as records:
             probs = pipeline([text])[0].tolist()
