@@ -14,14 +14,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import torch
 from torch import nn
 
 from pipeline.lessons.content import LessonContent, load_content
 from pipeline.text import PAD, PAD_ID, UNK_ID, check_text
-from pipeline.trace import StageRecord
+from pipeline.trace import SAMPLE_SIZE, StageRecord, trace
 from pipeline.train import Callback, EpochResult
 
 SCHEMA = "pipeline-trace/1"
+PREDICTION_SAMPLE = 4096  # a single prediction keeps whole matrices (10 x 256 at most), not a preview
 LayerKind = Literal["text", "tokens", "matrix", "vector", "probabilities", "decoder_steps"]
 
 
@@ -41,6 +43,14 @@ class StageView:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.key, **{k: v for k, v in dataclasses.asdict(self).items() if k != "key"}}
+
+
+def traced_forward(model: nn.Module, *args: Any, sample_size: int = SAMPLE_SIZE, **kwargs: Any
+                   ) -> tuple[Any, list[StageRecord]]:
+    """One eval-mode forward of ``model`` without gradients, traced: (output, records)."""
+    with torch.no_grad(), trace(model, train=False, sample_size=sample_size) as records:
+        output = model(*args, **kwargs)
+    return output, records
 
 
 def stage_views(records: list[StageRecord], spans: dict[str, tuple[str, str]], content: LessonContent

@@ -15,6 +15,7 @@ from torch import nn
 
 from pipeline.data.number_words import ParallelCorpus, generate, translate
 from pipeline.lessons.base import (
+    PREDICTION_SAMPLE,
     Lesson,
     LessonRun,
     Prediction,
@@ -22,6 +23,7 @@ from pipeline.lessons.base import (
     matrix_layer,
     stage_views,
     token_marks,
+    traced_forward,
     unknown_words_note,
 )
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
@@ -38,11 +40,10 @@ from pipeline.text import (
     pad,
     tokenize,
 )
-from pipeline.trace import StageRecord, trace
+from pipeline.trace import StageRecord
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
 
 SOS, EOS = "<sos>", "<eos>"
-PREDICTION_SAMPLE = 4096  # a single prediction keeps whole matrices (10 x 256 at most), not a preview
 TOP_K = 5  # candidates shown per decoder step
 HIDDEN_SAMPLE = 8  # numbers of the decoder's hidden state shown per step
 SAMPLE_PAIRS = 5  # corpus pairs listed, as words, in the run's info
@@ -142,8 +143,7 @@ class SequenceToSequence(Lesson):
         tensors = [(source(d.sources), *encode_targets(target_vocab, d.targets)) for d in (train, val)]
         chance = 1 / (len(target_vocab) - 3)  # <pad>, <unk> and <sos> are never the right answer
         history = fit(translator.model, seq2seq_step, *tensors, settings, callbacks, chance=chance)
-        with torch.no_grad(), trace(translator, train=False) as records:
-            translator(data.sources)
+        _, records = traced_forward(translator, data.sources)  # the whole corpus, one pass, after training
         info = {"pairs": len(data), "train_size": len(train), "val_size": len(val), "max_len": MAX_LEN,
                 "source_vocab_size": len(source.vocab), "target_vocab_size": len(target_vocab),
                 "target_vocab": target_vocab.itos, "attention": settings.attention,
@@ -164,8 +164,7 @@ class SequenceToSequence(Lesson):
         self.check_input(text)
         max_len = run.info["max_len"]
         translator: Translator = run.model
-        with torch.no_grad(), trace(translator, train=False, sample_size=PREDICTION_SAMPLE) as records:
-            translator([text], stop_at_eos=True)
+        _, records = traced_forward(translator, [text], stop_at_eos=True, sample_size=PREDICTION_SAMPLE)
         calls: dict[str, list[StageRecord]] = defaultdict(list)
         for r in records:
             calls[r.name].append(r)

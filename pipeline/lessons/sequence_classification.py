@@ -14,6 +14,7 @@ from torch import nn
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
 from pipeline.lessons.base import (
+    PREDICTION_SAMPLE,
     Lesson,
     LessonRun,
     Prediction,
@@ -21,15 +22,13 @@ from pipeline.lessons.base import (
     matrix_layer,
     stage_views,
     token_marks,
+    traced_forward,
     unknown_words_note,
 )
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, TextPipeline, Vocabulary, tokenize
-from pipeline.trace import trace
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
-
-PREDICTION_SAMPLE = 4096  # a single prediction keeps whole matrices (10 x 256 at most), not a preview
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,7 @@ class SequenceClassification(Lesson):
             pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes)
         tensors = [(text(d.texts), torch.tensor(d.labels)) for d in (train, val)]
         history = fit(pipeline.model, classification_step, *tensors, settings, callbacks, chance=1 / len(data.classes))
-        with torch.no_grad(), trace(pipeline, train=False) as records:
-            pipeline(data.texts)
+        _, records = traced_forward(pipeline, data.texts)  # the whole dataset, one pass, after training
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
                 "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
         examples = [(t, data.classes[y]) for t, y in zip(val.texts, val.labels, strict=True)]
@@ -102,8 +100,8 @@ class SequenceClassification(Lesson):
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
-        with torch.no_grad(), trace(pipeline, train=False, sample_size=PREDICTION_SAMPLE) as records:
-            probs = pipeline([text])[0].tolist()
+        output, records = traced_forward(pipeline, [text], sample_size=PREDICTION_SAMPLE)
+        probs = output[0].tolist()
         rec = {r.name: r for r in records}
         tokens, n_tokens = rec["text.tokenize"].sample, rec["text.tokenize"].output_shape[1] or 0
         ids = rec["text.encode_pad"].sample
