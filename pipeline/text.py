@@ -58,24 +58,35 @@ def pad(ids: Sequence[int], max_len: int = MAX_LEN) -> list[int]:
 
 
 class Vocabulary:
-    """Maps tokens to ids and back; id 0 is ``<pad>`` and id 1 is ``<unk>``."""
+    """Maps tokens to ids and back; id 0 is ``<pad>`` and id 1 is ``<unk>``.
 
-    def __init__(self, tokens: Iterable[str]) -> None:
+    Args:
+        tokens: the known tokens, in id order (duplicates and the two special tokens are skipped).
+        dropped: how many distinct tokens were left out of the vocabulary (they read as ``<unk>``).
+    """
+
+    def __init__(self, tokens: Iterable[str], dropped: int = 0) -> None:
         self.itos = [PAD, UNK, *(t for t in dict.fromkeys(tokens) if t not in (PAD, UNK))]
         self.stoi = {t: i for i, t in enumerate(self.itos)}
+        self.dropped = dropped
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], min_freq: int = 1) -> Vocabulary:
-        """Vocabulary of tokens seen at least ``min_freq`` times, most frequent first."""
-        counts = Counter(t for tokens in token_lists for t in tokens)
+    def build(cls, token_lists: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None
+              ) -> Vocabulary:
+        """Vocabulary of the ``max_size`` most frequent tokens seen at least ``min_freq`` times.
+
+        Ties are broken alphabetically, so the same data always gives the same ids. ``max_size`` counts
+        tokens besides ``<pad>`` and ``<unk>``; ``None`` keeps every token.
+        """
+        if max_size is not None and max_size < 1:
+            raise ValueError(f"max_size must be at least 1 or None, got {max_size}")
+        counts = Counter(t for tokens in token_lists for t in tokens if t not in (PAD, UNK))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        return cls(t for t, c in ranked if c >= min_freq)
+        kept = [t for t, c in ranked if c >= min_freq][:max_size]
+        return cls(kept, dropped=len(counts) - len(kept))
 
     def __len__(self) -> int:
         return len(self.itos)
-
-    def __contains__(self, token: str) -> bool:
-        return token in self.stoi
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
         return [self.stoi.get(t, UNK_ID) for t in tokens]

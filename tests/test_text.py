@@ -36,6 +36,20 @@ def test_vocabulary_reserves_pad_and_unk_and_orders_by_frequency():
     assert vocab.decode([2, 0, 99]) == ["b", "<pad>", "<unk>"]
 
 
+def test_vocabulary_cap_keeps_the_most_frequent_tokens_and_counts_the_rest():
+    lists = [["a", "b", "b", "c", "c", "d", "d", "d"], ["e"]]
+    vocab = Vocabulary.build(lists, max_size=3)
+    assert vocab.itos[2:] == ["d", "b", "c"]  # d (3), then b and c (2 each) alphabetically; a and e (1) dropped
+    assert vocab.dropped == 2 and vocab.encode(["a", "e"]) == [UNK_ID, UNK_ID]
+    assert Vocabulary.build(reversed(lists), max_size=3).itos == vocab.itos  # order of the data does not matter
+    assert Vocabulary.build([["z", "a", "z", "a", "m"]], max_size=1).itos[2:] == ["a"]  # a tie at the cut
+    assert Vocabulary.build(lists, min_freq=2, max_size=2).dropped == 3  # min_freq drops count too
+    assert (Vocabulary.build(lists).dropped, Vocabulary.build(lists, max_size=99).dropped) == (0, 0)
+    assert len(Vocabulary.build([["<unk>", "<pad>", "x"]], max_size=1)) == 3  # specials are not counted
+    with pytest.raises(ValueError, match="max_size must be at least 1 or None, got 0"):
+        Vocabulary.build(lists, max_size=0)
+
+
 def test_pad_truncates_and_fills():
     assert pad([5, 6], 4) == [5, 6, PAD_ID, PAD_ID]
     assert pad(list(range(2, 20)), 10) == list(range(2, 12))
