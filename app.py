@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/training.py", title="Training", icon=":material/model_training:"),
     st.Page("pages/prediction.py", title="Prediction", icon=":material/footprint:"),
     st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:"),
+    st.Page("pages/open_trace.py", title="Open a trace", icon=":material/upload_file:"),
 ]
 page = st.navigation(pages)
 with st.sidebar:

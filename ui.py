@@ -1,5 +1,5 @@
 """Streamlit glue the pages share: the chosen lesson, cached default runs, the learner's own run,
-widgets built from settings specs, and drawing any prediction layer by its kind.
+widgets built from settings specs, and drawing any prediction layer by its type.
 
 It lives beside app.py, not in pipeline/ (which never imports Streamlit) and not in pages/ (where
 every file is a page). All logic stays in pipeline/; this file only reads and writes Streamlit.
@@ -7,7 +7,9 @@ every file is a page). All logic stays in pipeline/; this file only reads and wr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import singledispatch
 from typing import Any
 
 import plotly.graph_objects as go
@@ -15,10 +17,15 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from pipeline import figures, session
-from pipeline.lessons import LESSONS, Lesson, LessonRun, Prediction, PredictionLayer, get_lesson
+from pipeline import runs
+from pipeline.content import Question
+from pipeline.lessons import LESSONS, Lesson, LessonRun, get_lesson
+from pipeline.quiz import choice_label
+from pipeline.render import figures, tables
+from pipeline.render.tables import fmt_shape
 from pipeline.settings import SettingSpec, specs
-from pipeline.tables import fmt_shape
+from pipeline.stepper import Stepper
+from pipeline.views import Prediction, TextView, View
 
 LESSON_KEY = "lesson"
 
@@ -40,9 +47,9 @@ def lesson() -> Lesson:
 
 
 @st.cache_resource(show_spinner="Training this lesson's model once, for every learner…", max_entries=16)
-def default_run(slug: str) -> session.DefaultRun:
+def default_run(slug: str) -> runs.DefaultRun:
     """The lesson trained with default settings. Shared by all sessions: never mutate or trace it."""
-    return session.default_run(get_lesson(slug))
+    return runs.default_run(get_lesson(slug))
 
 
 def own_run_key(slug: str) -> str:
@@ -61,8 +68,37 @@ def run_to_use(slug: str) -> tuple[LessonRun, bool]:
         return mine, True
     key = f"default-copy:{slug}"
     if key not in st.session_state:  # tracing adds hooks, so never predict with the shared object
-        st.session_state[key] = session.private_copy(default_run(slug).run)
+        st.session_state[key] = runs.private_copy(default_run(slug).run)
     return st.session_state[key], False
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown (and Streamlit's $math$, :directives:) so text shows as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:]", ":gray[:material/circle:]"
+
+
+def marked_choices(question: Question, chosen: int) -> list[str]:
+    """An answered question's choices in Streamlit Markdown: the right one ticked, a wrong pick crossed,
+    the pick in bold. (Icons from Streamlit's own icon font: not every machine has an emoji font.)"""
+    lines = []
+    for i in range(len(question.choices)):
+        mark = RIGHT if i == question.answer else WRONG if i == chosen else OTHER
+        label = escape_markdown(choice_label(question, i))
+        lines.append(f"{mark} **{label}** · your answer" if i == chosen else f"{mark} {label}")
+    return lines
+
+
+def table(rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """A static table of ``pipeline.render.tables`` rows. st.table renders cells as Markdown, so every
+    cell is escaped: a stage called "1. <b>x</b>" or a learner's ``**text**`` shows exactly as written."""
+    escaped = [{k: escape_markdown(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    st.table(tables.frame(escaped, columns), hide_index=True)
 
 
 def chart(fig: go.Figure, key: str) -> None:
@@ -72,7 +108,7 @@ def chart(fig: go.Figure, key: str) -> None:
 
 def setting_widget(spec: SettingSpec, key: str) -> Any:
     """One input for a bounded setting: a toggle for bools, else a number input within its bounds."""
-    help_text = spec.help if spec.kind is bool else f"{spec.help} From {spec.min:g} to {spec.max:g}."
+    help_text = spec.help if spec.kind is bool else f"{spec.help} From {spec.range_text}."
     if spec.kind is bool:
         return st.toggle(spec.label, value=spec.default, help=help_text, key=key, persist_state="session")
     if spec.kind is int:
@@ -103,28 +139,33 @@ def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
     return values, upload, submitted
 
 
-def show_layer(layer: PredictionLayer, key: str, number: int | None = None, decoder_step: int | None = None,
-               shown_notes: Sequence[str] = (), title: str | None = None, side_by_side: bool = False) -> None:
-    """Draw one prediction layer by its kind; text that may contain the learner's input is escaped.
+@singledispatch
+def picture(view: View, key: str) -> None:
+    """Draw a layer's picture: its Plotly figure (every view type with a figure builder)."""
+    chart(figures.layer_figure(view), key=key)
+
+
+@picture.register
+def _(view: TextView, key: str) -> None:
+    st.text(view.text)  # preformatted and literal: never Markdown
+
+
+def show_layer(view: View, key: str, number: int | None = None, shown_notes: Sequence[str] = (),
+               side_by_side: bool = False) -> None:
+    """Draw one prediction layer: its words (title, description, shape, notes), then its picture.
 
     ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here;
     ``side_by_side`` puts the words left of the picture, so both fit on one screen.
     """
-    words, picture = st.columns([1, 2], gap="medium") if side_by_side else (st.container(), st.container())
-    heading = title or layer.title
+    words, drawing = st.columns([1, 2], gap="medium") if side_by_side else (st.container(), st.container())
     with words:
-        st.subheader(session.escape_markdown(f"{number}. {heading}" if number else heading), anchor=False)
-        st.markdown(session.escape_markdown(layer.description))
-        st.caption(f"Shape: {fmt_shape(layer.shape)}")
-        for note in (n for n in layer.notes if n not in shown_notes):
-            st.warning(session.escape_markdown(note), icon=":material/info:")
-    with picture:
-        if layer.kind == "text":
-            st.code("\n".join(str(v) for v in layer.values), language=None, wrap_lines=True)
-        elif layer.kind == "decoder_steps" and decoder_step is not None:
-            chart(figures.decoder_step_figure(layer, decoder_step), key=key)
-        else:
-            chart(figures.layer_figure(layer), key=key)
+        st.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
+        st.markdown(escape_markdown(view.description))
+        st.caption(f"Shape: {fmt_shape(view.shape)}")
+        for note in (n for n in view.notes if n not in shown_notes):
+            st.warning(escape_markdown(note), icon=":material/info:")
+    with drawing:
+        picture(view, key)
 
 
 def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:
@@ -138,11 +179,25 @@ def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:
     return prediction
 
 
-def stepper(slug: str, signature: tuple, count: int) -> session.Stepper:
+def stepper(slug: str, signature: tuple, count: int) -> Stepper:
     """This session's Prev/Next/Play position, reset when the input or the model changes."""
     key = f"stepper:{slug}"
     entry = st.session_state.get(key)
     if entry is None or entry[0] != signature or entry[1].count != count:
-        entry = (signature, session.Stepper(count))
+        entry = (signature, Stepper(count))
         st.session_state[key] = entry
     return entry[1]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _open_trace(digest: str, name: str, _raw: bytes):
+    from pipeline.fileformat import loads
+
+    return loads(_raw, name)
+
+
+def open_trace_bytes(raw: bytes, name: str):
+    """A trace file's document, parsed once per distinct content (shared read-only between sessions)."""
+    import hashlib
+
+    return _open_trace(hashlib.sha256(raw).hexdigest(), name, raw)

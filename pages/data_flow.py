@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pipeline import animation, tables
+from pipeline.render import animation, tables
 
 lesson = ui.lesson()
 run = ui.own_run(lesson.slug) or ui.default_run(lesson.slug).run
@@ -15,4 +15,4 @@ ui.chart(animation.dataflow_animation(run.stages), key=f"dataflow-{lesson.slug}"
 st.caption("Using your own trained model." if ui.own_run(lesson.slug) else
            "Using the lesson's model, trained with the default settings.")
 with st.expander("All stages as a table"):
-    st.table(tables.stage_table(run.stages), hide_index=True)
+    ui.table(tables.stage_rows(run.stages))

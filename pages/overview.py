@@ -3,40 +3,40 @@
 import streamlit as st
 
 import ui
-from pipeline import figures, session, tables
+from pipeline.render import figures, tables
 
 lesson = ui.lesson()
 content = lesson.content
 shared = ui.default_run(lesson.slug)
-run, prediction = shared.run, shared.prediction
+doc, prediction = shared.document, shared.prediction
 
 st.title(content.title)
 st.markdown(f"**{content.summary}**")
 st.markdown(content.intro)
 
 st.subheader("The data, as words", anchor="data")
-st.table(tables.examples_table(run.examples), hide_index=True)
-st.caption(f"A few of the {len(run.examples):,} held-out examples the model never trains on.")
+ui.table(tables.examples_rows(doc.examples))
+st.caption(f"A few of the {len(shared.run.examples):,} held-out examples the model never trains on.")
 
-st.header(f"Data flow · {len(run.stages)} stages", anchor="data-flow")
-st.table(tables.stage_table(run.stages), hide_index=True)
+st.header(f"Data flow · {len(doc.stages)} stages", anchor="data-flow")
+ui.table(tables.stage_rows(doc.stages))
 st.caption("Shapes are for the whole dataset passing through at once; ? means the size varies from example to "
            "example. The example values come from the first example.")
 
-st.header(f"Training · {len(run.epochs)} epochs", anchor="training")
-ui.chart(figures.training_curves(run.epochs), key="overview-curves")
-st.table(tables.epoch_table(run.epochs), hide_index=True)
+st.header(f"Training · {len(doc.epochs)} epochs", anchor="training")
+ui.chart(figures.training_curves(doc.epochs), key="overview-curves")
+ui.table(tables.epoch_rows(doc.epochs))
 
 st.header(f"Prediction trace · {len(prediction.layers)} layers", anchor="prediction")
-expected = dict(run.examples).get(prediction.text)
 st.markdown("One held-out example, followed through the trained model" +
-            (f"; the data says the answer is **{session.escape_markdown(expected)}**." if expected else "."))
+            (f"; the data says the answer is **{ui.escape_markdown(prediction.expected)}**."
+             if prediction.expected else "."))
 for number, layer in enumerate(prediction.layers, start=1):
     ui.show_layer(layer, key=f"overview-layer-{number}", number=number)
 st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident", delta_color="off",
           delta_arrow="off")
-for note in session.unattached_notes(prediction):
-    st.info(session.escape_markdown(note), icon=":material/info:")
+for note in prediction.general_notes:
+    st.info(ui.escape_markdown(note), icon=":material/info:")
 
 st.header("Key insight", anchor="key-insight")
 st.success(content.key_insight, icon=":material/lightbulb:")

@@ -5,7 +5,7 @@ import time
 import streamlit as st
 
 import ui
-from pipeline import session
+from pipeline.stepper import PLAY_SECONDS
 
 lesson = ui.lesson()
 slug = lesson.slug
@@ -37,32 +37,28 @@ except ValueError as e:  # InputError included: empty, too long, unusable text
     st.error(str(e), icon=":material/error:")
     st.stop()
 for note in prediction.notes:
-    st.warning(session.escape_markdown(note), icon=":material/info:")
+    st.warning(ui.escape_markdown(note), icon=":material/info:")
 
-steps = session.prediction_steps(prediction)
-stepper = ui.stepper(slug, (id(run), text), len(steps))
+screens = prediction.screens()
+stepper = ui.stepper(slug, (id(run), text), len(screens))
 
 
-@st.fragment(run_every=session.PLAY_SECONDS if stepper.playing else None)
+@st.fragment(run_every=PLAY_SECONDS if stepper.playing else None)
 def step_view() -> None:
     """The stepper: buttons, where we are, and the current stage. Reruns on its own while playing."""
     was_playing = stepper.playing
-    stepper.tick(time.monotonic(), session.PLAY_SECONDS)
+    stepper.tick(time.monotonic(), PLAY_SECONDS)
     prev, nxt, play, where = st.columns([1, 1, 1, 5], vertical_alignment="center")
     prev.button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0, width="stretch")
-    nxt.button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == len(steps) - 1,
+    nxt.button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == len(screens) - 1,
                width="stretch")
     if play.button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch"):
-        if stepper.playing:
-            stepper.pause()
-        else:
-            stepper.play(time.monotonic())
+        stepper.toggle(time.monotonic())
         st.rerun()  # the whole page, so the auto-advance timer starts or stops
-    step = steps[stepper.index]
-    where.progress((stepper.index + 1) / len(steps), text=f"Stage {stepper.index + 1} of {len(steps)}")
-    ui.show_layer(step.layer, key=f"step-{slug}-{stepper.index}", decoder_step=step.decoder_step,
-                  shown_notes=prediction.notes, title=step.title, side_by_side=True)
-    if stepper.index == len(steps) - 1:
+    where.progress((stepper.index + 1) / len(screens), text=f"Stage {stepper.index + 1} of {len(screens)}")
+    ui.show_layer(screens[stepper.index], key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes,
+                  side_by_side=True)
+    if stepper.index == len(screens) - 1:
         st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident",
                   delta_color="off", delta_arrow="off")
     if was_playing and not stepper.playing:

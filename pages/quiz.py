@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pipeline import session
+from pipeline.quiz import choice_label, quiz_score
 
 lesson = ui.lesson()
 slug = lesson.slug
@@ -29,16 +29,16 @@ for i, q in enumerate(questions):
     key = f"quiz-{slug}-{attempt}-{i}"
     if i not in answers:
         st.radio(q.question, list(range(len(q.choices))), index=None, key=key, label_visibility="collapsed",
-                 format_func=lambda c, q=q: session.choice_label(q, c), on_change=record, args=(i, key))
+                 format_func=lambda c, q=q: choice_label(q, c), on_change=record, args=(i, key))
         continue
-    st.markdown("  \n".join(session.marked_choices(q, answers[i])))
+    st.markdown("  \n".join(ui.marked_choices(q, answers[i])))
     if answers[i] == q.answer:
         st.success(f"**Right.** {q.explanation}", icon=":material/check_circle:")
     else:
-        st.error(f"**Not quite** -- the answer is {session.choice_label(q, q.answer)}. {q.explanation}",
+        st.error(f"**Not quite** -- the answer is {choice_label(q, q.answer)}. {q.explanation}",
                  icon=":material/cancel:")
 
-correct, answered = session.quiz_score(questions, answers)
+correct, answered = quiz_score(questions, answers)
 st.divider()
 st.metric("Score", f"{correct} of {len(questions)}", f"{answered} of {len(questions)} answered", delta_color="off",
           delta_arrow="off")

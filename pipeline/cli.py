@@ -1,25 +1,21 @@
-"""``pipeline-trace list | run LESSON [options]``: run a lesson headless, print its trace, write the JSON.
+"""``pipeline-trace``: run a lesson headless, open a trace file, or trace any model of your own.
 
-Every lesson's options come from its settings dataclass, so a new lesson needs no CLI code.
+    pipeline-trace list
+    pipeline-trace run LESSON [settings] [--text T] [--data CSV] [--save F.zip] [--json F.json]
+    pipeline-trace show FILE
+    pipeline-trace trace model.py:make --input-shape 2,16 [--dtype long] [--ops] [--save F.zip]
+    pipeline-trace schema
+
+Every lesson's options come from its settings dataclass, so a new lesson needs no CLI code. Every
+error is one line on stderr with exit code 2; nothing prints a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import NoReturn
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from pipeline import tables
-from pipeline.lessons import LESSONS, Lesson
-from pipeline.report import frame_table, loss_chart, prediction_view
-from pipeline.settings import SettingSpec, specs
-from pipeline.text import InputError, check_text
-from pipeline.train import BatchResult, Callback, EpochResult
+from typing import Any, NoReturn
 
 PROG = "pipeline-trace"
 
@@ -31,133 +27,144 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _bounded(spec: SettingSpec):
-    def parse(raw: str):
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit code 2."""
+
+
+def _help(text: str) -> str:
+    return text.replace("%", "%%")  # argparse %-formats help texts
+
+
+def _setting_type(spec):
+    def parse(raw: str) -> Any:
+        from pipeline.settings import parse_setting
+
         try:
-            value = spec.kind(raw)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if spec.kind is int else 'a number'}, "
-                                             f"got {raw!r}") from None
-        if not spec.min <= value <= spec.max:
-            raise argparse.ArgumentTypeError(f"must be between {spec.min:g} and {spec.max:g}, got {raw}")
-        return value
+            return parse_setting(spec, raw)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
 
     return parse
 
 
 def _text(raw: str) -> str:
+    from pipeline.text import InputError, check_text
+
     try:
         return check_text(raw)
     except InputError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _json_path(raw: str) -> Path:
-    path = Path(raw)
-    if path.is_dir() or not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot write {raw!r}: no such directory, or it is a directory")
-    return path
+def _destination(raw: str) -> Path:
+    from pipeline.safeio import check_destination
+    from pipeline.text import InputError
+
+    try:
+        return check_destination(raw)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _data_file(raw: str) -> Path:
-    path = Path(raw)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {raw!r}")
-    return path
+def _outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--save", type=_destination, metavar="FILE",
+                        help="write the trace file (pipeline-trace/2 zip: trace.json + samples.safetensors)")
+    parser.add_argument("--json", type=_destination, metavar="FILE",
+                        help="write the trace as one readable JSON file, every sample inline")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Run a traced deep-learning lesson and show how data flows.")
+    from pipeline.lessons import LESSONS
+    from pipeline.settings import specs
+
+    parser = _Parser(prog=PROG, description="See how a neural network turns data into a prediction: run a traced "
+                                            "lesson, open a trace file, or trace a model of your own.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    commands.add_parser("list", help="list the lessons")
-    run = commands.add_parser("run", help="train a lesson's model and print its trace")
+    commands.add_parser("list", help="list the lessons", description="List the lessons.")
+    run = commands.add_parser("run", help="train a lesson's model and print its trace",
+                              description="Train a lesson's model on its data and print its trace.")
     lessons = run.add_subparsers(dest="lesson", required=True, metavar="LESSON", parser_class=_Parser)
     for slug, lesson in LESSONS.items():
-        sub = lessons.add_parser(slug, help=lesson.content.summary, description=lesson.content.summary)
+        sub = lessons.add_parser(slug, help=_help(lesson.content.summary), description=_help(lesson.content.summary))
         for spec in specs(lesson.settings_type):
             flag = "--" + spec.name.replace("_", "-")
             if spec.kind is bool:
-                sub.add_argument(flag, action="store_true", default=spec.default, help=spec.help)
+                sub.add_argument(flag, action=argparse.BooleanOptionalAction, default=spec.default,
+                                 help=_help(f"{spec.help} (default: {spec.fmt(spec.default)})"))
             else:
-                sub.add_argument(flag, type=_bounded(spec), default=spec.default, metavar="N",
-                                 help=f"{spec.help} ({spec.min:g} to {spec.max:g}; default {spec.default})")
+                sub.add_argument(flag, type=_setting_type(spec), default=spec.default, metavar="N",
+                                 help=_help(f"{spec.help} ({spec.range_text}; default {spec.fmt(spec.default)})"))
         sub.add_argument("--text", type=_text, help="an input to trace through the trained model "
                                                     "(default: a held-out example)")
-        sub.add_argument("--json", type=_json_path, metavar="PATH", help="write the trace JSON here")
         if lesson.data_format:
-            sub.add_argument("--data", type=_data_file, metavar="PATH",
-                             help=f"train on your own data instead of the embedded corpus: {lesson.data_format}")
+            sub.add_argument("--data", metavar="FILE", help=_help("train on your own data instead of the built-in "
+                                                                   f"corpus: {lesson.data_format}"))
+        _outputs(sub)
+        sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                         help="where to train: auto picks a CUDA GPU when there is one (default: auto)")
+    show = commands.add_parser("show", help="print the report of a saved trace file, without training",
+                               description="Print the report of a trace file (from --save or --json).")
+    show.add_argument("file", metavar="FILE")
+    tr = commands.add_parser("trace", help="trace a model of your own on a generated input",
+                             description="Trace any nn.Module: FACTORY is a function in your Python file that "
+                                         "returns the model.")
+    tr.add_argument("target", metavar="PATH.py:FACTORY")
+    tr.add_argument("--input-shape", required=True, metavar="D1,D2,...",
+                    help="shape of the input tensor, batch first, e.g. 2,16")
+    tr.add_argument("--dtype", default="float", choices=("float", "double", "half", "long", "int", "bool"),
+                    help="dtype of the input; integers are drawn below --high (default: float)")
+    tr.add_argument("--high", type=int, metavar="N",
+                    help="integer inputs are drawn from 0..N-1 (default: the smallest Embedding's size, else 10)")
+    tr.add_argument("--seed", type=int, default=0, help="seed of the generated input (default 0)")
+    tr.add_argument("--ops", action="store_true", help="also record the torch functions called in forward")
+    _outputs(tr)
+    commands.add_parser("schema", help="print the JSON Schema of the trace file",
+                        description="Print the JSON Schema of a pipeline-trace/2 document.")
     return parser
 
 
-class ProgressCallback(Callback):
-    """A progress bar on stderr that advances with every batch and shows the latest epoch's numbers."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress, self.task = progress, None
-
-    def on_train_start(self, total_batches: int) -> None:
-        self.task = self.progress.add_task("training", total=total_batches)
-
-    def on_batch_end(self, result: BatchResult) -> None:
-        self.progress.update(self.task, advance=1, description=f"epoch {result.epoch}")
-
-    def on_epoch_end(self, result: EpochResult) -> None:
-        self.progress.update(self.task, description=f"epoch {result.epoch} val acc {result.val_accuracy:.2f}")
-
-
-def run_lesson(lesson: Lesson, args: argparse.Namespace, out: Console) -> int:
-    if args.text is not None:
-        try:
-            lesson.check_input(args.text)  # before training, so a bad --text costs nothing
-        except InputError as e:
-            print(f"{PROG}: error: argument --text: {e}", file=sys.stderr)
-            return 2
-    settings = lesson.settings_type(**{s.name: getattr(args, s.name) for s in specs(lesson.settings_type)})
-    data = None
-    if getattr(args, "data", None):
-        try:
-            data = lesson.load_data(args.data.read_bytes(), args.data.name)
-        except InputError as e:
-            print(f"{PROG}: error: {e}", file=sys.stderr)
-            return 2
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        run = lesson.run(settings, [ProgressCallback(progress)], data)
-    out.print(f"[bold]{lesson.content.title}[/bold] — {lesson.content.summary}\n")
-    out.print(frame_table(tables.examples_table(run.examples), "Held-out examples"))
-    out.print(frame_table(tables.stage_table(run.stages), "Data flow"))
-    out.print(frame_table(tables.epoch_table(run.epochs), "Training, epoch by epoch"))
-    out.print(loss_chart(run.epochs), highlight=False)
-    text = args.text if args.text is not None else run.examples[0][0]
-    status, prediction = 0, None
-    try:
-        prediction = lesson.predict(run, text)
-        out.print(prediction_view(prediction))
-    except InputError as e:
-        print(f"{PROG}: cannot trace that text: {e}", file=sys.stderr)
-        status = 2
-    if args.json:
-        args.json.write_text(json.dumps(lesson.to_json(run, prediction), indent=1))
-        out.print(f"\nTrace written to {args.json}")
-    return status
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    out = Console(width=None if sys.stdout.isatty() else 140)
-    if args.command == "list":
-        for slug, lesson in LESSONS.items():
-            out.print(f"{slug:<26} {lesson.content.summary}", highlight=False)
-        return 0
+    args.argv = argv  # recorded in the trace file: what made it
+    from rich.console import Console
+
+    out = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     try:
-        return run_lesson(LESSONS[args.lesson], args, out)
+        if args.command == "list":
+            return _list(out)
+        if args.command == "schema":
+            import json
+
+            from pipeline.fileformat import json_schema
+
+            print(json.dumps(json_schema(), indent=1))
+            return 0
+        from pipeline import commands
+
+        handler = {"run": commands.run_lesson, "show": commands.show, "trace": commands.trace_model}[args.command]
+        return handler(args, out)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except OSError as e:
+    except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # InputError, TraceFileError, TraceError: the user's input, said in one line
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{PROG}: error: {e.strerror or e}" + (f": {e.filename!r}" if e.filename else ""), file=sys.stderr)
         return 1
+
+
+def _list(out) -> int:
+    from pipeline.lessons import LESSONS
+    from pipeline.render.report import lit
+
+    for slug, lesson in LESSONS.items():
+        out.print(lit(f"{slug:<28} {lesson.content.summary}"))
+    return 0
 
 
 if __name__ == "__main__":

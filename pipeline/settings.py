@@ -1,11 +1,13 @@
 """Bounded settings: a dataclass field that knows its range, label and help text.
 
-The CLI, the app's widgets and validation all read the same bounds, so they never disagree.
+The CLI, the app's widgets, links and validation all read the same bounds, so they never disagree.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,26 @@ class SettingSpec:
     max: float
     kind: type
 
+    def fmt(self, value: Any) -> str:
+        """A value of this setting as a person reads it: ``2,147,483,647``, ``0.002``, ``on``."""
+        if self.kind is bool:
+            return "on" if value else "off"
+        if self.kind is int and isinstance(value, int | float) and float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    @property
+    def kind_text(self) -> str:
+        return "a whole number" if self.kind is int else "a number"
+
+    @property
+    def between(self) -> str:
+        return f"{self.fmt(self.min)} and {self.fmt(self.max)}"
+
+    @property
+    def range_text(self) -> str:
+        return f"{self.fmt(self.min)} to {self.fmt(self.max)}"
+
 
 def specs(cls_or_obj: Any) -> list[SettingSpec]:
     """The bounded settings of a settings dataclass, in declaration order."""
@@ -45,11 +67,50 @@ def check(obj: Any) -> None:
         value = getattr(obj, spec.name)
         if spec.kind is bool:
             if not isinstance(value, bool):
-                raise ValueError(f"{spec.name} must be true or false, got {value!r}")
+                raise ValueError(f"{spec.label} ({spec.name}) must be on or off, got {value!r}")
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or (spec.kind is int and
                                                                               not isinstance(value, int)):
-            raise ValueError(f"{spec.name} must be {'an integer' if spec.kind is int else 'a number'}, "
-                             f"got {value!r}")
-        if not spec.min <= value <= spec.max:
-            raise ValueError(f"{spec.name} must be between {spec.min:g} and {spec.max:g}, got {value:g}")
+            raise ValueError(f"{spec.label} ({spec.name}) must be {spec.kind_text}, got {value!r}")
+        if not math.isfinite(value) or not spec.min <= value <= spec.max:
+            raise ValueError(f"{spec.label} ({spec.name}) must be between {spec.between}, got {spec.fmt(value)}")
+
+
+def make_settings(settings_type: type, values: Mapping[str, Any]) -> Any:
+    """Build a settings dataclass from form or link values, coercing each to its declared kind.
+
+    Raises ValueError naming the setting when a value is unknown, of the wrong kind or out of range.
+    """
+    kinds = {s.name: s for s in specs(settings_type)}
+    unknown = set(values) - {f.name for f in dataclasses.fields(settings_type)}
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return settings_type(**{k: _coerce(kinds[k], v) if k in kinds else v for k, v in values.items()})
+
+
+def parse_setting(spec: SettingSpec, raw: str) -> Any:
+    """A setting's value from text (a command line or a link), checked against its bounds."""
+    text = raw.strip()
+    if spec.kind is bool:
+        if text.lower() in {"1", "true", "on", "yes"}:
+            return True
+        if text.lower() in {"0", "false", "off", "no"}:
+            return False
+        raise ValueError(f"{spec.label} ({spec.name}) must be on or off (1/0), got {raw[:40]!r}")
+    try:
+        value = float(text) if spec.kind is float else int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{spec.label} ({spec.name}) must be {spec.kind_text}, got {raw[:40]!r}") from None
+    if not math.isfinite(value) or not spec.min <= value <= spec.max:
+        raise ValueError(f"{spec.label} ({spec.name}) must be between {spec.between}, got {raw[:40]}")
+    return value
+
+
+def _coerce(spec: SettingSpec, value: Any) -> Any:
+    if spec.kind is int and isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{spec.label} ({spec.name}) must be a whole number, got {value:g}")
+        return int(value)
+    if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

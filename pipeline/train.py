@@ -1,7 +1,7 @@
 """The training loop: seeded mini-batches, callbacks per batch and per epoch, a held-out validation pass.
 
 A lesson supplies ``step(model, batch) -> StepOutput``; the loop owns the optimiser, the order of
-batches, the bookkeeping and a plain-English observation per epoch derived from the numbers.
+batches, the bookkeeping and a plain-English observation per epoch (``pipeline.observations``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class TrainConfig:
     """Optimisation settings shared by every lesson."""
 
     epochs: int = setting(5, 1, 50, "Epochs", "Full passes over the training sentences.")
-    lr: float = setting(0.002, 0.0001, 0.1, "Learning rate", "Adam step size.")
+    lr: float = setting(0.002, 0.0001, 1.0, "Learning rate",
+                        "Adam step size. Try 0.5 or 1 to see what too high a rate does.")
     batch_size: int = setting(32, 4, 256, "Batch size", "Examples per gradient step.")
     seed: int = setting(0, 0, 2**31 - 1, "Seed", "Same seed, same data, same weights, same numbers.")
 
@@ -86,6 +87,15 @@ class Callback:
 
 Step = Callable[[nn.Module, Sequence[torch.Tensor]], StepOutput]
 
+
+def resolve_device(name: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when a CUDA GPU is present, else ``cpu``; ``cuda`` without one is refused."""
+    if name not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {name!r}")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: no CUDA GPU is available here; use --device cpu or auto")
+    return "cuda" if name == "auto" and torch.cuda.is_available() else name if name != "auto" else "cpu"
+
 _SEEDING = threading.Lock()
 
 
@@ -115,6 +125,8 @@ def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generat
 def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequence[torch.Tensor],
         cfg: TrainConfig, callbacks: Sequence[Callback] = (), chance: float = 0.0) -> list[EpochResult]:
     """Train ``model`` with Adam for ``cfg.epochs`` epochs and return one EpochResult per epoch."""
+    from pipeline.observations import observe  # it reads EpochResult from here
+
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     generator = torch.Generator().manual_seed(cfg.seed)
     num_batches = -(-len(train[0]) // cfg.batch_size)
@@ -138,7 +150,7 @@ def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequen
         val_totals = evaluate(model, step, val, cfg.batch_size)
         result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
         history.append(result)
-        result.observation = observe(history, chance)
+        result.observation = observe(history, chance)  # what the curve shows so far, in words
         for cb in callbacks:
             cb.on_epoch_end(result)
     for cb in callbacks:
@@ -192,37 +204,3 @@ def _epoch_result(epoch: int, train: _Totals, val: _Totals, seconds: float) -> E
             extra[name], extra[f"val_{name}"] = train.metric(name), val.metric(name)
     return EpochResult(epoch, train.loss, train.metric("accuracy"), val.loss, val.metric("accuracy"),
                        extra, seconds=seconds)
-
-
-def observe(history: list[EpochResult], chance: float = 0.0) -> str:
-    """One or two sentences on what the latest epoch's numbers show, compared with the one before."""
-    now = history[-1]
-    if len(history) == 1:
-        start = f"First pass: loss {now.loss:.2f}, validation accuracy {now.val_accuracy:.0%}"
-        return start + (f" (guessing would score about {chance:.0%})." if chance else ".")
-    prev = history[-2]
-    best = min(history[:-1], key=lambda h: h.val_loss)  # the best validation loss before this epoch
-    change = (now.loss - prev.loss) / prev.loss if prev.loss else 0.0
-    parts = []
-    if abs(change) < 0.02:
-        parts.append(f"Training loss barely moved ({change:+.0%}): learning has plateaued.")
-    elif change < 0:
-        parts.append(f"Training loss fell {-change:.0%} to {now.loss:.2f}.")
-    else:
-        parts.append(f"Training loss rose {change:.0%} to {now.loss:.2f}: the learning rate may be too high.")
-    acc_delta = round(now.val_accuracy * 100) - round(prev.val_accuracy * 100)  # compare what is printed
-    if acc_delta:
-        verb = "rose" if acc_delta > 0 else "fell"
-        parts.append(f"Validation accuracy {verb} from {prev.val_accuracy:.0%} to {now.val_accuracy:.0%}.")
-    else:
-        parts.append(f"Validation accuracy held at {now.val_accuracy:.0%}.")
-    if now.val_loss > best.val_loss * 1.02 and change < 0:
-        if best is prev:
-            parts.append("Validation loss rose while training loss fell: the model starts to overfit.")
-        else:
-            parts.append(f"Validation loss is up from its best ({best.val_loss:.2f} after epoch {best.epoch}) while "
-                         f"training loss keeps falling: the model is overfitting; epoch {best.epoch}'s model "
-                         "generalised best.")
-    elif now.accuracy - now.val_accuracy > 0.1:
-        parts.append("Training accuracy is well above validation accuracy: watch for overfitting.")
-    return " ".join(parts)

@@ -2,8 +2,8 @@
 
 import pytest
 
+from pipeline.content import LessonContentError, load_content
 from pipeline.lessons import LESSONS
-from pipeline.lessons.content import LessonContentError, load_content
 
 GOOD = """
 title = "T"
@@ -32,7 +32,7 @@ def write(tmp_path, text):
 @pytest.mark.parametrize("lesson", LESSONS.values(), ids=list(LESSONS))
 def test_shipped_lessons_load_with_every_stage_described(lesson):
     content = lesson.content
-    assert [s.key for s in content.stages] == list(lesson.stage_spans)
+    assert [s.key for s in content.stages] == list(lesson.stages)
     assert len(content.quiz) >= 3 and all(q.explanation for q in content.quiz)
 
 

@@ -1,47 +1,79 @@
-"""Figure builders: data in, go.Figure out -- checked on hand-built stages and predictions of every kind."""
+"""Figure builders: data in, go.Figure out -- checked on hand-built stages and views of every type."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
+import torch
 
-from pipeline import animation, figures
-from pipeline.lessons.base import Prediction, PredictionLayer, StageView
-from pipeline.session import TrainingLog
+from pipeline.document import Stage
+from pipeline.live import TrainingLog
+from pipeline.render import animation, figures
+from pipeline.trace import Record, RecordKind
 from pipeline.train import EpochResult
+from pipeline.views import (
+    LAYER_TYPES,
+    AttentionView,
+    DecoderStep,
+    DecoderStepsView,
+    LSTMGatesView,
+    Mark,
+    MatrixView,
+    Prediction,
+    ProbabilitiesView,
+    TextView,
+    TokensView,
+    VectorView,
+    View,
+)
 
 
-def stage(key: str, shape: list[int | None], sample: list, sample_shape: list[int]) -> StageView:
-    return StageView(key, key.title(), f"About {key} <b>.", f"Op({key})", [4, None], shape, sample, sample_shape, None)
+def stage(key: str, shape: list[int | None], sample) -> Stage:
+    record = Record(key, RecordKind.MODULE, "X", 0, key, 1, f"Op({key})", sample=sample)
+    return Stage(key, key.title(), f"About {key} <b>.", f"Op({key})", [4, None], shape, record)
 
 
 STAGES = [
-    stage("text", [1000, None], ["a <b>sentence</b>"], []),
-    stage("ids", [1000, 10], [4, 8, 2, 0], [4]),
-    stage("embed", [1000, 10, 50], [0.5 * i - 2 for i in range(8)], [2, 4]),
-    stage("states", [1000, 2, 3, 4], [0.1] * 24, [2, 3, 4]),
-    stage("probs", [1000, 3], [0.2, 0.5, 0.3], [3]),
+    stage("text", [1000, None], "a <b>sentence</b>"),
+    stage("ids", [1000, 10], torch.tensor([4, 8, 2, 0])),
+    stage("embed", [1000, 10, 50], torch.tensor([0.5 * i - 2 for i in range(8)]).reshape(2, 4)),
+    stage("states", [1000, 2, 3, 4], torch.full((2, 3, 4), 0.1)),
+    stage("probs", [1000, 3], torch.tensor([0.2, 0.5, 0.3])),
 ]
+SOURCE = ("<sos>", "the", "<b>cat</b>", "<eos>")
+MARKS = (Mark.SOS, Mark.WORD, Mark.UNK, Mark.EOS)
 
 
-def seq2seq_prediction(attention: bool = True) -> Prediction:
-    """The layers the seq2seq lesson produces, built by hand."""
-    source = ["<sos>", "the", "<b>cat</b>", "<eos>"]
-    steps = [{"step": i + 1, "input": inp, "hidden": [0.5, -0.25, 0.1], "chosen": out,
-              "top": [[out, 0.8], ["un", 0.15], ["<unk>", 0.05]],
-              "attention": ([0.1, 0.7, 0.1, 0.1] if attention else None)}
-             for i, (inp, out) in enumerate([("<sos>", "le"), ("le", "chat"), ("chat", "<eos>")])]
-    layers = [
-        PredictionLayer("source", "Source", "d", "tokens", [1, 4], [2, 5, 1, 3], source,
-                        marks=["sos", "word", "unk", "eos"]),
-        PredictionLayer("encoder_states", "States", "d", "matrix", [1, 4, 3], [[0.1, -0.2, 0.3]] * 4, source,
-                        ["0", "1", "2"], ["sos", "word", "unk", "eos"]),
-        PredictionLayer("context", "Context", "d", "vector", [1, 3], [0.4, -0.1, 0.2]),
-        PredictionLayer("decoder", "Decoder", "d", "decoder_steps", [1, 3, 9], steps, col_labels=source),
-    ]
-    if attention:
-        layers.append(PredictionLayer("attention", "Attention", "d", "matrix", [1, 3, 4],
-                                      [s["attention"] for s in steps], ["le", "chat", "<eos>"], source))
-    return Prediction("the cat", "le chat", 0.5, layers)
+def decoder(attention: bool = True) -> DecoderStepsView:
+    steps = tuple(DecoderStep(step=i + 1, input=inp, hidden=(0.5, -0.25, 0.1), chosen=out,
+                              top=((out, 0.8), ("un", 0.15), ("<unk>", 0.05)),
+                              attention=(0.1, 0.7, 0.1, 0.1) if attention else None)
+                  for i, (inp, out) in enumerate([("<sos>", "le"), ("le", "chat"), ("chat", "<eos>")]))
+    return DecoderStepsView(key="decoder", title="Decoder", description="d", steps=steps, source=SOURCE)
+
+
+def views() -> dict[str, View]:
+    """One hand-built view of every type."""
+    gates = tuple(tuple(0.1 * (t + u) for u in range(3)) for t in range(2))
+    return {
+        "text": TextView(key="t", title="T", description="d", text="<b>abc</b>"),
+        "tokens": TokensView(key="source", title="Source", description="d", ids=(2, 5, 1, 3), tokens=SOURCE,
+                             marks=MARKS),
+        "matrix": MatrixView(key="states", title="States", description="d", values=((0.1, -0.2, 0.3),) * 4,
+                             rows=SOURCE, row_marks=MARKS, col_title="hidden unit"),
+        "vector": VectorView(key="context", title="Context", description="d", values=(0.4, -0.1, 0.2)),
+        "probabilities": ProbabilitiesView(key="p", title="P", description="d", values=(0.2, 0.7, 0.1),
+                                           labels=("neg", "<pos>", "neu")),
+        "decoder_steps": decoder(),
+        "decoder_step": decoder().screens()[1],
+        "attention": AttentionView(key="attention", title="A", description="d", rows=("le", "chat"), cols=SOURCE,
+                                   col_marks=MARKS, weights=(((0.1, 0.7, 0.1, 0.1), (0.25,) * 4),
+                                                             ((1.0, 0, 0, 0), (0, 0, 0, 1.0)))),
+        "lstm_gates": LSTMGatesView(key="lstm_gates", title="G", description="d", tokens=("not", "good"),
+                                    marks=(Mark.WORD, Mark.WORD), i=gates, f=gates, g=gates, o=gates, c=gates,
+                                    h=gates),
+    }
 
 
 def epochs(n: int) -> list[EpochResult]:
@@ -60,16 +92,21 @@ def test_training_curves_show_train_and_validation_per_epoch_and_batches_faintly
     assert list(fig.data[3].y) == pytest.approx([1.1, 0.55, 1.1 / 3])
     assert fig.layout.xaxis.range == (0, 10.1)  # room to grow while training
     assert fig.layout.yaxis2.range == (0, 1.02) and fig.layout.yaxis2.tickformat == ".0%"
-    assert names(figures.training_curves(epochs(2)))[0] == "training loss"
+    assert fig.layout.separators == ".," and "validation loss" in fig.data[3].hovertemplate
+
+
+def test_a_diverged_run_draws_gaps_where_the_numbers_are_not_finite() -> None:
+    history = [EpochResult(1, 1.0, 0.4, 1.1, 0.35), EpochResult(2, math.nan, 0.3, math.inf, 0.33)]
+    fig = figures.training_curves(history)
+    assert list(fig.data[0].y) == [1.0, None] and list(fig.data[1].y) == [1.1, None]
+    assert fig.to_json()  # valid JSON: no NaN inside
 
 
 def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
-    assert animation.sample_matrix([1, 2, 3], [3]) == [[1, 2, 3]]
-    assert animation.sample_matrix(list(range(6)), [2, 3]) == [[0, 1, 2], [3, 4, 5]]
-    assert animation.sample_matrix(list(range(24)), [2, 3, 4])[5] == [20, 21, 22, 23]
-    assert animation.sample_matrix(["text"], []) is None and animation.sample_matrix([], [0]) is None
-    with pytest.raises(ValueError, match="needs 6"):
-        animation.sample_matrix([1, 2, 3], [2, 3])
+    assert animation.sample_matrix(torch.tensor([1, 2, 3])) == [[1, 2, 3]]
+    assert animation.sample_matrix(torch.arange(6).reshape(2, 3)) == [[0, 1, 2], [3, 4, 5]]
+    assert animation.sample_matrix(torch.arange(24).reshape(2, 3, 4))[5] == [20, 21, 22, 23]
+    assert animation.sample_matrix("text") is None and animation.sample_matrix(torch.zeros(0)) is None
 
 
 def test_dataflow_animation_has_a_frame_per_stage_with_play_pause_and_slider() -> None:
@@ -90,13 +127,15 @@ def test_dataflow_frames_highlight_the_current_stage_and_show_its_real_sample() 
     assert fills == [figures.DONE, figures.DONE, figures.ACCENT, figures.TODO, figures.TODO]
     heatmap = frame.data[-1]
     assert heatmap.visible is True and [list(r) for r in heatmap.z] == [[-2, -1.5, -1, -0.5], [0, 0.5, 1, 1.5]]
-    assert heatmap.zmid is None and heatmap.zmin == -2 and heatmap.zmax == 2  # symmetric: 0 is white
+    assert heatmap.zmin == -2 and heatmap.zmax == 2  # symmetric: 0 is white
     assert frame.layout.xaxis2.range == (-0.5, 3.5) and frame.layout.yaxis2.range == (1.5, -0.5)
     assert len(fig.frames[3].data[-1].z) == 6  # a 3-D sample stacks its leading dimensions
     description = [a.text for a in frame.layout.annotations if a.text and a.text.startswith("<b>3.")]
     assert description and "1,000 × 10 × 50" in description[0] and "&lt;b&gt;" in description[0]
     box, batch = frame.data[2], frame.data[-2]
     assert batch.name == "batch" and batch.x[0] == pytest.approx((box.x[0] + box.x[1]) / 2)  # above stage 3
+    ids = fig.frames[1].data[-1]
+    assert [list(r) for r in ids.text] == [["4", "8", "2", "0"]]  # integer samples shown as integers
 
 
 def test_dataflow_text_stage_shows_the_text_escaped_instead_of_a_heatmap() -> None:
@@ -114,36 +153,47 @@ def test_dataflow_box_widths_grow_with_log_tensor_size() -> None:
         animation.dataflow_animation([])
 
 
-def test_tokens_figure_colours_unknown_padding_and_markers() -> None:
-    fig = figures.layer_figure(seq2seq_prediction().layer("source"))
+def test_tokens_figure_colours_and_marks_unknown_words_and_markers() -> None:
+    fig = figures.layer_figure(views()["tokens"])
     heatmap = fig.data[0]
-    assert list(heatmap.z[0]) == [3, 0, 1, 4]  # sos, word, unk, eos (eos drawn like sos)
-    assert heatmap.text[0][2] == "&lt;b&gt;cat&lt;/b&gt;<br><b>1</b>"
-    assert names(fig)[1:] == ["start / end marker", "known word", "unknown word (&lt;unk&gt;)"]
+    kinds = list(figures.MARK_COLORS)
+    assert list(heatmap.z[0]) == [kinds.index(m) for m in MARKS]
+    assert heatmap.text[0][2] == "&lt;b&gt;cat&lt;/b&gt; ?<br><b>1</b>"  # escaped, with the unknown-word symbol
+    assert "unknown word" in heatmap.customdata[0][2] and "id 1" in heatmap.customdata[0][2]
+    assert names(fig)[1:] == ["▸ start marker (&lt;sos&gt;)", "known word", "? unknown word (&lt;unk&gt;)"]
 
 
-def test_matrix_figure_scales_and_labels_rows() -> None:
-    prediction = seq2seq_prediction()
-    states = figures.layer_figure(prediction.layer("encoder_states")).data[0]
+def test_matrix_figure_scales_and_labels_rows_with_words_and_marks() -> None:
+    fig = figures.layer_figure(views()["matrix"])
+    states = fig.data[0]
     assert states.colorscale[0][1] == "rgb(5,48,97)" and states.zmin == -0.3 and states.zmax == 0.3  # diverging
-    attention = figures.layer_figure(prediction.layer("attention"))
-    assert attention.data[0].zmin == 0 and attention.data[0].zmax == 0.7  # weights: sequential from 0
-    assert list(attention.layout.xaxis.ticktext) == ["&lt;sos&gt;", "the", "&lt;b&gt;cat&lt;/b&gt;", "&lt;eos&gt;"]
-    ticks = figures.layer_figure(prediction.layer("encoder_states")).layout.yaxis.ticktext
-    assert ticks[1] == "2 · the" and "3 · &lt;b&gt;cat" in ticks[2] and figures.MARK_COLORS["unk"] in ticks[2]
+    ticks = fig.layout.yaxis.ticktext
+    assert ticks[1] == "2 · the" and "3 · &lt;b&gt;cat&lt;/b&gt; ?" in ticks[2]
+    assert figures.MARK_COLORS[Mark.UNK] in ticks[2]
+    assert fig.layout.xaxis.title.text == "hidden unit" and "hidden unit 2" in states.customdata[0][1]
+
+
+def test_attention_figure_draws_a_heatmap_per_head_over_the_words() -> None:
+    fig = figures.layer_figure(views()["attention"])
+    assert names(fig) == ["head 1", "head 2"]
+    assert [list(r) for r in fig.data[1].z] == [[1.0, 0, 0, 0], [0, 0, 0, 1.0]]
+    assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert ticks[2].startswith("<span") and "&lt;b&gt;cat" in ticks[2]
+    assert "“le” looks at" in fig.data[0].customdata[0][1]
 
 
 def test_vector_and_probability_figures() -> None:
-    vector = figures.layer_figure(seq2seq_prediction().layer("context")).data[0]
+    vector = figures.layer_figure(views()["vector"]).data[0]
+    assert list(vector.y) == [0.4, -0.1, 0.2]
     assert list(vector.marker.color) == [figures.TRAIN, figures.VAL, figures.TRAIN]
-    probs = PredictionLayer("p", "P", "d", "probabilities", [1, 3], [0.2, 0.7, 0.1], ["neg", "<pos>", "neu"])
-    bars = figures.layer_figure(probs).data[0]
+    bars = figures.layer_figure(views()["probabilities"]).data[0]
     assert list(bars.y) == ["neg", "&lt;pos&gt;", "neu"] and list(bars.text) == ["20.0%", "70.0%", "10.0%"]
     assert list(bars.marker.color) == [figures.MUTED, figures.ACCENT, figures.MUTED]
 
 
 def test_decoder_steps_overview_has_a_row_per_step_with_the_choice_in_bold() -> None:
-    fig = figures.layer_figure(seq2seq_prediction().layer("decoder"))
+    fig = figures.layer_figure(decoder())
     heatmap = fig.data[0]
     assert [list(r) for r in heatmap.z] == [[0.8, 0.15, 0.05]] * 3
     assert heatmap.text[1][0] == "<b>chat 80%</b>" and heatmap.text[1][1] == "un 15%"
@@ -151,11 +201,10 @@ def test_decoder_steps_overview_has_a_row_per_step_with_the_choice_in_bold() -> 
 
 
 @pytest.mark.parametrize("attention", [True, False])
-def test_one_decoder_step_shows_top_k_attention_and_hidden_state(attention: bool) -> None:
-    layer = seq2seq_prediction(attention).layer("decoder")
-    fig = figures.decoder_step_figure(layer, 1)
-    expected = ["top choices", "attention", "hidden state"] if attention else ["top choices", "hidden state"]
-    assert names(fig) == expected
+def test_one_decoder_step_shows_top_k_attention_and_memory(attention: bool) -> None:
+    fig = figures.layer_figure(decoder(attention).screens()[1])
+    assert names(fig) == (["top choices", "attention", "hidden state"] if attention else
+                          ["top choices", "hidden state"])
     top = fig.data[0]
     assert list(top.y) == ["chat", "un", "&lt;unk&gt;"] and list(top.x) == [0.8, 0.15, 0.05]
     assert list(top.marker.color) == [figures.ACCENT, figures.MUTED, figures.MUTED]
@@ -164,11 +213,24 @@ def test_one_decoder_step_shows_top_k_attention_and_hidden_state(attention: bool
         assert list(fig.data[1].x)[2] == "3 &lt;b&gt;cat&lt;/b&gt;"
 
 
-def test_layer_figure_dispatches_by_kind() -> None:
-    text = PredictionLayer("t", "T", "d", "text", [1, 3], ["abc"])
-    assert figures.layer_figure(text) is None
-    odd = PredictionLayer("x", "X", "d", "sparkles", [1], [1])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unknown layer kind 'sparkles'"):
-        figures.layer_figure(odd)
-    for layer in seq2seq_prediction().layers:
-        assert figures.layer_figure(layer).to_json()
+def test_lstm_gates_figure_aligns_six_heatmaps_over_the_words() -> None:
+    fig = figures.layer_figure(views()["lstm_gates"])
+    assert names(fig) == ["i", "f", "g", "o", "c", "h"]
+    assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1 and fig.data[2].zmin == -1
+    assert list(fig.layout.yaxis.ticktext) == ["1 · not", "2 · good"]
+
+
+def test_every_view_type_has_a_figure_or_is_text_and_an_unknown_type_is_refused() -> None:
+    built = views()
+    assert {type(v) for v in built.values()} == set(LAYER_TYPES)
+    assert figures.layer_figure(built["text"]) is None
+    for name, view in built.items():
+        if name != "text":
+            assert figures.layer_figure(view).data, name
+
+    class Sparkles(View):
+        pass
+
+    with pytest.raises(TypeError, match="no figure is registered for Sparkles"):
+        figures.layer_figure(Sparkles(key="s", title="S", description="d"))
+    assert Prediction(text="x", output="y", confidence=1.0, layers=tuple(built.values())).screens()

@@ -1,22 +1,21 @@
 """The sequence-to-sequence lesson: masking, the two decoding paths, attention, the trace, bad input."""
 
-import json
 import math
 from itertools import pairwise
-from typing import get_args
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.fileformat import json_text, loads
 from pipeline.lessons import LESSONS, get_lesson
-from pipeline.lessons.base import LayerKind
 from pipeline.lessons.seq2seq import EOS, SOS, Seq2SeqSettings, encode_targets, seq2seq_step
 from pipeline.models import DotAttention, Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.settings import specs
 from pipeline.text import PAD_ID, InputError, Vocabulary
 from pipeline.trace import trace
+from pipeline.views import LAYER_TYPES, AttentionView, DecoderStepsView, Mark
 
 # Small and fast, yet trained enough to decode several steps (an untrained model stops at once).
 TINY = {"samples": 300, "epochs": 3, "embed_dim": 16, "hidden_dim": 32, "lr": 0.01, "seed": 0}
@@ -134,12 +133,12 @@ def test_attention_weights_sum_to_one_over_real_positions_and_are_zero_on_paddin
 
 def test_the_model_records_attention_weights_in_a_trace():
     model = _model(attention=True)
-    with torch.no_grad(), trace(model, sample_size=4096) as records:
+    with torch.no_grad(), trace(model) as t:
         model(SRC[1:])
-    steps = [r for r in records if r.name == "decoder.attention.softmax"]
-    assert len(steps) == 10 and steps[0].output_shape == [1, 1, 10]
+    steps = t.calls("decoder.attention.softmax")
+    assert len(steps) == 10 and steps[0].output_shape == [1, 1, 10] and steps[0].sample.shape == (1, 10)
     for r in steps:
-        assert sum(r.sample[:7]) == pytest.approx(1.0, abs=1e-6) and r.sample[7:] == [0.0, 0.0, 0.0]
+        assert r.sample[0, :7].sum().item() == pytest.approx(1.0, abs=1e-6) and r.sample[0, 7:].tolist() == [0.0] * 3
 
 
 def test_padding_never_reaches_the_context():
@@ -165,7 +164,7 @@ def test_the_lesson_is_registered_with_an_attention_switch():
     spec = {s.name: s for s in specs(Seq2SeqSettings)}
     assert spec["attention"].kind is bool and spec["attention"].default is False
     assert (spec["embed_dim"].default, spec["hidden_dim"].default, spec["samples"].default) == (64, 128, 1000)
-    with pytest.raises(ValueError, match="attention must be true or false, got 1"):
+    with pytest.raises(ValueError, match=r"Attention \(attention\) must be on or off, got 1"):
         Seq2SeqSettings(attention=1)
 
 
@@ -174,10 +173,15 @@ def test_stage_shapes_match_the_issue(default_run):
     assert [s.key for s in run.stages] == ["source", "embedding", "encoder", "decoder", "output"]
     assert [s.output_shape for s in run.stages] == [[1000, 10], [1000, 10, 64], [1000, 128], [1000, 10, V],
                                                     [1000, 10]]
-    assert all(s.sample and s.description and s.stats for s in run.stages)
+    assert all(s.sample is not None and s.description and s.record.stats for s in run.stages)
     assert run.info["target_vocab_size"] == V and run.info["target_vocab"][2:4] == [SOS, EOS]
-    tokens = run.stages[-1].sample
+    tokens = run.stages[-1].sample.tolist()
     assert len(tokens) == 10 and 3 in tokens and tokens[tokens.index(3) + 1 :] == [0] * (9 - tokens.index(3))
+
+
+def test_the_decoder_loop_is_recorded_one_call_per_step(default_run):
+    steps = default_run.trace.calls("model.decoder.lstm")
+    assert [r.call for r in steps] == list(range(10)) and all(r.output_shape == [1000, 1, 128] for r in steps)
 
 
 def test_training_learns_visibly_and_translates_held_out_numbers(default_run):
@@ -204,11 +208,10 @@ def test_same_seed_gives_the_same_trace_number_for_number(lesson, tiny_attention
     again = lesson.run(Seq2SeqSettings(**TINY, attention=True))
     other = lesson.run(Seq2SeqSettings(**{**TINY, "seed": 1}, attention=True))
     text = "two thousand and five"
-    docs = [lesson.to_json(r, lesson.predict(r, text)) for r in (tiny_attention_run, again, other)]
-    strip = lambda doc: [e | {"seconds": 0} for e in doc["epochs"]]  # noqa: E731 -- wall time differs
-    assert docs[0]["stages"] == docs[1]["stages"] and strip(docs[0]) == strip(docs[1])
-    assert docs[0]["prediction"] == docs[1]["prediction"]
-    assert strip(docs[0]) != strip(docs[2])
+    predictions = [lesson.predict(r, text) for r in (tiny_attention_run, again, other)]
+    losses = [[e.loss for e in r.epochs] for r in (tiny_attention_run, again, other)]
+    assert predictions[0] == predictions[1] and losses[0] == losses[1] and losses[0] != losses[2]
+    assert [r.stats for r in tiny_attention_run.trace] == [r.stats for r in again.trace]
 
 
 @pytest.mark.parametrize("attention", [False, True])
@@ -218,60 +221,57 @@ def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attentio
     keys = ["source", "embedding", "encoder_states", "encoder", "decoder",
             *(["attention"] if attention else []), "output"]
     assert [layer.key for layer in p.layers] == keys
-    assert {layer.kind for layer in p.layers} <= set(get_args(LayerKind))
+    assert all(isinstance(layer, LAYER_TYPES) for layer in p.layers)
     source = p.layer("source")
-    assert source.row_labels[:7] == ["four", "thousand", "three", "hundred", "and", "five", "<pad>"]
-    assert source.marks == ["word"] * 6 + ["pad"] * 4 and source.values[6:] == [0] * 4
+    assert source.tokens[:7] == ("four", "thousand", "three", "hundred", "and", "five", "<pad>")
+    assert source.marks == (Mark.WORD,) * 6 + (Mark.PAD,) * 4 and source.ids[6:] == (0,) * 4
     states = p.layer("encoder_states").values
     assert len(states) == 10 and len(states[0]) == run.settings.hidden_dim
     assert p.layer("encoder").values == pytest.approx(states[5])  # the context: the state after "five"
     assert all(v == 0.0 for row in states[6:] for v in row)
 
-    steps = p.layer("decoder").values
-    assert p.layer("decoder").col_labels == source.row_labels[:6]
-    assert steps[0]["input"] == SOS and [s["step"] for s in steps] == list(range(1, len(steps) + 1))
+    decoder = p.layer("decoder")
+    assert isinstance(decoder, DecoderStepsView) and decoder.source == source.tokens[:6]
+    steps = decoder.steps
+    assert steps[0].input == SOS and [s.step for s in steps] == list(range(1, len(steps) + 1))
     for before, step in pairwise(steps):
-        assert step["input"] == before["chosen"]
+        assert step.input == before.chosen
     for step in steps:
-        probs = [prob for _, prob in step["top"]]
-        assert len(step["top"]) == 5 and probs == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-6
-        assert step["chosen"] == step["top"][0][0] and len(step["hidden"]) == 8
+        probs = [prob for _, prob in step.top]
+        assert len(step.top) == 5 and probs == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-6
+        assert step.chosen == step.top[0][0] and len(step.hidden) == 8
         if attention:
-            assert len(step["attention"]) == 6 and sum(step["attention"]) == pytest.approx(1.0, abs=1e-5)
+            assert len(step.attention) == 6 and sum(step.attention) == pytest.approx(1.0, abs=1e-5)
         else:
-            assert step["attention"] is None
+            assert step.attention is None
     output = p.layer("output")
-    assert output.row_labels == [s["chosen"] for s in steps]
-    assert p.output == " ".join(t for t in output.row_labels if t != EOS)
-    assert p.confidence == pytest.approx(math.prod(s["top"][0][1] for s in steps))
+    assert output.tokens == tuple(s.chosen for s in steps)
+    assert p.output == " ".join(t for t in output.tokens if t != EOS)
+    assert p.confidence == pytest.approx(math.prod(s.top[0][1] for s in steps))
     if attention:
         heatmap = p.layer("attention")
-        assert heatmap.values == [s["attention"] for s in steps]
-        assert heatmap.col_labels == source.row_labels[:6]
-    json.dumps(lesson.to_json(run, p))  # the whole trace is JSON-ready
+        assert isinstance(heatmap, AttentionView) and heatmap.weights == (tuple(s.attention for s in steps),)
+        assert heatmap.cols == source.tokens[:6] and heatmap.rows == output.tokens
+    assert loads(json_text(lesson.document(run, p)).encode()).prediction == p  # the whole trace round-trips
 
     # Every step's numbers match a teacher-forced pass fed the same inputs, computed independently.
     model, vocab = run.model.model, run.model.target_vocab
-    inputs = torch.tensor([[vocab.stoi[s["input"]] for s in steps]])  # (1, T)
-    with torch.no_grad(), trace(model, sample_size=4096) as records:
+    inputs = torch.tensor([[vocab.stoi[s.input] for s in steps]])  # (1, T)
+    with torch.no_grad(), trace(model) as t:
         logits = model(run.model.source([p.text]), inputs)[0]  # (T, V)
-    rec = {r.name: r for r in records}
-    hidden_dim, n = run.settings.hidden_dim, len(steps)
-    for t, step in enumerate(steps):
-        probs = logits[t].softmax(-1)
-        best = [vocab.itos[int(probs.argmax())], pytest.approx(float(probs.max()), abs=1e-5)]
-        assert step["top"][0] == best
-        assert step["hidden"] == pytest.approx(rec["decoder.lstm"].sample[t * hidden_dim :][:8], abs=1e-5)
+    for i, step in enumerate(steps):
+        probs = logits[i].softmax(-1)
+        assert step.top[0] == (vocab.itos[int(probs.argmax())], pytest.approx(float(probs.max()), abs=1e-5))
+        assert step.hidden == pytest.approx(t["decoder.lstm"].sample[i, :8].tolist(), abs=1e-5)
         if attention:
-            assert step["attention"] == pytest.approx(rec["decoder.attention.softmax"].sample[t * 10 :][:6],
-                                                      abs=1e-5)
-    assert logits.shape == (n, V)
+            assert step.attention == pytest.approx(t["decoder.attention.softmax"].sample[i, :6].tolist(), abs=1e-5)
+    assert logits.shape == (len(steps), V)
 
 
-def test_a_well_trained_model_explains_its_answer(lesson, default_run):
+def test_a_well_trained_model_explains_its_answer_and_keeps_the_right_one_for_when_it_is_asked(lesson, default_run):
     p = lesson.predict(default_run, "Four thousand three hundred and five")
-    assert p.output == "4 3 0 5" and p.layer("output").marks == ["word"] * 4 + ["eos"]
-    assert p.notes == ["The right answer is “4 3 0 5”: the model got it right."]
+    assert p.output == "4 3 0 5" and p.layer("output").marks == (Mark.WORD,) * 4 + (Mark.EOS,)
+    assert p.expected == "4 3 0 5" and p.notes == ()  # no banner gives the answer away
 
 
 @pytest.mark.parametrize(("text", "unknown"), [
@@ -283,19 +283,29 @@ def test_a_well_trained_model_explains_its_answer(lesson, default_run):
 ])
 def test_odd_input_gives_a_valid_trace_with_a_note(lesson, tiny_attention_run, text, unknown):
     p = lesson.predict(tiny_attention_run, text)
-    assert len(p.layer("source").values) == 10 and 1 <= len(p.layer("decoder").values) <= 10
+    assert len(p.layer("source").ids) == 10 and 1 <= len(p.layer("decoder").steps) <= 10
     unknown_notes = [n for n in p.notes if "<unk>" in n]
-    assert p.layer("source").notes == unknown_notes
+    assert list(p.layer("source").notes) == unknown_notes
     assert (unknown is None and not unknown_notes) or unknown in unknown_notes[0]
     if unknown is None:
-        assert p.layer("source").row_labels[:2] == ["thousand", "hundred"]
+        assert p.layer("source").tokens[:2] == ("thousand", "hundred")
+
+
+@pytest.mark.parametrize(("text", "note"), [
+    ("nine hundred and ninety nine thousand", "That is 999,000: outside what this lesson covers."),
+    ("999 thousand", "That is 999,000: outside what this lesson covers."),
+    ("4305", "it has never seen digits. In words, 4,305 is “four thousand three hundred and five”."),
+    ("one two three four five six seven eight nine ten eleven", "the last 1 were dropped"),
+])
+def test_inputs_outside_what_the_lesson_covers_are_said_so(lesson, tiny_attention_run, text, note):
+    p = lesson.predict(tiny_attention_run, text)
+    assert any(note in n for n in p.notes), p.notes
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "empty"),
     ("   \n\t", "empty"),
     ("x" * 10_001, "10,001 characters"),
-    ("one two three four five six seven eight nine ten eleven", "11 tokens; this model reads at most 10"),
     (None, "Expected text, got NoneType"),
 ])
 def test_unusable_input_gets_a_clear_message(lesson, tiny_attention_run, text, message):

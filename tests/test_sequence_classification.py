@@ -1,9 +1,11 @@
 """The sequence-classification lesson: real training, the lesson's shapes, prediction traces, bad input."""
 
 import pytest
+import torch
 
-from pipeline.lessons.base import SCHEMA
+from pipeline.fileformat import json_text, loads
 from pipeline.text import InputError
+from pipeline.views import Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
 
 
 def test_stage_shapes_match_the_lesson_card(classification_run):
@@ -11,9 +13,17 @@ def test_stage_shapes_match_the_lesson_card(classification_run):
     assert [s.output_shape for s in run.stages] == [[1000, None], [1000, 10], [1000, 10, 50], [1000, 64], [1000, 3]]
     assert [s.input_shape for s in run.stages] == [[1000, None], [1000, None], [1000, 10], [1000, 10, 50],
                                                    [1000, 64]]
-    assert all(s.sample and s.description for s in run.stages)
-    probabilities = run.stages[-1].sample
-    assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
+    assert all(s.sample is not None and s.description for s in run.stages)
+    assert run.stages[2].sample.shape == (10, 50)  # the first sentence's embedding, in its own shape
+    assert run.stages[-1].sample.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert run.stages[1].operation.startswith("Tokenize(words and symbols) → EncodePad(")
+
+
+def test_the_run_keeps_the_trace_of_the_whole_dataset(classification_run):
+    _, run = classification_run
+    t = run.trace
+    assert t.root.output_shape == [1000, 3] and t["model.encoder.lstm"].output_shape == [1000, 10, 64]
+    assert t["model.embedding"].stats.count == 1000 * 10 * 50
 
 
 def test_training_learns_visibly_and_well(classification_run):
@@ -28,29 +38,44 @@ def test_training_learns_visibly_and_well(classification_run):
 def test_same_seed_gives_the_same_trace_number_for_number(classification_run):
     lesson, run = classification_run
     again = lesson.run(lesson.settings_type(epochs=5, seed=0))
-    strip = lambda doc: [e | {"seconds": 0} for e in doc["epochs"]]  # noqa: E731 -- wall time differs
-    a, b = lesson.to_json(run, None), lesson.to_json(again, None)
-    assert a["stages"] == b["stages"] and strip(a) == strip(b)
+    assert [(e.loss, e.val_accuracy) for e in run.epochs] == [(e.loss, e.val_accuracy) for e in again.epochs]
+    for a, b in zip(run.trace, again.trace, strict=True):
+        assert a.name == b.name and a.stats == b.stats
+        assert (a.sample == b.sample if isinstance(a.sample, str | list) else torch.equal(a.sample, b.sample))
 
 
 def test_prediction_traces_every_stage_with_padding_and_unknown_words_marked(classification_run):
     lesson, run = classification_run
     p = lesson.predict(run, "The plot was not zorgly")
-    assert [layer.key for layer in p.layers] == ["raw_text", "tokenize_pad", "embedding", "lstm_states", "lstm",
-                                                 "classifier"]
+    assert [(layer.key, type(layer)) for layer in p.layers] == [
+        ("raw_text", TextView), ("tokenize_pad", TokensView), ("embedding", MatrixView),
+        ("lstm_states", MatrixView), ("lstm", VectorView), ("classifier", ProbabilitiesView)]
     tokens = p.layer("tokenize_pad")
-    assert tokens.row_labels[:5] == ["the", "plot", "was", "not", "zorgly"]
-    assert tokens.marks == ["word"] * 4 + ["unk"] + ["pad"] * 5
-    assert tokens.values[4] == 1 and tokens.values[5:] == [0] * 5
+    assert tokens.tokens[:5] == ("the", "plot", "was", "not", "zorgly") and tokens.tokens[5:] == ("<pad>",) * 5
+    assert tokens.marks == (Mark.WORD,) * 4 + (Mark.UNK,) + (Mark.PAD,) * 5
+    assert tokens.ids[4] == 1 and tokens.ids[5:] == (0,) * 5
     states = p.layer("lstm_states")
-    assert len(states.values) == 10 and len(states.values[0]) == 64
+    assert len(states.values) == 10 and len(states.values[0]) == 64 and states.rows == tokens.tokens
     assert p.layer("lstm").values == pytest.approx(states.values[4])  # the state after the last real word
-    assert sum(p.layer("classifier").values) == pytest.approx(1.0, abs=1e-5)
-    assert p.output in run.info["classes"] and "“zorgly”" in p.notes[0]
+    probs = p.layer("classifier")
+    assert sum(probs.values) == pytest.approx(1.0, abs=1e-5) and probs.labels == tuple(run.info["classes"])
+    assert p.output == probs.labels[probs.best] and p.confidence == max(probs.values)
+    assert p.notes == ("Not in the vocabulary, read as <unk>: “zorgly”.",)
+    assert p.layer("embedding").values[4] == p.layer("embedding").values[4]  # unknown words share one row
+
+
+def test_words_beyond_the_tenth_are_listed_as_dropped(classification_run):
+    lesson, run = classification_run
+    text = "the plot was good and the acting was great but the ending was awful"
+    p = lesson.predict(run, text)
+    dropped = [n for n in p.notes if "dropped" in n]
+    assert dropped == ["The model reads the first 10 tokens; the text has 14, so the last 4 were dropped and play "
+                       "no part in the answer: “the ending was awful”."]
+    assert p.layer("tokenize_pad").notes == p.notes  # shown where the tokens are
 
 
 @pytest.mark.parametrize(("text", "note"), [
-    ("x " * 5000, "5,000 tokens; only the first 10 are used"),
+    ("x " * 5000, "the text has 5,000, so the last 4,990 were dropped"),
     ("😀🎬🍿", "None of the words are known"),
     ("qwzx plorg blevit", "None of the words are known"),
     ("ＧＲＥＡＴ\u200b movie", None),
@@ -58,23 +83,28 @@ def test_prediction_traces_every_stage_with_padding_and_unknown_words_marked(cla
 def test_odd_input_gives_a_valid_trace_with_a_note(classification_run, text, note):
     lesson, run = classification_run
     p = lesson.predict(run, text)
-    assert len(p.layer("tokenize_pad").values) == 10
+    assert len(p.layer("tokenize_pad").ids) == 10
     assert sum(p.layer("classifier").values) == pytest.approx(1.0, abs=1e-5)
     assert (note is None and not p.notes) or any(note in n for n in p.notes)
 
 
-@pytest.mark.parametrize("text", ["", "   \n", "x" * 10_001])
-def test_unusable_input_gets_a_clear_message(classification_run, text):
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "The text is empty"),
+    ("   \n\u200b", "The text is empty"),
+    ("x" * 10_001, "The text is 10,001 characters long; the limit is 10,000."),
+    (None, "Expected text, got NoneType."),
+])
+def test_unusable_input_gets_a_clear_message(classification_run, text, message):
     lesson, run = classification_run
-    with pytest.raises(InputError):
+    with pytest.raises(InputError) as info:
         lesson.predict(run, text)
+    assert message in str(info.value)
 
 
-def test_trace_json_follows_the_contract(classification_run):
+def test_the_document_round_trips_through_its_json_form(classification_run):
     lesson, run = classification_run
-    doc = lesson.to_json(run, lesson.predict(run, "i loved the music"))
-    assert doc["schema"] == SCHEMA
-    assert set(doc) >= {"schema", "lesson", "stages", "epochs", "prediction", "quiz"}
-    assert set(doc["stages"][0]) >= {"name", "description", "input_shape", "output_shape", "sample"}
-    assert set(doc["epochs"][0]) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "observation"}
-    assert doc["lesson"]["slug"] == "sequence-classification" and len(doc["quiz"]) >= 3
+    doc = lesson.document(run, lesson.predict(run, "i loved the music"))
+    back = loads(json_text(doc).encode(), "t.json")
+    assert back.lesson.slug == "sequence-classification" and len(back.quiz) >= 3
+    assert [s.key for s in back.stages] == list(lesson.stages) and back.prediction == doc.prediction
+    assert torch.equal(back.stages[2].sample, doc.stages[2].sample)

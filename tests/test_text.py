@@ -66,8 +66,9 @@ def test_check_text_rejects_empty_whitespace_and_huge_text_with_a_reason():
 def test_text_pipeline_is_traced_from_raw_text_to_padded_ids():
     vocab = Vocabulary.build([tokenize("the film was good")])
     pipeline = TextPipeline(vocab, max_len=6)
-    with trace(pipeline) as stages:
+    with trace(pipeline) as t:
         ids = pipeline(["The film was GOOD", "awful film"])
+    stages = t.children()
     assert vocab.itos[2:] == ["film", "good", "the", "was"]  # equal counts: alphabetical
     assert ids.tolist() == [[4, 2, 5, 3, 0, 0], [1, 2, 0, 0, 0, 0]]
     assert [s.name for s in stages] == ["normalize", "tokenize", "encode_pad"]

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, observe, seeded
+from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, seeded
 
 
 def step(model, batch):
@@ -70,31 +70,20 @@ def test_batches_cover_every_example_once():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"epochs": 0}, "epochs must be between 1 and 50, got 0"),
-    ({"lr": 5.0}, "lr must be between 0.0001 and 0.1, got 5"),
-    ({"batch_size": 2.5}, "batch_size must be an integer, got 2.5"),
-    ({"seed": -1}, "seed must be between 0 and"),
+    ({"epochs": 0}, "Epochs (epochs) must be between 1 and 50, got 0"),
+    ({"lr": 5.0}, "Learning rate (lr) must be between 0.0001 and 1, got 5"),
+    ({"lr": float("nan")}, "Learning rate (lr) must be between 0.0001 and 1, got nan"),
+    ({"batch_size": 2.5}, "Batch size (batch_size) must be a whole number, got 2.5"),
+    ({"seed": -1}, "Seed (seed) must be between 0 and 2,147,483,647, got -1"),
 ])
 def test_settings_out_of_range_are_named(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as info:
         TrainConfig(**kwargs)
+    assert str(info.value) == message
 
 
 def epoch(i, loss, val_loss, acc=0.5, val_acc=0.5):
     return EpochResult(i, loss, acc, val_loss, val_acc)
-
-
-def test_observations_follow_the_numbers():
-    assert "guessing would score about 33%" in observe([epoch(1, 1.0, 1.0)], chance=1 / 3)
-    assert observe([epoch(1, 1.0, 1.0, val_acc=0.5), epoch(2, 0.5, 0.8, val_acc=0.7)]) == \
-        "Training loss fell 50% to 0.50. Validation accuracy rose from 50% to 70%."
-    assert "plateaued" in observe([epoch(1, 0.50, 0.6), epoch(2, 0.495, 0.6)])
-    assert "starts to overfit" in observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5)])
-    assert observe([epoch(1, 0.5, 0.4), epoch(2, 0.3, 0.5), epoch(3, 0.2, 0.6)]).endswith(
-        "Validation loss is up from its best (0.40 after epoch 1) while training loss keeps falling: the model is "
-        "overfitting; epoch 1's model generalised best.")
-    assert "learning rate may be too high" in observe([epoch(1, 0.5, 0.5), epoch(2, 0.9, 0.9)])
-    assert "held at 50%" in observe([epoch(1, 0.5, 0.5, val_acc=0.501), epoch(2, 0.3, 0.4, val_acc=0.503)])
 
 
 def test_seeded_builds_reproducible_weights_while_other_threads_seed_too():

@@ -123,3 +123,42 @@ def translate(text: str) -> str | None:
 @cache
 def _answers() -> dict[str, str]:
     return {spell(k): digits(k) for k in range(LIMIT)}
+
+
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+
+
+def read_number(text: str) -> int | None:
+    """A lenient reading of a number in words and/or digits ("999 thousand", "two million"), or None."""
+    total = current = 0
+    words = tokenize(text)
+    for w in words:
+        if w.isdigit() and len(w) <= 15:
+            current += int(w)
+        elif w in ONES:
+            current += ONES.index(w)
+        elif w in TENS[2:]:
+            current += 10 * TENS.index(w)
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _SCALES:
+            total, current = total + (current or 1) * _SCALES[w], 0
+        elif w not in {"and", "a"}:
+            return None
+    return total + current if words else None
+
+
+def coverage_note(text: str) -> str | None:
+    """A note when ``text`` is a number this lesson does not cover as written, saying why; else None."""
+    if translate(text) is not None:
+        return None
+    value = read_number(text)
+    if value is None:
+        return None
+    if value >= LIMIT:
+        return (f"That is {value:,}: outside what this lesson covers. The model learnt the numbers 0 to "
+                f"{LIMIT - 1:,}, so its answer here is a guess.")
+    if any(w.isdigit() for w in tokenize(text)):
+        return (f"The model reads numbers written in words only; it has never seen digits. In words, {value:,} is "
+                f"“{spell(value)}”.")
+    return f"The lesson writes {value:,} as “{spell(value)}”; the model learnt that form only."

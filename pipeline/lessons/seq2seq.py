@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,35 +13,31 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.data.number_words import ParallelCorpus, generate, translate
-from pipeline.lessons.base import (
-    PREDICTION_SAMPLE,
-    Lesson,
-    LessonRun,
-    Prediction,
-    PredictionLayer,
-    matrix_layer,
-    stage_views,
-    token_marks,
+from pipeline.data.number_words import ParallelCorpus, coverage_note, generate, translate
+from pipeline.lessons.common import (
+    dropped_tokens_note,
+    spans_to_stages,
+    token_view,
     traced_forward,
     unknown_words_note,
 )
+from pipeline.lessons.protocol import Lesson, LessonRun
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.settings import setting
-from pipeline.text import (
-    MAX_LEN,
-    PAD,
-    PAD_ID,
-    UNK,
-    InputError,
-    TextPipeline,
-    Vocabulary,
-    check_text,
-    pad,
-    tokenize,
-)
-from pipeline.trace import StageRecord
+from pipeline.text import MAX_LEN, PAD, PAD_ID, UNK, TextPipeline, Vocabulary, pad, tokenize
+from pipeline.trace import Trace
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
+from pipeline.views import (
+    AttentionView,
+    DecoderStep,
+    DecoderStepsView,
+    Mark,
+    MatrixView,
+    Prediction,
+    TokensView,
+    VectorView,
+    matrix,
+)
 
 SOS, EOS = "<sos>", "<eos>"
 TOP_K = 5  # candidates shown per decoder step
@@ -53,7 +49,8 @@ SAMPLE_PAIRS = 5  # corpus pairs listed, as words, in the run's info
 class Seq2SeqSettings(TrainConfig):
     """Training settings plus the data size, model widths and attention switch of this lesson."""
 
-    lr: float = setting(0.005, 0.0001, 0.1, "Learning rate", "Adam step size.")
+    lr: float = setting(0.005, 0.0001, 1.0, "Learning rate",
+                        "Adam step size. Try 0.5 or 1 to see what too high a rate does.")
     samples: int = setting(1000, 100, 10_000, "Pairs", "How many number/digit pairs to generate (80% train).")
     embed_dim: int = setting(64, 4, 256, "Embedding size", "Numbers per word vector.")
     hidden_dim: int = setting(128, 4, 256, "LSTM hidden size", "Numbers in each LSTM's memory (the context).")
@@ -77,7 +74,7 @@ class Translator(nn.Module):
         self.tokens = UntilEos(model.cfg.eos_id)
 
     def forward(self, texts: list[str], stop_at_eos: bool = False) -> torch.Tensor:
-        ids = self.source(texts)  # (B, S)
+        ids = self.source(texts).to(self.model.embedding.weight.device)  # (B, S)
         logits = self.model(ids, stop_at_eos=stop_at_eos)  # (B, T, V), greedy
         return self.tokens(self.softmax(logits))  # (B, T)
 
@@ -117,20 +114,37 @@ def greedy_exact_match(translator: Translator, sources: Sequence[str], targets: 
     return int((got == expected).all(dim=1).sum()) / len(sources)
 
 
+class At(StrEnum):
+    """The calls of the traced translator this lesson reads, named once."""
+
+    NORMALIZE = "source.normalize"
+    TOKENIZE = "source.tokenize"
+    ENCODE = "source.encode_pad"
+    EMBED = "model.embedding"
+    ENCODER = "model.encoder"
+    ENCODER_STATES = "model.encoder.unpack"
+    DECODER = "model.decoder"
+    DECODER_LSTM = "model.decoder.lstm"
+    ATTENTION = "model.decoder.attention.softmax"
+    SOFTMAX = "softmax"
+    TOKENS = "tokens"
+
+
 class SequenceToSequence(Lesson):
     slug = "seq2seq"
+    order = 20
     settings_type = Seq2SeqSettings
     content_file = Path(__file__).with_name("seq2seq.toml")
-    stage_spans: ClassVar[dict[str, tuple[str, str]]] = {
-        "source": ("source.normalize", "source.encode_pad"),
-        "embedding": ("model.embedding", "model.embedding"),
-        "encoder": ("model.encoder", "model.encoder"),
-        "decoder": ("model.decoder", "model.decoder"),
-        "output": ("softmax", "tokens"),
+    stages: ClassVar[dict[str, tuple[str, str]]] = {
+        "source": (At.NORMALIZE, At.ENCODE),
+        "embedding": (At.EMBED, At.EMBED),
+        "encoder": (At.ENCODER, At.ENCODER),
+        "decoder": (At.DECODER, At.DECODER),
+        "output": (At.SOFTMAX, At.TOKENS),
     }
 
     def run(self, settings: Seq2SeqSettings, callbacks: Sequence[Callback] = (),
-            data: ParallelCorpus | None = None) -> LessonRun:
+            data: ParallelCorpus | None = None, device: str = "cpu") -> LessonRun:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         source = TextPipeline(Vocabulary.build(tokenize(s) for s in train.sources), MAX_LEN)
@@ -139,69 +153,68 @@ class SequenceToSequence(Lesson):
                             eos_id=target_vocab.stoi[EOS], embed_dim=settings.embed_dim,
                             hidden_dim=settings.hidden_dim, attention=settings.attention, max_len=MAX_LEN)
         with seeded(settings.seed):
-            translator = Translator(source, Seq2Seq(cfg), target_vocab)
-        tensors = [(source(d.sources), *encode_targets(target_vocab, d.targets)) for d in (train, val)]
+            translator = Translator(source, Seq2Seq(cfg), target_vocab).to(device)
+        tensors = [tuple(x.to(device) for x in (source(d.sources), *encode_targets(target_vocab, d.targets)))
+                   for d in (train, val)]
         chance = 1 / (len(target_vocab) - 3)  # <pad>, <unk> and <sos> are never the right answer
         history = fit(translator.model, seq2seq_step, *tensors, settings, callbacks, chance=chance)
-        _, records = traced_forward(translator, data.sources)  # the whole corpus, one pass, after training
+        _, t = traced_forward(translator, data.sources)  # the whole corpus, one pass, after training
         info = {"pairs": len(data), "train_size": len(train), "val_size": len(val), "max_len": MAX_LEN,
                 "source_vocab_size": len(source.vocab), "target_vocab_size": len(target_vocab),
                 "target_vocab": target_vocab.itos, "attention": settings.attention,
                 "sample_pairs": [list(p) for p in data.pairs()[:SAMPLE_PAIRS]],
                 "val_greedy_exact_match": greedy_exact_match(translator, val.sources, val.targets)}
-        return LessonRun(self.slug, settings, stage_views(records, self.stage_spans, self.content), history,
-                         translator, info, val.pairs())
-
-    def check_input(self, text: str) -> str:
-        check_text(text)
-        n_tokens = len(tokenize(text))
-        if n_tokens > MAX_LEN:  # a cut-off number would be a different number: refuse rather than truncate
-            raise InputError(f"The source has {n_tokens} tokens; this model reads at most {MAX_LEN}. "
-                             "Type a shorter one, such as “two thousand and five”.")
-        return text
+        return LessonRun(self.slug, settings, translator, t, spans_to_stages(t, self.stages, self.content), history,
+                         info, val.pairs())
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
         max_len = run.info["max_len"]
         translator: Translator = run.model
-        _, records = traced_forward(translator, [text], stop_at_eos=True, sample_size=PREDICTION_SAMPLE)
-        calls: dict[str, list[StageRecord]] = defaultdict(list)
-        for r in records:
-            calls[r.name].append(r)
-        rec = {name: rs[0] for name, rs in calls.items()}
-        tokens, ids = rec["source.tokenize"].sample, rec["source.encode_pad"].sample
-        labels, marks = token_marks(tokens, ids)
-        real = labels[: sum(m != "pad" for m in marks)]
-        steps, out_ids, out_probs = _decoder_steps(rec, calls, translator.target_vocab, len(real))
-        out_tokens = translator.target_vocab.decode(out_ids)
-        output = " ".join(t for t in out_tokens if t != EOS)
-        unknown = unknown_words_note(tokens, marks, "None of the words are known, so the translation is a guess.")
+        _, t = traced_forward(translator, [text], stop_at_eos=True)
         stage, hidden = self.content.stage, translator.model.cfg.hidden_dim
+        tokens = t[At.TOKENIZE].sample
+        source = token_view("source", stage("source").title, stage("source").description, tokens,
+                            t[At.ENCODE].sample.tolist(), t[At.ENCODE].output_shape)
+        notes = unknown_words_note(tokens, source.marks, "None of the words are known, so the translation is a "
+                                   "guess.") + dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, max_len)
+        source = replace(source, notes=tuple(notes))
+        rows, marks = source.tokens, source.marks
+        real = rows[: sum(m is not Mark.PAD for m in marks)]
+        steps, out_ids, out_probs = _decoder_steps(t, translator.target_vocab, len(real))
+        out_tokens = translator.target_vocab.decode(out_ids)
+        output = " ".join(tok for tok in out_tokens if tok != EOS)
+        out_marks = tuple(_mark(tok) for tok in out_tokens)
         layers = [
-            PredictionLayer("source", stage("source").title, stage("source").description, "tokens",
-                            rec["source.encode_pad"].output_shape, ids, labels, marks=marks, notes=unknown),
-            matrix_layer("embedding", stage("embedding").title, stage("embedding").description,
-                    rec["model.embedding"], labels, marks),
-            matrix_layer("encoder_states", "Encoder state at every position",
-                    f"The encoder LSTM's {hidden} numbers after reading each source word. It stops at the "
-                    "last real word, so the rows for padding stay zero.", rec["model.encoder.unpack"], labels,
-                    marks),
-            PredictionLayer("encoder", stage("encoder").title,
-                            f"{stage('encoder').description} It equals the row for “{real[-1]}” above.",
-                            "vector", rec["model.encoder"].output_shape, rec["model.encoder"].sample),
-            PredictionLayer("decoder", stage("decoder").title, _steps_text(hidden), "decoder_steps",
-                            rec["model.decoder"].output_shape, steps, col_labels=real),
+            source,
+            MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
+                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
+                       row_marks=marks, col_title="embedding feature"),
+            MatrixView(key="encoder_states", title="Encoder state at every position",
+                       description=f"The encoder LSTM's {hidden} numbers after reading each source word. It stops "
+                                   "at the last real word, so the rows for padding stay zero.",
+                       shape=tuple(t[At.ENCODER_STATES].output_shape), rows=rows, row_marks=marks,
+                       values=matrix(t[At.ENCODER_STATES].sample.tolist()), col_title="hidden unit"),
+            VectorView(key="encoder", title=stage("encoder").title,
+                       description=f"{stage('encoder').description} It equals the row for “{real[-1]}” above.",
+                       shape=tuple(t[At.ENCODER].output_shape), values=tuple(t[At.ENCODER].sample.tolist())),
+            DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
+                             shape=tuple(t[At.DECODER].output_shape), steps=tuple(steps), source=tuple(real)),
         ]
-        out_marks = [_mark(t) for t in out_tokens]
         if translator.model.cfg.attention:
-            layers.append(PredictionLayer("attention", "Attention weights", _ATTENTION_TEXT, "matrix",
-                                          [1, len(steps), max_len], [s["attention"] for s in steps],
-                                          out_tokens, real, out_marks))
-        layers.append(PredictionLayer("output", stage("output").title, stage("output").description, "tokens",
-                                      rec["tokens"].output_shape, out_ids, out_tokens, marks=out_marks))
-        notes = unknown + _output_notes(text, out_tokens, output, max_len)
+            layers.append(AttentionView(key="attention", title="Attention weights", description=_ATTENTION_TEXT,
+                                        shape=(1, len(steps), max_len), rows=tuple(out_tokens), cols=tuple(real),
+                                        row_marks=out_marks, col_marks=marks[: len(real)],
+                                        weights=(tuple(s.attention for s in steps),)))
+        layers.append(TokensView(key="output", title=stage("output").title, description=stage("output").description,
+                                 shape=tuple(t[At.TOKENS].output_shape), ids=tuple(out_ids), tokens=tuple(out_tokens),
+                                 marks=out_marks))
+        coverage = coverage_note(text)
+        if EOS not in out_tokens:
+            notes.append(f"No <eos> within {max_len} steps: decoding stopped at the maximum length.")
         # Confidence in the whole translation: the product of the chosen token's probability at each step.
-        return Prediction(text, output, math.prod(out_probs), layers, notes)
+        return Prediction(text=text, output=output, confidence=math.prod(out_probs), layers=tuple(layers),
+                          notes=tuple(notes + ([coverage] if coverage else [])), expected=translate(text))
 
 
 _ATTENTION_TEXT = ("One row per output token: how much the decoder looked at each source word when it chose "
@@ -216,35 +229,22 @@ def _steps_text(hidden_dim: int) -> str:
             "after <eos>.")
 
 
-def _decoder_steps(rec: dict[str, StageRecord], calls: dict[str, list[StageRecord]], vocab: Vocabulary,
-                   n_source: int) -> tuple[list[dict], list[int], list[float]]:
-    """One dict per generated token, from the per-step records; the chosen ids and their probabilities."""
-    n_steps, v = rec["softmax"].sample_shape[-2:]
-    probs = [rec["softmax"].sample[t * v : (t + 1) * v] for t in range(n_steps)]
-    chosen = rec["tokens"].sample[:n_steps]
-    attention = calls.get("model.decoder.attention.softmax", [])
+def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[DecoderStep], list[int], list[float]]:
+    """One step per generated token, from the per-step calls; the chosen ids and their probabilities."""
+    probs = t[At.SOFTMAX].sample.tolist()  # (T, V): the first (only) example
+    chosen = t[At.TOKENS].sample.tolist()[: len(probs)]
+    lstm_calls, attention = t.calls(At.DECODER_LSTM), t.calls(At.ATTENTION)
     steps, previous = [], SOS
-    for t in range(n_steps):
-        top = sorted(range(v), key=lambda i, row=probs[t]: -row[i])[:TOP_K]
-        steps.append({"step": t + 1, "input": previous,
-                      "hidden": calls["model.decoder.lstm"][t].sample[:HIDDEN_SAMPLE],
-                      "top": [[vocab.itos[i], probs[t][i]] for i in top],
-                      "chosen": vocab.itos[chosen[t]],
-                      "attention": attention[t].sample[:n_source] if attention else None})
-        previous = vocab.itos[chosen[t]]
-    return steps, chosen, [probs[t][chosen[t]] for t in range(n_steps)]
+    for i, (row, token) in enumerate(zip(probs, chosen, strict=True)):
+        top = sorted(range(len(row)), key=lambda j, row=row: -row[j])[:TOP_K]
+        steps.append(DecoderStep(step=i + 1, input=previous, hidden=tuple(lstm_calls[i].sample.flatten()[:HIDDEN_SAMPLE]
+                                                                           .tolist()),
+                                 top=tuple((vocab.itos[j], row[j]) for j in top), chosen=vocab.itos[token],
+                                 attention=tuple(attention[i].sample.flatten()[:n_source].tolist()) if attention
+                                 else None))
+        previous = vocab.itos[token]
+    return steps, chosen, [row[token] for row, token in zip(probs, chosen, strict=True)]
 
 
-def _mark(token: str) -> str:
-    return {EOS: "eos", SOS: "sos", PAD: "pad", UNK: "unk"}.get(token, "word")
-
-
-def _output_notes(text: str, out_tokens: list[str], output: str, max_len: int) -> list[str]:
-    notes = []
-    if EOS not in out_tokens:
-        notes.append(f"No <eos> within {max_len} steps: decoding stopped at the maximum length.")
-    expected = translate(text)
-    if expected is not None:
-        verdict = "the model got it right" if expected == output else f"the model wrote “{output}”"
-        notes.append(f"The right answer is “{expected}”: {verdict}.")
-    return notes
+def _mark(token: str) -> Mark:
+    return {EOS: Mark.EOS, SOS: Mark.SOS, PAD: Mark.PAD, UNK: Mark.UNK}.get(token, Mark.WORD)

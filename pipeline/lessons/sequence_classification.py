@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,22 +14,28 @@ from torch import nn
 
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
-from pipeline.lessons.base import (
-    PREDICTION_SAMPLE,
-    Lesson,
-    LessonRun,
-    Prediction,
-    PredictionLayer,
-    matrix_layer,
-    stage_views,
-    token_marks,
+from pipeline.lessons.common import (
+    dropped_tokens_note,
+    spans_to_stages,
+    token_view,
     traced_forward,
     unknown_words_note,
 )
+from pipeline.lessons.protocol import Lesson, LessonRun
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, TextPipeline, Vocabulary, tokenize
+from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
 from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
+from pipeline.views import (
+    Mark,
+    MatrixView,
+    Prediction,
+    ProbabilitiesView,
+    TextView,
+    VectorView,
+    matrix,
+    token_marks,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,19 @@ class ClassificationSettings(TrainConfig):
     samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
     embed_dim: int = setting(50, 4, 256, "Embedding size", "Numbers per word vector.")
     hidden_dim: int = setting(64, 4, 256, "LSTM hidden size", "Numbers in the LSTM's memory.")
+
+
+class At(StrEnum):
+    """The calls of the traced pipeline this lesson reads, named once."""
+
+    NORMALIZE = "text.normalize"
+    TOKENIZE = "text.tokenize"
+    ENCODE = "text.encode_pad"
+    EMBED = "model.embedding"
+    ENCODER = "model.encoder"
+    LSTM = "model.encoder.lstm"
+    CLASSIFIER = "model.classifier"
+    SOFTMAX = "model.softmax"
 
 
 class TextClassifier(nn.Module):
@@ -53,7 +73,8 @@ class TextClassifier(nn.Module):
         self.text, self.model, self.classes = text, model, classes
 
     def forward(self, texts: list[str]) -> torch.Tensor:
-        return self.model.predict_proba(self.text(texts))  # (B, C)
+        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
+        return self.model.predict_proba(ids)  # (B, C)
 
 
 def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:
@@ -66,33 +87,34 @@ def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> Step
 
 class SequenceClassification(Lesson):
     slug = "sequence-classification"
+    order = 10
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
     data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"
-    stage_spans: ClassVar[dict[str, tuple[str, str]]] = {
-        "raw_text": ("text.normalize", "text.normalize"),
-        "tokenize_pad": ("text.tokenize", "text.encode_pad"),
-        "embedding": ("model.embedding", "model.embedding"),
-        "lstm": ("model.encoder", "model.encoder"),
-        "classifier": ("model.classifier", "model.softmax"),
+    stages: ClassVar[dict[str, tuple[str, str]]] = {
+        "raw_text": (At.NORMALIZE, At.NORMALIZE),
+        "tokenize_pad": (At.TOKENIZE, At.ENCODE),
+        "embedding": (At.EMBED, At.EMBED),
+        "lstm": (At.ENCODER, At.ENCODER),
+        "classifier": (At.CLASSIFIER, At.SOFTMAX),
     }
 
     def run(self, settings: ClassificationSettings, callbacks: Sequence[Callback] = (),
-            data: TextDataset | None = None) -> LessonRun:
+            data: TextDataset | None = None, device: str = "cpu") -> LessonRun:
         data = data or generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
         cfg = ClassifierConfig(len(text.vocab), len(data.classes), settings.embed_dim, settings.hidden_dim)
         with seeded(settings.seed):
-            pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes)
-        tensors = [(text(d.texts), torch.tensor(d.labels)) for d in (train, val)]
+            pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes).to(device)
+        tensors = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
         history = fit(pipeline.model, classification_step, *tensors, settings, callbacks, chance=1 / len(data.classes))
-        _, records = traced_forward(pipeline, data.texts)  # the whole dataset, one pass, after training
+        _, t = traced_forward(pipeline, data.texts)  # the whole dataset, one pass, after training
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
                 "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
-        examples = [(t, data.classes[y]) for t, y in zip(val.texts, val.labels, strict=True)]
-        return LessonRun(self.slug, settings, stage_views(records, self.stage_spans, self.content), history,
-                         pipeline, info, examples)
+        examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
+        return LessonRun(self.slug, settings, pipeline, t, spans_to_stages(t, self.stages, self.content), history,
+                         info, examples)
 
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)
@@ -100,40 +122,38 @@ class SequenceClassification(Lesson):
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
-        output, records = traced_forward(pipeline, [text], sample_size=PREDICTION_SAMPLE)
-        probs = output[0].tolist()
-        rec = {r.name: r for r in records}
-        tokens, n_tokens = rec["text.tokenize"].sample, rec["text.tokenize"].output_shape[1] or 0
-        ids = rec["text.encode_pad"].sample
-        labels, marks = token_marks(tokens, ids)
-        last = max(sum(m != "pad" for m in marks) - 1, 0)
-        best = max(range(len(probs)), key=probs.__getitem__)
-        stage = self.content.stage
-        layers = [
-            PredictionLayer("raw_text", stage("raw_text").title, stage("raw_text").description, "text",
-                            rec["text.normalize"].input_shape, [text]),
-            PredictionLayer("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
-                            "tokens", rec["text.encode_pad"].output_shape, ids, labels, marks=marks,
-                            notes=_token_notes(tokens, n_tokens, marks, run.info["max_len"])),
-            matrix_layer("embedding", stage("embedding").title, stage("embedding").description, rec["model.embedding"],
-                    labels, marks),
-            matrix_layer("lstm_states", "LSTM hidden state at every timestep",
-                    "The LSTM's 64 numbers after reading each position. Rows after the last real word are "
-                    "padding; the model ignores them.", rec["model.encoder.lstm"], labels, marks),
-            PredictionLayer("lstm", stage("lstm").title,
-                            f"{stage('lstm').description} It is the row for position {last + 1} "
-                            f"(“{labels[last]}”) above.", "vector", rec["model.encoder"].output_shape,
-                            rec["model.encoder"].sample),
-            PredictionLayer("classifier", stage("classifier").title, stage("classifier").description,
-                            "probabilities", rec["model.softmax"].output_shape, probs, list(pipeline.classes)),
-        ]
-        notes = layers[1].notes
-        return Prediction(text, pipeline.classes[best], probs[best], layers, notes)
-
-
-def _token_notes(tokens: list[str], n_tokens: int, marks: list[str], max_len: int) -> list[str]:
-    notes = unknown_words_note(tokens, marks, "None of the words are known, so the model has only their "
-                                              "count and position to go on.")
-    if n_tokens > max_len:
-        notes.append(f"The text has {n_tokens:,} tokens; only the first {max_len} are used.")
-    return notes
+        _, t = traced_forward(pipeline, [text])
+        stage, max_len = self.content.stage, run.info["max_len"]
+        tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
+        marks = token_marks(ids, PAD_ID, UNK_ID)
+        notes = unknown_words_note(tokens, marks, "None of the words are known, so the model has only their count "
+                                   "and position to go on.")
+        notes += dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, max_len)
+        tokens_layer = token_view("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
+                                  tokens, ids, t[At.ENCODE].output_shape, notes)
+        rows = tokens_layer.tokens
+        last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
+        probs = t[At.SOFTMAX].sample.tolist()
+        layers = (
+            TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
+                     shape=tuple(t[At.NORMALIZE].input_shape), text=text),
+            tokens_layer,
+            MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
+                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
+                       row_marks=marks, col_title="embedding feature"),
+            MatrixView(key="lstm_states", title="LSTM hidden state at every timestep",
+                       description=f"The LSTM's {pipeline.model.cfg.hidden_dim} numbers after reading each position. "
+                                   "Rows after the last real word are padding; the model ignores them.",
+                       shape=tuple(t[At.LSTM].output_shape), values=matrix(t[At.LSTM].sample.tolist()), rows=rows,
+                       row_marks=marks, col_title="hidden unit"),
+            VectorView(key="lstm", title=stage("lstm").title,
+                       description=f"{stage('lstm').description} It is the row for position {last + 1} "
+                                   f"(“{rows[last]}”) above.", shape=tuple(t[At.ENCODER].output_shape),
+                       values=tuple(t[At.ENCODER].sample.tolist())),
+            ProbabilitiesView(key="classifier", title=stage("classifier").title,
+                              description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
+                              values=tuple(probs), labels=tuple(pipeline.classes)),
+        )
+        best = layers[-1].best
+        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=layers,
+                          notes=tuple(notes), expected=dict(run.examples).get(text))

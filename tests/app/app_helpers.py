@@ -22,3 +22,8 @@ def trace(figure: dict[str, Any], name: str) -> dict[str, Any]:
 def plain(markdown: str) -> str:
     """Text as shown in the browser: Markdown backslash escapes removed."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def table(at: AppTest, index: int = 0) -> Any:
+    """The ``index``-th st.table as a pandas frame, cells as the browser shows them (escapes removed)."""
+    return at.table[index].value.map(lambda v: plain(v) if isinstance(v, str) else v)

@@ -61,15 +61,3 @@ def open_page() -> Callable[..., AppTest]:
         return at
 
     return opener
-
-
-@pytest.fixture
-def fake_seq2seq(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Register the stand-in encoder-decoder lesson next to the real ones; returns its slug."""
-    from fake_lesson import FakeSeq2Seq
-
-    from pipeline.lessons import LESSONS
-
-    monkeypatch.setitem(LESSONS, FakeSeq2Seq.slug, FakeSeq2Seq())
-    return FakeSeq2Seq.slug
-

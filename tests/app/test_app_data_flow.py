@@ -6,8 +6,8 @@ import pytest
 from app_helpers import charts
 
 import ui
-from pipeline.animation import sample_matrix
-from pipeline.tables import flatten
+from pipeline.render.animation import sample_matrix
+from pipeline.render.tables import flatten
 
 
 def test_data_flow_animates_the_real_stages(open_page) -> None:
@@ -20,8 +20,8 @@ def test_data_flow_animates_the_real_stages(open_page) -> None:
     assert [b["label"] for b in buttons] == ["▶ Play", "❚❚ Pause"]
     assert len(fig["layout"]["sliders"][0]["steps"]) == len(stages)
     embedding = next(t for t in fig["frames"][2]["data"] if t.get("type") == "heatmap")
-    expected = sample_matrix(stages[2].sample, stages[2].sample_shape)
-    assert len(embedding["z"]) == len(expected) == 8
+    expected = sample_matrix(stages[2].sample)
+    assert len(embedding["z"]) == len(expected) == 10  # the whole first sentence: 10 positions x 50
     assert flatten(embedding["z"]) == pytest.approx(flatten(expected))
     described = [a["text"] for a in fig["frames"][2]["layout"]["annotations"] if "Embedding" in a.get("text", "")]
     assert described and "1,000 × 10 × 50" in described[0]

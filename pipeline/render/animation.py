@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+import torch
 
-from pipeline.figures import (
+from pipeline.document import Stage
+from pipeline.render.figures import (
     ACCENT,
     DIVERGING,
     DONE,
@@ -23,11 +25,10 @@ from pipeline.figures import (
     SEQUENTIAL,
     TODO,
     VAL,
-    _base,
+    base,
     esc,
 )
-from pipeline.lessons.base import StageView
-from pipeline.tables import flatten, fmt_shape
+from pipeline.render.tables import flatten, fmt_shape
 
 FRAME_MS = 1600
 
@@ -37,19 +38,15 @@ def tensor_size(shape: Sequence[int | None]) -> int:
     return math.prod(d or 1 for d in shape) if shape else 1
 
 
-def sample_matrix(sample: Sequence[Any], sample_shape: Sequence[int]) -> list[list[float]] | None:
-    """A stage's sample as rows for a heatmap (1-D: one row; 3-D and up: leading dims stacked), or None."""
-    values = flatten(list(sample))
-    if not values or not sample_shape or any(isinstance(v, str) for v in values):
+def sample_matrix(sample: object) -> list[list[float]] | None:
+    """A stage's sample as rows for a heatmap (1-D: one row; 3-D and up: leading dims stacked), or None for text."""
+    if not isinstance(sample, torch.Tensor) or sample.numel() == 0:
         return None
-    cols = sample_shape[-1]
-    rows = math.prod(sample_shape[:-1]) if len(sample_shape) > 1 else 1
-    if rows * cols != len(values):
-        raise ValueError(f"sample has {len(values)} values but sample_shape {list(sample_shape)} needs {rows * cols}")
-    return [values[r * cols : (r + 1) * cols] for r in range(rows)]
+    x = sample.float()
+    return x.reshape(1, -1).tolist() if x.dim() < 2 else x.reshape(-1, x.shape[-1]).tolist()
 
 
-def _box_geometry(stages: Sequence[StageView], gap: float = 0.9) -> list[tuple[float, float, float]]:
+def _box_geometry(stages: Sequence[Stage], gap: float = 0.9) -> list[tuple[float, float, float]]:
     """(left, width, height) per stage box; both sides grow with log10 of the tensor size."""
     boxes, left = [], 0.0
     for s in stages:
@@ -64,7 +61,7 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(textwrap.wrap(esc(" ".join(text.split())), width)) or "&nbsp;"
 
 
-def dataflow_animation(stages: Sequence[StageView], frame_ms: int = FRAME_MS) -> go.Figure:
+def dataflow_animation(stages: Sequence[Stage], frame_ms: int = FRAME_MS) -> go.Figure:
     """A batch moving through the stages: boxes sized by tensor size, the current stage's real sample
     as a heatmap, and its description beside it. Play / Pause buttons and a slider run in the browser."""
     if not stages:
@@ -80,10 +77,10 @@ def dataflow_animation(stages: Sequence[StageView], frame_ms: int = FRAME_MS) ->
         yaxis={"domain": [0.56, 1], "range": [-0.65, 0.95], "visible": False, "fixedrange": True},
         annotations=frames[0].layout.annotations, showlegend=False, **_sample_axes(stages[0]),
         updatemenus=[_play_pause(frame_ms)], sliders=[_slider(stages)])
-    return _base(fig, 740, margin={"l": 20, "r": 20, "t": 30, "b": 130})
+    return base(fig, 740, margin={"l": 20, "r": 20, "t": 30, "b": 130})
 
 
-def _flow_traces(stages: Sequence[StageView], boxes: list[tuple[float, float, float]], current: int
+def _flow_traces(stages: Sequence[Stage], boxes: list[tuple[float, float, float]], current: int
                  ) -> list[go.BaseTraceType]:
     traces: list[go.BaseTraceType] = []
     for i, (left, width, height) in enumerate(boxes):
@@ -108,9 +105,9 @@ def _flow_traces(stages: Sequence[StageView], boxes: list[tuple[float, float, fl
     return traces
 
 
-def _sample_axes(stage: StageView) -> dict[str, Any]:
+def _sample_axes(stage: Stage) -> dict[str, Any]:
     """Axes of the sample heatmap, with explicit ranges: animation frames do not autorange."""
-    z = sample_matrix(stage.sample, stage.sample_shape)
+    z = sample_matrix(stage.sample)
     rows, cols = (len(z), len(z[0])) if z else (1, 1)
     common = {"fixedrange": True, "showgrid": False, "zeroline": False, "visible": z is not None}
     return {"xaxis2": {"domain": [0, 0.42], "anchor": "y2", "range": [-0.5, cols - 0.5],
@@ -119,23 +116,23 @@ def _sample_axes(stage: StageView) -> dict[str, Any]:
                        "dtick": max(1, rows // 8), "title": {"text": "row"}, **common}}
 
 
-def _sample_heatmap(stage: StageView) -> go.Heatmap:
-    z = sample_matrix(stage.sample, stage.sample_shape)
+def _sample_heatmap(stage: Stage) -> go.Heatmap:
+    z = sample_matrix(stage.sample)
     if z is None:
         return go.Heatmap(z=[[0]], visible=False, xaxis="x2", yaxis="y2", name="sample")
     values = flatten(z)
-    integers = all(isinstance(v, int) for v in values)
+    integers = isinstance(stage.sample, torch.Tensor) and not stage.sample.is_floating_point()
     bound = max((abs(v) for v in values), default=1.0) or 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values)} if integers or min(values) >= 0 else \
         {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
     cells = len(values) <= MAX_CELL_TEXT and len(z[0]) <= MAX_TEXT_COLUMNS
-    text = [[str(v) if integers else f"{v:.2f}" for v in row] for row in z] if cells else None
+    text = [[str(int(v)) if integers else f"{v:.2f}" for v in row] for row in z] if cells else None
     return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else None, visible=True,
                       xaxis="x2", yaxis="y2", xgap=1, ygap=1, name="sample",
                       colorbar={"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}, **scale)
 
 
-def _flow_annotations(stages: Sequence[StageView], boxes: list[tuple[float, float, float]], current: int
+def _flow_annotations(stages: Sequence[Stage], boxes: list[tuple[float, float, float]], current: int
                       ) -> list[dict[str, Any]]:
     notes = [{"x": boxes[i + 1][0], "y": 0, "ax": boxes[i][0] + boxes[i][1], "ay": 0, "xref": "x", "yref": "y",
               "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.2,
@@ -148,18 +145,19 @@ def _flow_annotations(stages: Sequence[StageView], boxes: list[tuple[float, floa
                   "align": "left", "showarrow": False, "text": description, "font": {"size": 15}})
     notes.append({"x": 0, "y": 0.47, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "bottom",
                   "showarrow": False, "text": _sample_caption(s), "font": {"size": 14}})
-    as_text = sample_matrix(s.sample, s.sample_shape) is None and s.sample
+    as_text = isinstance(s.sample, str | list) and bool(s.sample)
     # Always present (empty when not needed): a frame with fewer annotations would leave old ones behind.
     notes.append({"x": 0.21, "y": 0.2, "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 18},
                   "text": _wrap(" ".join(str(v) for v in flatten(s.sample)), 32) if as_text else ""})
     return notes
 
 
-def _sample_caption(stage: StageView) -> str:
+def _sample_caption(stage: Stage) -> str:
     example = list(stage.output_shape[1:])
-    if not stage.sample_shape:
+    shape = list(stage.sample.shape) if isinstance(stage.sample, torch.Tensor) else []
+    if not shape:
         return "<b>First example of the batch</b>"
-    shown = fmt_shape(stage.sample_shape)
+    shown = fmt_shape(shape)
     return f"<b>First example of the batch</b>: {esc(shown)} of its {esc(fmt_shape(example))} values"
 
 
@@ -173,7 +171,7 @@ def _play_pause(frame_ms: int) -> dict[str, Any]:
                         {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}
 
 
-def _slider(stages: Sequence[StageView]) -> dict[str, Any]:
+def _slider(stages: Sequence[Stage]) -> dict[str, Any]:
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     steps = [{"label": str(i + 1), "method": "animate", "args": [[str(i)], jump]} for i in range(len(stages))]
     return {"active": 0, "steps": steps, "x": 0.24, "len": 0.7, "y": -0.09, "yanchor": "top", "pad": {"t": 10},

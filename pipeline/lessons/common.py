@@ -1,0 +1,64 @@
+"""Helpers every lesson uses: a traced eval-mode forward, stages from named spans, token views and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from pipeline.content import LessonContent
+from pipeline.document import Stage, stage_span
+from pipeline.text import PAD, PAD_ID, UNK_ID
+from pipeline.trace import RecordKind, Trace, trace
+from pipeline.views import Mark, TokensView, token_marks
+
+
+def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: Any) -> tuple[Any, Trace]:
+    """One eval-mode forward of ``model`` without gradients, traced: (output, trace)."""
+    with torch.no_grad(), trace(model, train=False, ops=ops) as t:
+        output = model(*args, **kwargs)
+    return output, t
+
+
+def spans_to_stages(t: Trace, spans: Mapping[str, tuple[str, str]], content: LessonContent) -> list[Stage]:
+    """The lesson's stages: each span of calls, from its first to its last, under the lesson's words for it."""
+    order = {id(r): i for i, r in enumerate(t)}
+    stages = []
+    for key, (first, last) in spans.items():
+        a, b = t[first], t[last]
+        calls = [r for r in t[order[id(a)] : order[id(b)] + 1] if r.kind is RecordKind.MODULE]
+        top = min(r.depth for r in calls)
+        text = content.stage(key)
+        stages.append(stage_span(key, text.title, text.description, a, b, [r for r in calls if r.depth == top]))
+    return stages
+
+
+def token_view(key: str, title: str, description: str, tokens: Sequence[str], ids: Sequence[int],
+               shape: Sequence[int | None], notes: Sequence[str] = ()) -> TokensView:
+    """The padded ids of one input, with the token at each position (``<pad>`` for padding) and its mark."""
+    marks = token_marks(ids, PAD_ID, UNK_ID)
+    shown = tuple(PAD if m is Mark.PAD else (tokens[i] if i < len(tokens) else "") for i, m in enumerate(marks))
+    return TokensView(key=key, title=title, description=description, shape=tuple(shape), notes=tuple(notes),
+                      ids=tuple(ids), tokens=shown, marks=marks)
+
+
+def unknown_words_note(tokens: Sequence[str], marks: Sequence[Mark], if_none_known: str) -> list[str]:
+    """A note listing the words read as <unk>, or nothing when every word is known."""
+    unknown = [t for t, m in zip(tokens, marks, strict=False) if m is Mark.UNK]
+    if not unknown:
+        return []
+    listed = ", ".join(f"“{t}”" for t in dict.fromkeys(unknown))
+    extra = f" {if_none_known}" if Mark.WORD not in marks else ""
+    return [f"Not in the vocabulary, read as <unk>: {listed}.{extra}"]
+
+
+def dropped_tokens_note(tokens: Sequence[str], count: int, max_len: int) -> list[str]:
+    """When an input has more tokens (``count``) than the model reads: how many, and which were dropped."""
+    if count <= max_len:
+        return []
+    dropped = list(tokens[max_len : max_len + 20])
+    shown = " ".join(dropped) + (" …" if count > max_len + len(dropped) else "")
+    return [f"The model reads the first {max_len} tokens; the text has {count:,}, so the last {count - max_len:,} "
+            f"were dropped and play no part in the answer: “{shown}”."]

@@ -1,0 +1,81 @@
+"""What a lesson is: settings, content, and how it trains, traces and predicts.
+
+A lesson is a ``Lesson`` subclass in a module of ``pipeline/lessons/`` plus its TOML content file.
+The registry finds it there, and the CLI, the app and the handout use only this interface, so a new
+lesson appears everywhere without page or command code of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from torch import nn
+
+from pipeline.content import LessonContent, load_content
+from pipeline.document import LessonInfo, Stage, TraceDocument, provenance
+from pipeline.text import check_text
+from pipeline.trace import Trace
+from pipeline.train import Callback, EpochResult
+from pipeline.views import Prediction
+
+EXAMPLES_KEPT = 40  # held-out examples a document keeps (the app's picker shows them)
+
+
+@dataclass
+class LessonRun:
+    """A trained model, the trace of the whole dataset passing through it, and its training history."""
+
+    lesson: str
+    settings: Any
+    model: nn.Module  # the whole traced pipeline, raw input to answer
+    trace: Trace  # one traced pass of the whole dataset, after training
+    stages: list[Stage]
+    epochs: list[EpochResult]
+    info: dict[str, Any] = field(default_factory=dict)  # dataset sizes, vocabulary size, classes, data source, ...
+    examples: list[tuple[str, str]] = field(default_factory=list)  # held-out (input, expected output)
+
+
+class Lesson(ABC):
+    """A lesson: its settings type, content file, stage names, and how it trains, traces and predicts."""
+
+    slug: ClassVar[str]
+    order: ClassVar[int] = 100  # position in lists: lower first
+    settings_type: ClassVar[type]
+    content_file: ClassVar[Path]
+    # The stages a learner follows, named once: stage key -> (first call, last call) in the trace.
+    stages: ClassVar[dict[str, tuple[str, str]]]
+    data_format: ClassVar[str | None] = None  # e.g. "CSV with columns text,label"; None: embedded data only
+
+    @cached_property
+    def content(self) -> LessonContent:
+        return load_content(self.content_file, list(self.stages))
+
+    def load_data(self, raw: bytes, name: str) -> Any:
+        """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
+        raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
+
+    @abstractmethod
+    def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu"
+            ) -> LessonRun:
+        """Train on ``data`` (None: the embedded corpus) on ``device``, reporting to ``callbacks``; trace it."""
+
+    def check_input(self, text: str) -> str:
+        """Return ``text`` if this lesson can trace it, else raise InputError saying why (before any training)."""
+        return check_text(text)
+
+    @abstractmethod
+    def predict(self, run: LessonRun, text: str) -> Prediction:
+        """Trace one input through the trained model; raise InputError for unusable input."""
+
+    def document(self, run: LessonRun, prediction: Prediction | None, made_by: str = "") -> TraceDocument:
+        """Everything the run produced, for the report, the pages, the handout and the trace file."""
+        c = self.content
+        lesson = LessonInfo(self.slug, c.title, c.summary, dataclasses.asdict(run.settings), run.info)
+        return TraceDocument(run.trace, run.stages, provenance(made_by or f"lesson {self.slug}"), lesson,
+                             run.epochs, run.examples[:EXAMPLES_KEPT], prediction, list(c.quiz), c.key_insight)

@@ -1,0 +1,150 @@
+"""The Trace: every recorded call of one ``trace`` block, in call order, with look-ups by name and call."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+from pipeline.trace.record import Record, RecordKind, format_structure
+
+
+class Trace(Sequence[Record]):
+    """What flowed through a model: records in call order, looked up by module path and call number.
+
+    ::
+
+        with trace(model, ops=True) as t:
+            model(x)
+        t["encoder.lstm"].output_shape      # the first call of a module
+        t["decoder.lstm", 3]                # its fourth call in the forward pass (a decoder loop)
+        t.calls("decoder.lstm")             # every call, in order
+        [r.name for r in t.ops("softmax")]  # functional ops, when traced with ops=True
+        t.root                              # the traced model's own call
+
+    Indexing by an int (or a slice) walks the records in call order.
+    """
+
+    def __init__(self, model_type: str = "", records: Sequence[Record] = (), *, ops: bool = False,
+                 device: str = "", passes: int = 0) -> None:
+        self.model_type, self.ops_traced, self.device, self.passes = model_type, ops, device, passes
+        self._records: list[Record] = []
+        self._by_key: dict[tuple[str, int], Record] = {}  # (name, call) -> record
+        self._by_name: dict[str, list[Record]] = {}
+        for record in records:
+            self.add(record)
+
+    def add(self, record: Record) -> None:
+        """Append a record (the tracer does this as calls happen); its (name, call) must be new."""
+        key = (record.name, record.call)
+        if key in self._by_key:
+            raise ValueError(f"the trace already has call {record.call} of {record.label!r}")
+        self._records.append(record)
+        self._by_key[key] = record
+        calls = self._by_name.setdefault(record.name, [])
+        calls.append(record)
+        if len(calls) > 1 and calls[-2].call > record.call:
+            calls.sort(key=lambda r: r.call)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._records)
+
+    @overload
+    def __getitem__(self, key: int | str | tuple[str, int]) -> Record: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Record]: ...
+
+    def __getitem__(self, key: int | slice | str | tuple[str, int]) -> Record | list[Record]:
+        if isinstance(key, int | slice):
+            return self._records[key]
+        name, call = (key, 0) if isinstance(key, str) else key
+        record = self._by_key.get((name, call))
+        if record is None:
+            raise KeyError(self._missing(name, call))
+        return record
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            return key in self._by_name
+        if isinstance(key, tuple):
+            return key in self._by_key
+        return key in self._records
+
+    def get(self, name: str, call: int = 0) -> Record | None:
+        """The record of call ``call`` of ``name``, or None if there is none."""
+        return self._by_key.get((name, call))
+
+    def calls(self, name: str) -> list[Record]:
+        """Every call of ``name`` within a forward pass, in order (empty if it never ran)."""
+        return list(self._by_name.get(name, ()))
+
+    def ops(self, type: str | None = None) -> list[Record]:
+        """The functional ops recorded (``ops=True``), optionally only those of one torch function."""
+        return [r for r in self._records if r.kind is RecordKind.OP and (type is None or r.type == type)]
+
+    def modules(self) -> list[Record]:
+        """The module calls, in call order."""
+        return [r for r in self._records if r.kind is RecordKind.MODULE]
+
+    @property
+    def root(self) -> Record:
+        """The traced model's own call (its first, if the block ran it more than once)."""
+        return self[""]
+
+    def children(self, parent: Record | None = None) -> list[Record]:
+        """The calls made directly inside ``parent`` (default: the traced model), in order.
+
+        A call is direct when no other recorded call inside ``parent`` encloses it: a ModuleList
+        that is never called itself does not hide its layers, and an op belongs to the module it ran in.
+        """
+        parent = parent or self.get("")
+        if parent is None:
+            return []
+        start = self._records.index(parent) + 1
+        direct: list[Record] = []
+        for r in self._records[start:]:
+            if not _inside(r, parent):
+                if r.depth <= parent.depth:
+                    break  # the parent's call is over
+                continue
+            if direct and _inside(r, direct[-1]):
+                continue
+            direct.append(r)
+        return direct
+
+    def summary(self) -> str:
+        """A plain-text table of the calls: name, type, output structure and parameters."""
+        rows = [(("  " * r.depth) + (r.label + (f" [{r.call}]" if r.call else "")), r.type,
+                 format_structure(r.outputs), f"{r.num_params:,}" if r.kind is RecordKind.MODULE else "")
+                for r in self._records]
+        heads = ("call", "type", "output", "params")
+        widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(heads)]
+        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+        return "\n".join([line(heads), line(tuple("-" * w for w in widths)), *map(line, rows)])
+
+    def __repr__(self) -> str:
+        ops = f", {len(self.ops())} ops" if self.ops_traced else ""
+        return f"Trace({self.model_type or 'model'}: {len(self.modules())} module calls{ops}, {self.passes} pass(es))"
+
+    def _missing(self, name: str, call: int) -> str:
+        calls = self._by_name.get(name)
+        if calls:
+            return (f"{name or self.model_type or 'the model'!r} has {len(calls)} call(s) in a forward pass "
+                    f"(0 to {len(calls) - 1}); there is no call {call}")
+        close = difflib.get_close_matches(name, list(self._by_name), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"no call of {name!r} was recorded{hint}"
+
+
+def _inside(r: Record, outer: Record) -> bool:
+    """Whether call ``r`` ran inside call ``outer`` (by path: ``outer`` is ``r``'s module or an ancestor)."""
+    if outer.kind is RecordKind.OP or r is outer:
+        return False
+    if not outer.name:
+        return True
+    where = r.module if r.kind is RecordKind.OP else r.name.rpartition(".")[0] if r.name != outer.name else ""
+    return where == outer.name or where.startswith(outer.name + ".")

@@ -1,0 +1,237 @@
+"""Typed prediction layers: one frozen dataclass per kind of picture, and the token-mark enum.
+
+A lesson turns a traced prediction into a tuple of views; every surface (Plotly figures, the
+terminal report, the app's pages, the offline handout) draws a view with a renderer registered for
+its type (``functools.singledispatch``). Adding a kind is one dataclass here plus one renderer per
+surface. The ``kind`` field tags each view in the trace file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
+
+
+def _nan_from_null(value: Any) -> Any:
+    return math.nan if value is None else value
+
+
+# A float that may be NaN or infinite (a diverged model): written as null in JSON, read back as NaN.
+Num = Annotated[float, BeforeValidator(_nan_from_null)]
+Shape = tuple[int | None, ...]
+Matrix = tuple[tuple[Num, ...], ...]
+
+
+class Mark(StrEnum):
+    """What a token position holds. Each mark has a symbol too, so colour never carries it alone."""
+
+    WORD = "word"
+    UNK = "unk"
+    PAD = "pad"
+    SOS = "sos"
+    EOS = "eos"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_SYMBOLS = {Mark.WORD: "", Mark.UNK: "?", Mark.PAD: "·", Mark.SOS: "▸", Mark.EOS: "■"}
+_LABELS = {Mark.WORD: "known word", Mark.UNK: "unknown word (<unk>)", Mark.PAD: "padding (<pad>)",
+           Mark.SOS: "start marker (<sos>)", Mark.EOS: "end marker (<eos>)"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class View:
+    """What every layer has: a key, a title, a description, the tensor shape it shows, and notes."""
+
+    key: str
+    title: str
+    description: str
+    shape: Shape = ()
+    notes: tuple[str, ...] = ()
+
+    def screens(self) -> list[View]:
+        """The screens this layer takes when a learner steps through a prediction (usually itself)."""
+        return [self]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextView(View):
+    """A piece of text, shown as typed."""
+
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokensView(View):
+    """Token ids with the token at each position and what each position holds."""
+
+    ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    marks: tuple[Mark, ...]
+    kind: Literal["tokens"] = "tokens"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatrixView(View):
+    """A heatmap: one row per position (``rows`` name them, ``row_marks`` say what they hold)."""
+
+    values: Matrix
+    rows: tuple[str, ...]
+    cols: tuple[str, ...] = ()
+    row_marks: tuple[Mark, ...] = ()
+    row_title: str = "position"
+    col_title: str = "feature"
+    kind: Literal["matrix"] = "matrix"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VectorView(View):
+    """A vector of numbers, one bar each (``labels`` optional)."""
+
+    values: tuple[Num, ...]
+    labels: tuple[str, ...] = ()
+    kind: Literal["vector"] = "vector"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbabilitiesView(View):
+    """A probability per class or token, with what each is for."""
+
+    values: tuple[Num, ...]
+    labels: tuple[str, ...]
+    kind: Literal["probabilities"] = "probabilities"
+
+    @property
+    def best(self) -> int:
+        return max(range(len(self.values)), key=lambda i: _finite(self.values[i]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecoderStep:
+    """One token a decoder wrote: its input, its memory, its top choices and the one it took."""
+
+    step: int
+    input: str
+    hidden: tuple[Num, ...]
+    top: tuple[tuple[str, Num], ...]
+    chosen: str
+    attention: tuple[Num, ...] | None = None  # over the source tokens, if the model attends
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecoderStepView(View):
+    """One decoder step on its own screen."""
+
+    step: DecoderStep
+    source: tuple[str, ...] = ()
+    kind: Literal["decoder_step"] = "decoder_step"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecoderStepsView(View):
+    """Every step of a decoder at a glance; stepping through it shows one step per screen."""
+
+    steps: tuple[DecoderStep, ...]
+    source: tuple[str, ...] = ()  # the source tokens that attention weights refer to
+    kind: Literal["decoder_steps"] = "decoder_steps"
+
+    def screens(self) -> list[View]:
+        n = len(self.steps)
+        return [DecoderStepView(key=f"{self.key}.{s.step}", title=f"{self.title}: step {s.step} of {n}",
+                                description=self.description, shape=self.shape, notes=self.notes, step=s,
+                                source=self.source) for s in self.steps] or [self]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttentionView(View):
+    """Attention weights, one (rows x cols) matrix per head: who looks at whom."""
+
+    weights: tuple[Matrix, ...]  # (heads, rows, cols); each row sums to 1 over the real columns
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    row_marks: tuple[Mark, ...] = ()
+    col_marks: tuple[Mark, ...] = ()
+    heads: tuple[str, ...] = ()  # a title per head
+    kind: Literal["attention"] = "attention"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LSTMGatesView(View):
+    """An LSTM's gates and memory at every real token: each a (time x hidden) matrix."""
+
+    tokens: tuple[str, ...]
+    marks: tuple[Mark, ...]
+    i: Matrix
+    f: Matrix
+    g: Matrix
+    o: Matrix
+    c: Matrix
+    h: Matrix
+    reading: tuple[str, ...] = ()  # sentences derived from the numbers
+    kind: Literal["lstm_gates"] = "lstm_gates"
+
+    GATES = (("i", "input gate i: how much new information is let in"),
+             ("f", "forget gate f: how much of the memory is kept"),
+             ("g", "candidate g: the new information on offer"),
+             ("o", "output gate o: how much of the memory is shown"),
+             ("c", "cell state c: the memory itself"),
+             ("h", "hidden state h: what the LSTM outputs"))
+
+
+LAYER_TYPES = (TextView, TokensView, MatrixView, VectorView, ProbabilitiesView, DecoderStepsView, DecoderStepView,
+               AttentionView, LSTMGatesView)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    """One input traced from raw text to the model's answer, as typed layers."""
+
+    text: str
+    output: str  # the predicted class, or the decoded sequence
+    confidence: Num
+    layers: tuple[View, ...]
+    notes: tuple[str, ...] = ()  # e.g. unknown words, dropped tokens, an input out of the lesson's range
+    expected: str | None = None  # the right answer, when the lesson knows it (shown on request only)
+
+    def layer(self, key: str) -> View:
+        """The layer called ``key``; a KeyError names the ones there are."""
+        for layer in self.layers:
+            if layer.key == key:
+                return layer
+        raise KeyError(f"no layer {key!r}; the layers are: {', '.join(v.key for v in self.layers)}")
+
+    def screens(self) -> list[View]:
+        """Every screen of a step-through: each layer's screens, in order."""
+        return [screen for layer in self.layers for screen in layer.screens()]
+
+    @property
+    def general_notes(self) -> tuple[str, ...]:
+        """The notes no layer shows already (e.g. "the right answer is ...")."""
+        shown = {n for layer in self.layers for n in layer.notes}
+        return tuple(n for n in self.notes if n not in shown)
+
+
+def token_marks(ids: Sequence[int], pad_id: int, unk_id: int) -> tuple[Mark, ...]:
+    """Per position: padding, an unknown word, or a known word."""
+    return tuple(Mark.PAD if i == pad_id else Mark.UNK if i == unk_id else Mark.WORD for i in ids)
+
+
+def matrix(values: Sequence[Sequence[float]]) -> Matrix:
+    """Nested lists (e.g. a sample's ``tolist()``) as the immutable matrix a view holds."""
+    return tuple(tuple(float(v) for v in row) for row in values)
+
+
+def _finite(x: float) -> float:
+    return x if math.isfinite(x) else -math.inf
