@@ -88,7 +88,8 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
             # every module call in the process down the slow path for good.
             getattr(nn.modules.module, "_global_forward_hooks_with_kwargs", {}).pop(handle.id, None)
         for module, was_training in modes.items():
-            module.training = was_training
+            if module.training != was_training:  # nn.Module's __setattr__ is slow: only when it changed
+                module.training = was_training
         tracer.flush()
 
 
@@ -102,17 +103,22 @@ def _refuse_torchscript(name: str, module: nn.Module) -> None:
 
 def _module_table(model: nn.Module) -> tuple[dict[nn.Module, tuple[str, int, bool]], dict[nn.Module, int]]:
     """One walk over the model: each module's (path, depth, is a PyTorch built-in) and parameter count."""
-    names, own = {}, {}
+    names, own, seen, shared = {}, {}, set(), False
     for name, module in model.named_modules():
         _refuse_torchscript(name, module)
         names[module] = (name, name.count(".") + 1 if name else 0, type(module).__module__.startswith("torch."))
-        own[module] = sum(p.numel() for p in module._parameters.values() if p is not None)
+        count = 0
+        for p in module._parameters.values():
+            if p is not None:
+                count += p.numel()
+                shared = shared or id(p) in seen
+                seen.add(id(p))
+        own[module] = count
+    if shared:  # a parameter appears in two modules (tied weights): count each module's exactly
+        return names, {m: sum(p.numel() for p in m.parameters()) for m in names}
     totals: dict[nn.Module, int] = {}
     for module in reversed(names):  # pre-order reversed: every module after all of its descendants
         totals[module] = own[module] + sum(totals.get(child, 0) for child in module._modules.values())
-    unique = sum(p.numel() for p in model.parameters())
-    if unique != totals[model]:  # a parameter is shared (tied weights): count each module's exactly
-        totals = {m: sum(p.numel() for p in m.parameters()) for m in names}
     return names, totals
 
 
@@ -129,7 +135,7 @@ class _Pending:
     """Device tensors of a new record, waiting for the end-of-pass transfer."""
 
     record: Record
-    stats: tuple[torch.Tensor, ...]  # (min, max, sum, sum of squares) as 0-d tensors, or () for none
+    stats: tuple[torch.Tensor, ...]  # (min, max, sum, 2-norm) as 0-d tensors, or () for none
     count: int
     sample: torch.Tensor | None
 
@@ -148,6 +154,7 @@ class _Tracer:
         self._seen: Counter[str] = Counter()
         self._pending: list[_Pending] = []
         self._by_tensor: dict[int, tuple[weakref.ref, int, _Pending]] = {}  # this pass's outputs, by identity
+        self._operations: dict[nn.Module, str] = {}
         self._signatures: dict[tuple[str, int], Any] = {}  # shapes of each record's last call, to skip re-describing
 
     def attach(self) -> list[torch.utils.hooks.RemovableHandle]:
@@ -172,7 +179,7 @@ class _Tracer:
             self._seen.clear()
             self.result.passes += 1
         record = self._record_for(name, lambda call: Record(
-            name, RecordKind.MODULE, type(module).__name__, call, name, depth, operation_of(module),
+            name, RecordKind.MODULE, type(module).__name__, call, name, depth, self._operation(module),
             num_params=self._params[module]))
         self.open.append(_Open(record, opaque))
 
@@ -190,6 +197,13 @@ class _Tracer:
             self.busy = False
         if not self.open:
             self.flush()
+
+    def _operation(self, module: nn.Module) -> str:
+        """``operation_of(module)``, once per module per block (an LSTM's extra_repr alone costs ~50 µs)."""
+        text = self._operations.get(module)
+        if text is None:
+            text = self._operations[module] = operation_of(module)
+        return text
 
     def _record_for(self, name: str, make) -> Record:
         """The record of this call of ``name`` in the current pass: the first pass creates it, later ones reuse it."""
@@ -218,7 +232,9 @@ class _Tracer:
         """Fold one call into its record: the first pass describes it in full, later ones widen shapes."""
         if record.passes == 0:
             record.inputs, record.outputs = describe(inputs), describe(output)
-            main = output if isinstance(output, torch.Tensor) else _first_leaf(output)
+            main = output if isinstance(output, torch.Tensor) else \
+                output[0] if type(output) is tuple and output and isinstance(output[0], torch.Tensor) else \
+                _first_leaf(output)
             if isinstance(main, torch.Tensor):
                 self._pending.append(self._gathered(record, main))
             elif main is not None:
@@ -259,8 +275,8 @@ class _Tracer:
                 p.record.stats = _stats(*(next(values) for _ in p.stats), p.count)
 
 
-def _stats(lo: float, hi: float, total: float, squares: float, count: int) -> Stats:
-    mean = total / count
+def _stats(lo: float, hi: float, total: float, norm: float, count: int) -> Stats:
+    mean, squares = total / count, norm * norm
     var = max(squares / count - mean * mean, 0.0) if math.isfinite(squares) else math.nan
     return Stats(lo, hi, mean, math.sqrt(var) if var == var else math.nan, count)
 
@@ -288,10 +304,12 @@ def _gather(record: Record, x: torch.Tensor, limit: int) -> _Pending:
         x = x.detach()
     if x.is_meta or x.is_complex() or x.numel() == 0:
         return _Pending(record, (), 0, None if x.is_meta else take_sample(x, limit))
-    values = (x if x.dtype is torch.float32 or x.dtype is torch.float64 else x.float()).reshape(-1)
+    values = x if x.dtype is torch.float32 or x.dtype is torch.float64 else x.float()
     lo, hi = torch.aminmax(values)
-    # Sum and sum of squares: two fast reductions (var_mean's Welford pass is ~10x slower on CPU).
-    return _Pending(record, (lo, hi, values.sum(), torch.dot(values, values)), x.numel(), take_sample(x, limit))
+    # Sum and the 2-norm (sum of squares, squared on the host): two fast reductions, where var_mean's
+    # Welford pass is ~10x slower on CPU.
+    return _Pending(record, (lo, hi, values.sum(), torch.linalg.vector_norm(values)), x.numel(),
+                    take_sample(x, limit))
 
 
 def take_sample(x: torch.Tensor, limit: int = SAMPLE_LIMIT) -> torch.Tensor:

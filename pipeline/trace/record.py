@@ -80,6 +80,22 @@ def dtype_name(dtype: torch.dtype) -> str:
     return name
 
 
+_SPECS: dict[tuple[torch.Size, torch.dtype], TensorSpec] = {}
+MAX_SPECS = 4096
+
+
+def tensor_spec(x: torch.Tensor) -> TensorSpec:
+    """The (immutable, shared) spec of a tensor's shape and dtype: a loop sees the same few shapes again
+    and again, so specs are made once and reused."""
+    key = (x.shape, x.dtype)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) >= MAX_SPECS:
+            _SPECS.clear()
+        spec = _SPECS[key] = TensorSpec(tuple(x.shape), dtype_name(x.dtype))
+    return spec
+
+
 def describe(value: Any) -> Structure:
     """Describe inputs or outputs as nested Containers / dicts of TensorSpec.
 
@@ -87,19 +103,35 @@ def describe(value: Any) -> Structure:
     Lists of strings (a batch of texts or token lists) become one ragged TensorSpec of dtype ``"str"``.
     """
     if isinstance(value, torch.Tensor):
-        return TensorSpec(tuple(value.shape), dtype_name(value.dtype))
+        return tensor_spec(value)
+    if isinstance(value, tuple):
+        items = tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]])
+        if hasattr(value, "_fields"):
+            return Container("namedtuple", items, type(value).__name__, tuple(value._fields[:MAX_CONTAINER_ITEMS]))
+        return _container("tuple", items)
     if isinstance(value, str) or is_text_batch(value):
         return TensorSpec(tuple(ragged_shape(value)), "str")
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        fields = tuple(value._fields[:MAX_CONTAINER_ITEMS])
-        return Container("namedtuple", tuple(describe(v) for v in value[:MAX_CONTAINER_ITEMS]),
-                         type(value).__name__, fields)
-    if isinstance(value, tuple | list):
-        kind = "tuple" if isinstance(value, tuple) else "list"
-        return Container(kind, tuple(describe(v) for v in value[:MAX_CONTAINER_ITEMS]))
+    if isinstance(value, list):
+        return _container("list", tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]]))
     if isinstance(value, dict):
         return {str(k): describe(v) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS]}
     return None if value is None else type(value).__name__
+
+
+_CONTAINERS: dict[tuple[str, tuple], Container] = {}
+
+
+def _container(kind: str, items: tuple) -> Container:
+    """Containers are immutable: the same shapes in a loop share one object instead of building it again."""
+    try:
+        found = _CONTAINERS.get((kind, items))
+    except TypeError:  # an item is a dict: not hashable
+        return Container(kind, items)
+    if found is None:
+        if len(_CONTAINERS) >= MAX_SPECS:
+            _CONTAINERS.clear()
+        found = _CONTAINERS[kind, items] = Container(kind, items)
+    return found
 
 
 def format_structure(s: Structure) -> str:
