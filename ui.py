@@ -46,9 +46,11 @@ def lesson() -> Lesson:
     return get_lesson(slug if slug in LESSONS else next(iter(LESSONS)))
 
 
-@st.cache_resource(show_spinner="Training this lesson's model once, for every learner…", max_entries=16)
-def default_run(slug: str) -> runs.DefaultRun:
-    """The lesson trained with default settings. Shared by all sessions: never mutate or trace it."""
+@st.cache_resource(show_spinner="Loading this lesson's model (trained once, for every learner)…", max_entries=16)
+def default_run(slug: str) -> runs.CachedPrediction:
+    """The lesson's default run, from the run cache (trained only if it is in neither memory nor disk).
+
+    Shared by all sessions, read-only: pages trace and predict with it, never train it."""
     return runs.default_run(get_lesson(slug))
 
 
@@ -62,14 +64,9 @@ def own_run(slug: str) -> LessonRun | None:
 
 
 def run_to_use(slug: str) -> tuple[LessonRun, bool]:
-    """(run, is_own): the learner's own run, else this session's private copy of the default run."""
+    """(run, is_own): the learner's own run, else the shared default run (tracing it is thread-safe)."""
     mine = own_run(slug)
-    if mine is not None:
-        return mine, True
-    key = f"default-copy:{slug}"
-    if key not in st.session_state:  # tracing adds hooks, so never predict with the shared object
-        st.session_state[key] = runs.private_copy(default_run(slug).run)
-    return st.session_state[key], False
+    return (mine, True) if mine is not None else (default_run(slug).run, False)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")

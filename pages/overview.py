@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pipeline.render import figures, tables
+from pipeline.render import figures, handout, tables
 
 lesson = ui.lesson()
 content = lesson.content
@@ -13,6 +13,10 @@ doc, prediction = shared.document, shared.prediction
 st.title(content.title)
 st.markdown(f"**{content.summary}**")
 st.markdown(content.intro)
+st.download_button("Download this lesson (HTML)", data=lambda: handout.handout_html(doc),  # built on click only
+                   file_name=f"{lesson.slug}.html", mime="text/html", on_click="ignore", icon=":material/download:",
+                   help="This whole page with the data-flow animation and the quiz, in one file that opens in any "
+                        "browser, offline.")
 
 st.subheader("The data, as words", anchor="data")
 ui.table(tables.examples_rows(doc.examples))

@@ -1,9 +1,9 @@
 """``pipeline-trace``: run a lesson headless, open a trace file, or trace any model of your own.
 
     pipeline-trace list
-    pipeline-trace run LESSON [settings] [--text T] [--data CSV] [--save F.zip] [--json F.json]
-    pipeline-trace show FILE
-    pipeline-trace trace model.py:make --input-shape 2,16 [--dtype long] [--ops] [--save F.zip]
+    pipeline-trace run LESSON [settings] [--text T] [--data CSV] [--save F.zip] [--json F.json] [--html F.html]
+    pipeline-trace show FILE [--html F.html]
+    pipeline-trace trace model.py:make --input-shape 2,16 [--dtype long] [--ops] [--save F.zip] [--html F.html]
     pipeline-trace schema
 
 Every lesson's options come from its settings dataclass, so a new lesson needs no CLI code. Every
@@ -71,6 +71,12 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
                         help="write the trace file (pipeline-trace/2 zip: trace.json + samples.safetensors)")
     parser.add_argument("--json", type=_destination, metavar="FILE",
                         help="write the trace as one readable JSON file, every sample inline")
+    _html_output(parser)
+
+
+def _html_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--html", type=_destination, metavar="FILE",
+                        help="write the offline handout: one HTML file that opens in any browser, no network needed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,8 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                          help="where to train: auto picks a CUDA GPU when there is one (default: auto)")
     show = commands.add_parser("show", help="print the report of a saved trace file, without training",
-                               description="Print the report of a trace file (from --save or --json).")
+                               description="Print the report of a trace file (from --save or --json); --html "
+                                           "writes its offline handout.")
     show.add_argument("file", metavar="FILE")
+    _html_output(show)
     tr = commands.add_parser("trace", help="trace a model of your own on a generated input",
                              description="Trace any nn.Module: FACTORY is a function in your Python file that "
                                          "returns the model.")

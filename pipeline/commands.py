@@ -48,11 +48,20 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(a) for a in [PROG, *args.argv])[:500]
 
 
+def _save_handout(doc: TraceDocument, path: Path) -> None:
+    from pipeline.render.handout import save_handout  # plotly is imported only when a handout is asked for
+
+    save_handout(doc, path)
+
+
 def _write(doc: TraceDocument, args: argparse.Namespace, out: Console) -> None:
-    for path, write in ((args.save, save), (args.json, export_json)):
+    """Write the files asked for with ``--save``, ``--json`` and ``--html`` (``show`` has only ``--html``)."""
+    for option, write, what in (("save", save, "Trace"), ("json", export_json, "Trace"),
+                                ("html", _save_handout, "Handout")):
+        path = getattr(args, option, None)
         if path is not None:
             write(doc, path)
-            out.print(lit(f"Trace written to {path}"))
+            out.print(lit(f"{what} written to {path}"))
 
 
 def run_lesson(args: argparse.Namespace, out: Console) -> int:
@@ -85,8 +94,11 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
 
 
 def show(args: argparse.Namespace, out: Console) -> int:
-    """Print the report of a saved trace file: the same report ``run`` printed, without training."""
-    out.print(document_view(open_path(args.file)))
+    """Print the report of a saved trace file (the same report ``run`` printed, without training); write
+    its handout if ``--html`` asks for one."""
+    doc = open_path(args.file)
+    out.print(document_view(doc))
+    _write(doc, args, out)
     return 0
 
 

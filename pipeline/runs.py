@@ -1,32 +1,245 @@
-"""Trained runs a session can use: the lesson's default run (shared, read-only) and private copies of it."""
+"""Finished runs, kept so that no model is trained twice: a memory tier over a disk tier.
+
+Runs are deterministic under their settings and data, so a run is named by a key made of the
+lesson, its settings, the sha256 of its data (uploaded bytes; the built-in corpora are generated from
+the settings) and a hash of the ``pipeline/`` sources: a change of code is a new key, never a stale
+hit. A run on disk is one zip -- its trace document (``pipeline-trace/2``) and its weights
+(safetensors) -- rebuilt with ``Lesson.rebuild``; one that cannot be read is deleted and trained again.
+Only completed runs are kept: a run stopped early raises and is never stored. Identical trainings
+asked for at the same time are shared: the first trains, the others wait for its result.
+"""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import hashlib
+import io
+import json
+import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import torch
 
 from pipeline.document import TraceDocument
 from pipeline.lessons import Lesson, LessonRun
+from pipeline.paths import data_dir
+from pipeline.safeio import atomic_write
+from pipeline.train import Callback
 from pipeline.views import Prediction
+
+MEMORY_RUNS = 12  # runs kept in memory (least recently used first out): each is a few MB
+DISK_RUNS = 200  # run files kept on disk; the oldest are removed beyond this
+RUN_FILE_LIMIT = 200_000_000
+PIPELINE = Path(__file__).resolve().parent
+
+
+class RunFileError(ValueError):
+    """A cached run that cannot be used (damaged, or not the run it claims to be)."""
+
+
+@cache
+def code_hash() -> str:
+    """The sha256 of every source and content file of ``pipeline/``: any change of code makes new run keys."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PIPELINE.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(PIPELINE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def data_hash(data: Any) -> str:
+    """The sha256 of a learner's data (its bytes), or ``"built-in"`` for the lesson's own corpus."""
+    return getattr(data, "sha256", "") or ("built-in" if data is None else _content_hash(data))
+
+
+def _content_hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(dataclasses.asdict(data), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_key(lesson: Lesson, settings: Any, data: Any = None) -> str:
+    """The name of a run: lesson, settings, data and code, hashed."""
+    what = {"lesson": lesson.slug, "settings": dataclasses.asdict(settings), "data": data_hash(data),
+            "code": code_hash()}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:40]
+
+
+def pack(lesson: Lesson, run: LessonRun, data: Any = None) -> bytes:
+    """A finished run as one zip: ``run.json`` (what it is), ``document.zip`` (its trace), ``weights.safetensors``."""
+    from safetensors.torch import save
+
+    from pipeline.fileformat import zip_bytes
+
+    weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in run.model.state_dict().items()}
+    meta = {"key": run_key(lesson, run.settings, data), "lesson": lesson.slug,
+            "settings": dataclasses.asdict(run.settings), "data": data_hash(data), "code": code_hash()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("run.json", json.dumps(meta))
+        z.writestr("document.zip", zip_bytes(lesson.document(run, None, f"run {meta['key']}")))
+        z.writestr("weights.safetensors", save(weights))
+    return buffer.getvalue()
+
+
+def unpack(raw: bytes, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu") -> LessonRun:
+    """The run a :func:`pack` zip holds, rebuilt on ``device``; RunFileError if it is damaged or not that run."""
+    from safetensors.torch import load
+
+    from pipeline.fileformat import loads
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            if sorted(z.namelist()) != ["document.zip", "run.json", "weights.safetensors"]:
+                raise RunFileError("not a run file")
+            meta = json.loads(z.read("run.json"))
+            if meta.get("key") != run_key(lesson, settings, data):
+                raise RunFileError("it holds another run")
+            document: TraceDocument = loads(z.read("document.zip"), "document.zip")
+            weights = load(z.read("weights.safetensors"))
+    except RunFileError:
+        raise
+    except Exception as e:  # any damage at all: the run is trained again, never trusted
+        raise RunFileError(f"damaged: {type(e).__name__}: {e}") from None
+    try:
+        return lesson.rebuild(settings, data, {k: v.to(device) for k, v in weights.items()}, document, device)
+    except (RuntimeError, KeyError, ValueError) as e:
+        raise RunFileError(f"its weights do not fit the model: {e}") from None
 
 
 @dataclass(frozen=True)
-class DefaultRun:
-    """A lesson trained with its default settings, one traced prediction, and its document: shared, read-only."""
+class CachedPrediction:
+    """A run with one traced prediction, as the pages' default view needs it."""
 
     run: LessonRun
     prediction: Prediction
     document: TraceDocument
 
 
-def default_run(lesson: Lesson) -> DefaultRun:
-    """Train ``lesson`` with its default settings and trace its first held-out example."""
-    run = lesson.run(lesson.settings_type())
+class RunCache:
+    """Finished runs by key: ``memory`` most recently used in memory, all on disk in ``folder`` (None: memory only).
+
+    Runs held here are shared by every session: they are read, traced and predicted with, never
+    trained further (tracing is thread-safe: a trace records only its own thread's calls).
+    """
+
+    def __init__(self, folder: Path | None = None, memory: int = MEMORY_RUNS, disk: int = DISK_RUNS) -> None:
+        self.folder, self.memory, self.disk = folder, memory, disk
+        self._runs: OrderedDict[str, LessonRun] = OrderedDict()
+        self._training: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self.hits = {"memory": 0, "disk": 0, "shared": 0, "trained": 0}
+
+    def get(self, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu") -> LessonRun | None:
+        """The finished run of these settings and data, from memory or disk, or None."""
+        key = run_key(lesson, settings, data)
+        with self._lock:
+            run = self._runs.get(key)
+            if run is not None:
+                self._runs.move_to_end(key)
+                self.hits["memory"] += 1
+                return run
+        run = self._from_disk(key, lesson, settings, data, device)
+        if run is not None:
+            self._remember(key, run)
+            self.hits["disk"] += 1
+        return run
+
+    def put(self, lesson: Lesson, run: LessonRun, data: Any = None) -> None:
+        """Keep a finished run (in memory, and on disk when there is a folder)."""
+        key = run_key(lesson, run.settings, data)
+        self._remember(key, run)
+        if self.folder is not None:
+            atomic_write(self._path(key), pack(lesson, run, data))
+            self._prune()
+
+    def run(self, lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[Callback] = (),
+            train: Callable[[], LessonRun] | None = None, device: str = "cpu") -> LessonRun:
+        """The cached run, else trained once: callers asking for the same run meanwhile wait for this one."""
+        found = self.get(lesson, settings, data, device)
+        if found is not None:
+            return found
+        key = run_key(lesson, settings, data)
+        with self._lock:
+            pending = self._training.get(key)
+            owner = pending is None
+            if owner:
+                pending = self._training[key] = Future()
+        if not owner:
+            self.hits["shared"] += 1
+            return pending.result()
+        try:
+            run = train() if train is not None else lesson.run(settings, callbacks, data, device)
+            self.put(lesson, run, data)
+            self.hits["trained"] += 1
+            pending.set_result(run)
+            return run
+        except BaseException as e:
+            pending.set_exception(e)
+            raise
+        finally:
+            with self._lock:
+                self._training.pop(key, None)
+
+    def training(self, lesson: Lesson, settings: Any, data: Any = None) -> bool:
+        """Whether this run is being trained right now (for another learner)."""
+        return run_key(lesson, settings, data) in self._training
+
+    def _remember(self, key: str, run: LessonRun) -> None:
+        with self._lock:
+            self._runs[key] = run
+            self._runs.move_to_end(key)
+            while len(self._runs) > self.memory:
+                self._runs.popitem(last=False)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.run.zip"
+
+    def _from_disk(self, key: str, lesson: Lesson, settings: Any, data: Any, device: str) -> LessonRun | None:
+        if self.folder is None:
+            return None
+        path = self._path(key)
+        try:
+            if not path.is_file() or path.stat().st_size > RUN_FILE_LIMIT:
+                return None
+            raw = path.read_bytes()
+            return unpack(raw, lesson, settings, data, device)
+        except (RunFileError, OSError):
+            path.unlink(missing_ok=True)  # damaged or stale: train it again rather than trust it
+            return None
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.run.zip"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - self.disk)]:
+            old.unlink(missing_ok=True)
+
+
+_shared: RunCache | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_cache() -> RunCache:
+    """The process's run cache, on disk in ``$PIPELINE_TRACE_DATA/runs``."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = RunCache(data_dir("runs"))
+        return _shared
+
+
+def default_run(lesson: Lesson, cache: RunCache | None = None) -> CachedPrediction:
+    """The lesson's run with default settings (from the cache when it is there) and its first held-out example."""
+    run = (cache or shared_cache()).run(lesson, lesson.settings_type())
     example = run.examples[0][0] if run.examples else lesson.content.title
     prediction = lesson.predict(run, example)
-    return DefaultRun(run, prediction, lesson.document(run, prediction))
+    return CachedPrediction(run, prediction, lesson.document(run, prediction))
 
 
-def private_copy(run: LessonRun) -> LessonRun:
-    """A deep copy a session may trace and predict with, leaving the shared original untouched."""
-    return copy.deepcopy(run)
+def weights_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    """Whether two models hold exactly the same weights (for tests and checks)."""
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k].cpu(), sb[k].cpu()) for k in sa)

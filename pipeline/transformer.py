@@ -173,6 +173,9 @@ class Block(nn.Module):
         x = x + self.ff(self.ln2(x))  # (B, T, D)
         return x, weights
 
+    def extra_repr(self) -> str:
+        return f"pre-norm, {self.attn.n_heads} heads, feed-forward {self.ff.up.out_features}"
+
 
 class MaskedMean(nn.Module):
     """The average of the vectors at real tokens; padding positions count for nothing.
@@ -181,6 +184,9 @@ class MaskedMean(nn.Module):
         - Input: (B, T, D) vectors and (B, T) mask, True at real tokens
         - Output: (B, D)
     """
+
+    def extra_repr(self) -> str:
+        return "over the real tokens"
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         keep = mask.unsqueeze(-1).to(x.dtype)  # (B, T, 1): 1 at real tokens, 0 at padding

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -34,9 +33,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipeline.classroom.migrate import upgrade
+from pipeline.paths import data_dir
 
-DATA_ENV, URL_ENV = "PIPELINE_TRACE_DATA", "PIPELINE_TRACE_DB_URL"
-DEFAULT_DATA = "~/.local/share/pipeline-trace/"
+URL_ENV = "PIPELINE_TRACE_DB_URL"
 DB_FILE = "classroom.sqlite3"
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another writer before reporting "database is locked"
 LOCK_RETRIES = 5  # then this many retries of the whole transaction, with jittered back-off
@@ -116,9 +115,7 @@ def default_url() -> str:
     """``PIPELINE_TRACE_DB_URL`` if set, else the SQLite file in ``PIPELINE_TRACE_DATA`` (created if missing)."""
     if url := os.environ.get(URL_ENV, "").strip():
         return url
-    folder = Path(os.environ.get(DATA_ENV, "").strip() or DEFAULT_DATA).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / DB_FILE}"
+    return f"sqlite:///{data_dir() / DB_FILE}"
 
 
 _engines: dict[str, Engine] = {}

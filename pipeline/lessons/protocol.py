@@ -15,13 +15,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
 from pipeline.content import LessonContent, load_content
 from pipeline.document import LessonInfo, Stage, TraceDocument, provenance
 from pipeline.text import check_text
 from pipeline.trace import Trace
-from pipeline.train import Callback, EpochResult
+from pipeline.train import Callback, EpochResult, Step, fit
 from pipeline.views import Prediction
 
 EXAMPLES_KEPT = 40  # held-out examples a document keeps (the app's picker shows them)
@@ -39,6 +40,21 @@ class LessonRun:
     epochs: list[EpochResult]
     info: dict[str, Any] = field(default_factory=dict)  # dataset sizes, vocabulary size, classes, data source, ...
     examples: list[tuple[str, str]] = field(default_factory=list)  # held-out (input, expected output)
+
+
+@dataclass
+class Prepared:
+    """A lesson's model before training, with its data as tensors: what ``run`` trains and ``rebuild`` restores."""
+
+    model: nn.Module  # the whole pipeline, raw input to answer (what is traced)
+    trainable: nn.Module  # the part the optimiser trains (without the parameter-free text steps)
+    train: Sequence[torch.Tensor]
+    val: Sequence[torch.Tensor]
+    inputs: list[Any]  # the whole dataset as raw inputs, for the traced pass after training
+    chance: float  # the accuracy of guessing
+    info: dict[str, Any] = field(default_factory=dict)
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # anything else the lesson's ``finish`` needs
 
 
 class Lesson(ABC):
@@ -60,10 +76,39 @@ class Lesson(ABC):
         """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
         raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
 
+    trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
+    step: ClassVar[Step]  # one batch's loss and metric counts
+
     @abstractmethod
+    def prepare(self, settings: Any, data: Any = None, device: str = "cpu") -> Prepared:
+        """Build the data tensors and the untrained model (weights from ``settings.seed``), deterministically."""
+
+    def finish(self, prepared: Prepared) -> dict[str, Any]:
+        """Extra figures measured on the trained model (e.g. an exact-match rate), merged into ``info``."""
+        return {}
+
     def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu"
             ) -> LessonRun:
         """Train on ``data`` (None: the embedded corpus) on ``device``, reporting to ``callbacks``; trace it."""
+        from pipeline.lessons.common import spans_to_stages, traced_forward
+
+        p = self.prepare(settings, data, device)
+        history = fit(p.trainable, type(self).step, p.train, p.val, settings, callbacks, chance=p.chance)
+        p.model.eval()  # a finished run is only ever read: traced and predicted with, by any number of threads
+        info = {**p.info, **self.finish(p)}
+        _, t = traced_forward(p.model, p.inputs, ops=self.trace_ops)  # the whole dataset, one pass
+        return LessonRun(self.slug, settings, p.model, t, spans_to_stages(t, self.stages, self.content), history,
+                         info, p.examples)
+
+    def rebuild(self, settings: Any, data: Any, weights: dict[str, torch.Tensor], document: TraceDocument,
+                device: str = "cpu") -> LessonRun:
+        """A finished run back from its weights and document (the run cache), without training again."""
+        p = self.prepare(settings, data, device)
+        p.model.load_state_dict(weights, strict=True)
+        p.model.eval()
+        info = dict(document.lesson.info) if document.lesson else p.info
+        return LessonRun(self.slug, settings, p.model, document.trace, document.stages, document.epochs, info,
+                         p.examples)
 
     def check_input(self, text: str) -> str:
         """Return ``text`` if this lesson can trace it, else raise InputError saying why (before any training)."""

@@ -16,17 +16,16 @@ from torch import nn
 from pipeline.data.number_words import ParallelCorpus, coverage_note, generate, translate
 from pipeline.lessons.common import (
     dropped_tokens_note,
-    spans_to_stages,
     token_view,
     traced_forward,
     unknown_words_note,
 )
-from pipeline.lessons.protocol import Lesson, LessonRun
+from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD, PAD_ID, UNK, TextPipeline, Vocabulary, pad, tokenize
 from pipeline.trace import Trace
-from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
+from pipeline.train import StepOutput, TrainConfig, seeded
 from pipeline.views import (
     AttentionView,
     DecoderStep,
@@ -143,8 +142,10 @@ class SequenceToSequence(Lesson):
         "output": (At.SOFTMAX, At.TOKENS),
     }
 
-    def run(self, settings: Seq2SeqSettings, callbacks: Sequence[Callback] = (),
-            data: ParallelCorpus | None = None, device: str = "cpu") -> LessonRun:
+    step = staticmethod(seq2seq_step)
+
+    def prepare(self, settings: Seq2SeqSettings, data: ParallelCorpus | None = None, device: str = "cpu"
+                ) -> Prepared:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         source = TextPipeline(Vocabulary.build(tokenize(s) for s in train.sources), MAX_LEN)
@@ -154,18 +155,19 @@ class SequenceToSequence(Lesson):
                             hidden_dim=settings.hidden_dim, attention=settings.attention, max_len=MAX_LEN)
         with seeded(settings.seed):
             translator = Translator(source, Seq2Seq(cfg), target_vocab).to(device)
-        tensors = [tuple(x.to(device) for x in (source(d.sources), *encode_targets(target_vocab, d.targets)))
-                   for d in (train, val)]
-        chance = 1 / (len(target_vocab) - 3)  # <pad>, <unk> and <sos> are never the right answer
-        history = fit(translator.model, seq2seq_step, *tensors, settings, callbacks, chance=chance)
-        _, t = traced_forward(translator, data.sources)  # the whole corpus, one pass, after training
+        train_t, val_t = [tuple(x.to(device) for x in (source(d.sources), *encode_targets(target_vocab, d.targets)))
+                          for d in (train, val)]
         info = {"pairs": len(data), "train_size": len(train), "val_size": len(val), "max_len": MAX_LEN,
                 "source_vocab_size": len(source.vocab), "target_vocab_size": len(target_vocab),
                 "target_vocab": target_vocab.itos, "attention": settings.attention,
-                "sample_pairs": [list(p) for p in data.pairs()[:SAMPLE_PAIRS]],
-                "val_greedy_exact_match": greedy_exact_match(translator, val.sources, val.targets)}
-        return LessonRun(self.slug, settings, translator, t, spans_to_stages(t, self.stages, self.content), history,
-                         info, val.pairs())
+                "sample_pairs": [list(p) for p in data.pairs()[:SAMPLE_PAIRS]]}
+        chance = 1 / (len(target_vocab) - 3)  # <pad>, <unk> and <sos> are never the right answer
+        return Prepared(translator, translator.model, train_t, val_t, data.sources, chance, info, val.pairs(),
+                        extra={"val": val})
+
+    def finish(self, prepared: Prepared) -> dict:
+        val = prepared.extra["val"]
+        return {"val_greedy_exact_match": greedy_exact_match(prepared.model, val.sources, val.targets)}
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)

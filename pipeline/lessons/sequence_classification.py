@@ -16,16 +16,15 @@ from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
 from pipeline.lessons.common import (
     dropped_tokens_note,
-    spans_to_stages,
     token_view,
     traced_forward,
     unknown_words_note,
 )
-from pipeline.lessons.protocol import Lesson, LessonRun
+from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
-from pipeline.train import Callback, StepOutput, TrainConfig, fit, seeded
+from pipeline.train import StepOutput, TrainConfig, seeded
 from pipeline.views import (
     Mark,
     MatrixView,
@@ -99,22 +98,21 @@ class SequenceClassification(Lesson):
         "classifier": (At.CLASSIFIER, At.SOFTMAX),
     }
 
-    def run(self, settings: ClassificationSettings, callbacks: Sequence[Callback] = (),
-            data: TextDataset | None = None, device: str = "cpu") -> LessonRun:
+    step = staticmethod(classification_step)
+
+    def prepare(self, settings: ClassificationSettings, data: TextDataset | None = None, device: str = "cpu"
+                ) -> Prepared:
         data = data or generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
         cfg = ClassifierConfig(len(text.vocab), len(data.classes), settings.embed_dim, settings.hidden_dim)
         with seeded(settings.seed):
             pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes).to(device)
-        tensors = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
-        history = fit(pipeline.model, classification_step, *tensors, settings, callbacks, chance=1 / len(data.classes))
-        _, t = traced_forward(pipeline, data.texts)  # the whole dataset, one pass, after training
+        train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
                 "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
         examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
-        return LessonRun(self.slug, settings, pipeline, t, spans_to_stages(t, self.stages, self.content), history,
-                         info, examples)
+        return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
 
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)

@@ -38,14 +38,23 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     assert at.success[0].value == lesson.content.key_insight
 
 
-def test_the_default_run_is_trained_once_for_every_learner(open_page, monkeypatch) -> None:
+def test_the_default_run_is_trained_once_and_a_restarted_server_loads_it(open_page, monkeypatch, tmp_path) -> None:
+    import streamlit as st
+
+    from pipeline import runs
+
     lesson = get_lesson(SLUG)
     calls = []
     original = type(lesson).run
     monkeypatch.setattr(type(lesson), "run", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    monkeypatch.setattr(runs, "_shared", runs.RunCache(tmp_path))
     first, second = open_page(), open_page()  # two sessions
     assert len(calls) == 1
     assert table(first, 2).equals(table(second, 2))
+    st.cache_resource.clear()
+    monkeypatch.setattr(runs, "_shared", runs.RunCache(tmp_path))  # a new server process, same disk
+    third = open_page()
+    assert len(calls) == 1 and table(third, 2).equals(table(first, 2))
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))

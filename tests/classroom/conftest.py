@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
+from pipeline import paths
 from pipeline.classroom import service, store
 
 PG_ENV = "PIPELINE_TRACE_TEST_PG_URL"
@@ -23,7 +24,7 @@ BACKENDS = [
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(not os.environ.get(PG_ENV), reason=NO_PG)),
 ]
 TABLES = ("classroom_answers", "classroom_questions", "classroom_learners", "classroom_classes")
-SETTINGS = (store.URL_ENV, store.DATA_ENV, service.HOURS_ENV, service.CAP_ENV)
+SETTINGS = (store.URL_ENV, paths.DATA_ENV, service.HOURS_ENV, service.CAP_ENV)
 
 
 class Started(NamedTuple):
@@ -38,7 +39,7 @@ def _own_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     """No test reads the developer's settings or writes to their data folder."""
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(store.DATA_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "data"))
     yield
     store.dispose_engines()
 
