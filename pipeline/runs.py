@@ -150,7 +150,10 @@ class RunCache:
         return run
 
     def put(self, lesson: Lesson, run: LessonRun, data: Any = None) -> None:
-        """Keep a finished run (in memory, and on disk when there is a folder)."""
+        """Keep a finished run (in memory, and on disk when there is a folder); a run stopped early is refused."""
+        if not run.complete:
+            raise ValueError(f"only complete runs are kept: this one has {len(run.epochs)} of {run.settings.epochs} "
+                             "epochs")
         key = run_key(lesson, run.settings, data)
         self._remember(key, run)
         if self.folder is not None:
@@ -174,7 +177,8 @@ class RunCache:
             return pending.result()
         try:
             run = train() if train is not None else lesson.run(settings, callbacks, data, device)
-            self.put(lesson, run, data)
+            if run.complete:
+                self.put(lesson, run, data)
             self.hits["trained"] += 1
             pending.set_result(run)
             return run

@@ -69,6 +69,11 @@ class EpochResult:
         return asdict(self)
 
 
+class StopTraining(Exception):
+    """Raised by a callback to stop training at once; ``fit`` returns the epochs finished so far and
+    restores the weights they ended with (the partial epoch is discarded)."""
+
+
 class Callback:
     """Hooks into training; every method is a no-op unless overridden."""
 
@@ -124,38 +129,54 @@ def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generat
 
 def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequence[torch.Tensor],
         cfg: TrainConfig, callbacks: Sequence[Callback] = (), chance: float = 0.0) -> list[EpochResult]:
-    """Train ``model`` with Adam for ``cfg.epochs`` epochs and return one EpochResult per epoch."""
+    """Train ``model`` with Adam for ``cfg.epochs`` epochs and return one EpochResult per epoch.
+
+    A callback may raise ``StopTraining`` (a cancel button, a time limit): training stops at once, the
+    weights go back to where the last finished epoch left them, and the finished epochs are returned.
+    """
     from pipeline.observations import observe  # it reads EpochResult from here
 
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     generator = torch.Generator().manual_seed(cfg.seed)
     num_batches = -(-len(train[0]) // cfg.batch_size)
-    for cb in callbacks:
-        cb.on_train_start(num_batches * cfg.epochs)
     history: list[EpochResult] = []
-    for epoch in range(1, cfg.epochs + 1):
-        started = time.perf_counter()
-        model.train()
-        totals = _Totals()
-        for i, batch in enumerate(batches(train, cfg.batch_size, generator), start=1):
-            out = step(model, batch)
-            optimizer.zero_grad(set_to_none=True)
-            out.loss.backward()
-            optimizer.step()
-            loss = totals.add(out)
-            if callbacks:
-                result = BatchResult(epoch, i, num_batches, loss, _ratio(out.counts["accuracy"]))
-                for cb in callbacks:
-                    cb.on_batch_end(result)
-        val_totals = evaluate(model, step, val, cfg.batch_size)
-        result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
-        history.append(result)
-        result.observation = observe(history, chance)  # what the curve shows so far, in words
+    finished = _snapshot(model)
+    try:
         for cb in callbacks:
-            cb.on_epoch_end(result)
+            cb.on_train_start(num_batches * cfg.epochs)
+        for epoch in range(1, cfg.epochs + 1):
+            started = time.perf_counter()
+            model.train()
+            totals = _Totals()
+            for i, batch in enumerate(batches(train, cfg.batch_size, generator), start=1):
+                out = step(model, batch)
+                optimizer.zero_grad(set_to_none=True)
+                out.loss.backward()
+                optimizer.step()
+                loss = totals.add(out)
+                if callbacks:
+                    result = BatchResult(epoch, i, num_batches, loss, _ratio(out.counts["accuracy"]))
+                    for cb in callbacks:
+                        cb.on_batch_end(result)
+            val_totals = evaluate(model, step, val, cfg.batch_size)
+            result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
+            history.append(result)
+            result.observation = observe(history, chance)  # what the curve shows so far, in words
+            finished = _snapshot(model) if epoch < cfg.epochs else None
+            for cb in callbacks:
+                cb.on_epoch_end(result)
+    except StopTraining:
+        if finished is not None:
+            model.load_state_dict(finished)
+        model.eval()
     for cb in callbacks:
         cb.on_train_end(history)
     return history
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of the weights, to go back to if training is stopped mid-epoch."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def evaluate(model: nn.Module, step: Step, data: Sequence[torch.Tensor], batch_size: int) -> _Totals:

@@ -148,3 +148,20 @@ def _catch(fn):
     except BaseException as e:
         return type(e).__name__
     return None
+
+
+def test_a_run_with_fewer_epochs_than_asked_is_used_but_never_kept(lesson, tmp_path):
+    from pipeline.train import Callback, StopTraining
+
+    class StopInEpoch2(Callback):
+        def on_batch_end(self, result):
+            if result.epoch == 2:
+                raise StopTraining
+
+    settings = lesson.settings_type(**{**TINY, "epochs": 3, "seed": 11})
+    cache = RunCache(tmp_path)
+    run = cache.run(lesson, settings, callbacks=[StopInEpoch2()])
+    assert len(run.epochs) == 1 and not run.complete
+    assert cache.get(lesson, settings) is None and not list(tmp_path.glob("*.run.zip"))
+    with pytest.raises(ValueError, match="only complete runs are kept: this one has 1 of 3 epochs"):
+        cache.put(lesson, run)

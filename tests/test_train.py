@@ -123,3 +123,22 @@ def test_concurrent_lesson_runs_reproduce_their_own_seeds():
     for t in threads:
         t.join()
     assert [together[1], together[2]] == alone and alone[0] != alone[1]
+
+
+def test_a_callback_can_stop_training_and_the_finished_epochs_are_kept():
+    from pipeline.train import StopTraining
+
+    class StopInEpoch3(Callback):
+        def on_batch_end(self, result):
+            if result.epoch == 3 and result.batch == 2:
+                raise StopTraining
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    model, reference = nn.Linear(3, 2), nn.Linear(3, 2)
+    reference.load_state_dict(model.state_dict())
+    stopped = fit(model, step, (x, y), (x, y), TrainConfig(epochs=5, batch_size=16), [StopInEpoch3()])
+    two = fit(reference, step, (x, y), (x, y), TrainConfig(epochs=2, batch_size=16))
+    assert [e.epoch for e in stopped] == [1, 2] and [e.loss for e in stopped] == [e.loss for e in two]
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reference.state_dict().values(),
+                                                   strict=True))  # the weights epoch 2 ended with

@@ -9,7 +9,7 @@ import importlib
 import inspect
 import pkgutil
 
-from pipeline.lessons.protocol import Lesson, LessonRun
+from pipeline.lessons.protocol import Lesson, LessonRun, TrainingStopped
 
 _NOT_LESSONS = {"protocol", "common"}
 
@@ -42,4 +42,4 @@ def get_lesson(slug: str) -> Lesson:
     return LESSONS[slug]
 
 
-__all__ = ["LESSONS", "Lesson", "LessonRun", "get_lesson"]
+__all__ = ["LESSONS", "Lesson", "LessonRun", "TrainingStopped", "get_lesson"]

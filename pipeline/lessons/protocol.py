@@ -41,6 +41,15 @@ class LessonRun:
     info: dict[str, Any] = field(default_factory=dict)  # dataset sizes, vocabulary size, classes, data source, ...
     examples: list[tuple[str, str]] = field(default_factory=list)  # held-out (input, expected output)
 
+    @property
+    def complete(self) -> bool:
+        """Whether every epoch of the settings was trained (a run stopped early is never cached)."""
+        return len(self.epochs) == self.settings.epochs
+
+
+class TrainingStopped(Exception):
+    """Training was stopped before its first epoch ended: there is no model to keep."""
+
 
 @dataclass
 class Prepared:
@@ -94,6 +103,8 @@ class Lesson(ABC):
 
         p = self.prepare(settings, data, device)
         history = fit(p.trainable, type(self).step, p.train, p.val, settings, callbacks, chance=p.chance)
+        if not history:
+            raise TrainingStopped("training was stopped before its first epoch ended: there is no model to keep")
         p.model.eval()  # a finished run is only ever read: traced and predicted with, by any number of threads
         info = {**p.info, **self.finish(p)}
         _, t = traced_forward(p.model, p.inputs, ops=self.trace_ops)  # the whole dataset, one pass
