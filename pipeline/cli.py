@@ -79,9 +79,18 @@ def _html_output(parser: argparse.ArgumentParser) -> None:
                         help="write the offline handout: one HTML file that opens in any browser, no network needed")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from pipeline.lessons import LESSONS
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; for ``run LESSON ...`` only that lesson's options are built (no other lesson is imported)."""
+    from pipeline.lessons import all_lessons, get_lesson
     from pipeline.settings import specs
+
+    lessons_wanted = all_lessons
+    if argv and len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
+        try:
+            one = get_lesson(argv[1])
+            lessons_wanted = lambda: {one.slug: one}  # noqa: E731
+        except KeyError:
+            pass  # argparse lists the lessons there are
 
     parser = _Parser(prog=PROG, description="See how a neural network turns data into a prediction: run a traced "
                                             "lesson, open a trace file, or trace a model of your own.")
@@ -90,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train a lesson's model and print its trace",
                               description="Train a lesson's model on its data and print its trace.")
     lessons = run.add_subparsers(dest="lesson", required=True, metavar="LESSON", parser_class=_Parser)
-    for slug, lesson in LESSONS.items():
+    for slug, lesson in lessons_wanted().items():
         sub = lessons.add_parser(slug, help=_help(lesson.content.summary), description=_help(lesson.content.summary))
         for spec in specs(lesson.settings_type):
             flag = "--" + spec.name.replace("_", "-")
@@ -133,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     args.argv = argv  # recorded in the trace file: what made it
     from rich.console import Console
 
@@ -167,11 +176,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _list(out) -> int:
-    from pipeline.lessons import LESSONS
+    from pipeline.lessons import all_lessons
     from pipeline.render.report import lit
 
-    for slug, lesson in LESSONS.items():
-        out.print(lit(f"{slug:<28} {lesson.content.summary}"))
+    for slug, lesson in all_lessons().items():
+        out.print(lit(f"{slug:<28} {lesson.content.summary}"), soft_wrap=True)
     return 0
 
 

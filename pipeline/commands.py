@@ -15,8 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.cli import PROG, UsageError
 from pipeline.document import TraceDocument, trace_document
-from pipeline.fileformat import export_json, open_path, save
-from pipeline.lessons import LESSONS
+from pipeline.lessons import get_lesson
 from pipeline.render.report import document_view, lit
 from pipeline.safeio import read_user_file
 from pipeline.settings import specs
@@ -48,6 +47,18 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(a) for a in [PROG, *args.argv])[:500]
 
 
+def _save(doc: TraceDocument, path: Path) -> None:
+    from pipeline.fileformat import save  # the file format (and pydantic) only when a file is asked for
+
+    save(doc, path)
+
+
+def _export_json(doc: TraceDocument, path: Path) -> None:
+    from pipeline.fileformat import export_json
+
+    export_json(doc, path)
+
+
 def _save_handout(doc: TraceDocument, path: Path) -> None:
     from pipeline.render.handout import save_handout  # plotly is imported only when a handout is asked for
 
@@ -56,7 +67,7 @@ def _save_handout(doc: TraceDocument, path: Path) -> None:
 
 def _write(doc: TraceDocument, args: argparse.Namespace, out: Console) -> None:
     """Write the files asked for with ``--save``, ``--json`` and ``--html`` (``show`` has only ``--html``)."""
-    for option, write, what in (("save", save, "Trace"), ("json", export_json, "Trace"),
+    for option, write, what in (("save", _save, "Trace"), ("json", _export_json, "Trace"),
                                 ("html", _save_handout, "Handout")):
         path = getattr(args, option, None)
         if path is not None:
@@ -66,7 +77,7 @@ def _write(doc: TraceDocument, args: argparse.Namespace, out: Console) -> None:
 
 def run_lesson(args: argparse.Namespace, out: Console) -> int:
     """Train the lesson, print its report and the prediction of ``--text``, write the files asked for."""
-    lesson = LESSONS[args.lesson]
+    lesson = get_lesson(args.lesson)
     if args.text is not None:
         try:
             lesson.check_input(args.text)  # before training, so a bad --text costs nothing
@@ -96,6 +107,8 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
 def show(args: argparse.Namespace, out: Console) -> int:
     """Print the report of a saved trace file (the same report ``run`` printed, without training); write
     its handout if ``--html`` asks for one."""
+    from pipeline.fileformat import open_path
+
     doc = open_path(args.file)
     out.print(document_view(doc))
     _write(doc, args, out)
