@@ -1,15 +1,14 @@
-"""Pipeline Trace: the router. The lesson picker lives in the sidebar; each page is a file in pages/."""
+"""Pipeline Trace: the router. The sidebar holds the lesson picker, presenter mode and the link to this view;
+each page is a file in pages/. Nothing here imports torch: the first lines of a page paint before it loads."""
 
 import streamlit as st
-import torch
 
 import ui
-from pipeline.lessons import LESSONS
 
-if torch.get_num_threads() != 1:
-    torch.set_num_threads(1)  # every session trains in its own thread: keep PyTorch's pools from multiplying
-
-st.set_page_config(page_title="Pipeline Trace", page_icon=":material/conversion_path:", layout="wide")
+ui.refuse_public_address()
+ui.start_session()  # the link a learner opened: lesson, input, step, settings, presenter mode (once per session)
+st.set_page_config(page_title="Pipeline Trace", page_icon=":material/conversion_path:", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.presenting() else "auto")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/school:", default=True),
@@ -17,10 +16,10 @@ pages = [
     st.Page("pages/training.py", title="Training", icon=":material/model_training:"),
     st.Page("pages/prediction.py", title="Prediction", icon=":material/footprint:"),
     st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:"),
+    st.Page("pages/compare.py", title="Compare lessons", icon=":material/compare_arrows:"),
     st.Page("pages/open_trace.py", title="Open a trace", icon=":material/upload_file:"),
 ]
 page = st.navigation(pages)
-with st.sidebar:
-    slug = st.selectbox("Lesson", list(LESSONS), key=ui.LESSON_KEY, format_func=lambda s: LESSONS[s].content.title)
-    st.caption(LESSONS[slug].content.summary)
+ui.sidebar()
+ui.sync_link(page.url_path)
 page.run()

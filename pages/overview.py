@@ -1,22 +1,27 @@
-"""Overview: the lesson card, live -- every shape and number comes from the cached default run."""
+"""Overview: the lesson card, live. The words paint first; every shape and number comes from the cached default run."""
 
 import streamlit as st
 
 import ui
-from pipeline.render import figures, handout, tables
 
-lesson = ui.lesson()
-content = lesson.content
-shared = ui.default_run(lesson.slug)
-doc, prediction = shared.document, shared.prediction
-
+content = ui.content()  # the lesson's words: no model code needed yet
 st.title(content.title)
 st.markdown(f"**{content.summary}**")
 st.markdown(content.intro)
+
+slug = ui.current_slug()
+shared = ui.default_run(slug)  # loads torch and the run (from the cache) only now
+doc, prediction = shared.document, shared.prediction
+from pipeline.render import figures, handout, tables  # noqa: E402 -- after the first paint
+
 st.download_button("Download this lesson (HTML)", data=lambda: handout.handout_html(doc),  # built on click only
-                   file_name=f"{lesson.slug}.html", mime="text/html", on_click="ignore", icon=":material/download:",
+                   file_name=f"{slug}.html", mime="text/html", on_click="ignore", icon=":material/download:",
                    help="This whole page with the data-flow animation and the quiz, in one file that opens in any "
                         "browser, offline.")
+
+st.header(f"Training · {len(doc.epochs)} epochs", anchor="training")
+ui.chart(figures.training_curves(doc.epochs), key="overview-curves")
+ui.table(tables.epoch_rows(doc.epochs))
 
 st.subheader("The data, as words", anchor="data")
 ui.table(tables.examples_rows(doc.examples))
@@ -26,10 +31,6 @@ st.header(f"Data flow · {len(doc.stages)} stages", anchor="data-flow")
 ui.table(tables.stage_rows(doc.stages))
 st.caption("Shapes are for the whole dataset passing through at once; ? means the size varies from example to "
            "example. The example values come from the first example.")
-
-st.header(f"Training · {len(doc.epochs)} epochs", anchor="training")
-ui.chart(figures.training_curves(doc.epochs), key="overview-curves")
-ui.table(tables.epoch_rows(doc.epochs))
 
 st.header(f"Prediction trace · {len(prediction.layers)} layers", anchor="prediction")
 st.markdown("One held-out example, followed through the trained model" +

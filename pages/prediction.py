@@ -1,21 +1,27 @@
-"""Prediction: type or pick an input, then step through every stage from raw text to the answer."""
+"""Prediction: type or pick an input, then step through every stage from raw text to the answer.
+
+Keys: ← / → step, Space plays or pauses, Home / End jump to the first / last stage (never while typing).
+"""
 
 import time
 
 import streamlit as st
 
 import ui
-from pipeline.stepper import PLAY_SECONDS
+from pipeline.render.describe import data_rows, reading
+from pipeline.stepper import PLAY_SPEEDS
 
 lesson = ui.lesson()
 slug = lesson.slug
 run, is_own = ui.run_to_use(slug)
-text_key, example_key = f"pred-text:{slug}", f"pred-example:{slug}"
+text_key, example_key, speed_key = f"pred-text:{slug}", f"pred-example:{slug}", "play-speed"
 examples = [text for text, _ in run.examples[:40]]
+presenting = ui.presenting()
 
-st.title("Prediction")
-st.caption("Using **your own model** from the Training page." if is_own else
-           "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
+if not presenting:
+    st.title("Prediction")
+    st.caption("Using **your own model** from the Training page." if is_own else
+               "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
 if text_key not in st.session_state and examples:
     st.session_state[text_key] = examples[0]
 
@@ -41,24 +47,37 @@ for note in prediction.notes:
 
 screens = prediction.screens()
 stepper = ui.stepper(slug, (id(run), text), len(screens))
+seconds = PLAY_SPEEDS[st.session_state.get(speed_key) or "normal"]
 
 
-@st.fragment(run_every=PLAY_SECONDS if stepper.playing else None)
+@st.fragment(run_every=seconds if stepper.playing else None)
 def step_view() -> None:
-    """The stepper: buttons, where we are, and the current stage. Reruns on its own while playing."""
+    """The stepper: buttons (with keys), where we are, the verdict, the current stage. Reruns itself while playing."""
     was_playing = stepper.playing
-    stepper.tick(time.monotonic(), PLAY_SECONDS)
-    prev, nxt, play, where = st.columns([1, 1, 1, 5], vertical_alignment="center")
-    prev.button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0, width="stretch")
-    nxt.button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == len(screens) - 1,
-               width="stretch")
-    if play.button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch"):
+    stepper.tick(time.monotonic(), seconds)
+    last = len(screens) - 1
+    cols = st.columns([1, 1, 1.3, 1, 1, 2.6], vertical_alignment="center")
+    cols[0].button("⏮", key="first", on_click=stepper.first, disabled=stepper.index == 0, width="stretch",
+                   help="First stage (Home)", shortcut="Home")
+    cols[1].button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0, width="stretch",
+                   help="Previous stage (←)", shortcut="Left")
+    if cols[2].button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch",
+                      help="Play through the stages (Space)", shortcut="Space"):
         stepper.toggle(time.monotonic())
         st.rerun()  # the whole page, so the auto-advance timer starts or stops
-    where.progress((stepper.index + 1) / len(screens), text=f"Stage {stepper.index + 1} of {len(screens)}")
-    ui.show_layer(screens[stepper.index], key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes,
-                  side_by_side=True)
-    if stepper.index == len(screens) - 1:
+    cols[3].button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == last, width="stretch",
+                   help="Next stage (→)", shortcut="Right")
+    cols[4].button("⏭", key="last", on_click=stepper.last, disabled=stepper.index == last, width="stretch",
+                   help="Last stage (End)", shortcut="End")
+    cols[5].markdown(f"### Stage {stepper.index + 1} of {len(screens)}")
+    screen = screens[stepper.index]
+    st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
+    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
+    rows = data_rows(screen)
+    if rows:
+        with st.expander("This stage's numbers, as a table"):
+            ui.table(rows)
+    if stepper.index == last:
         st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident",
                   delta_color="off", delta_arrow="off")
     if was_playing and not stepper.playing:
@@ -66,3 +85,12 @@ def step_view() -> None:
 
 
 step_view()
+speed, reveal = st.columns(2)
+speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
+                        help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")
+if prediction.expected is not None and reveal.toggle("Show the data's answer", key=f"reveal:{slug}",
+                                                     help="Try to work it out first: step through, then check."):
+    verdict = "the model got it right" if prediction.expected == prediction.output else \
+        f"the model wrote “{prediction.output}”"
+    reveal.success(ui.escape_markdown(f"The data's answer is “{prediction.expected}”: {verdict}."),
+                   icon=":material/fact_check:")

@@ -53,6 +53,7 @@ class LessonContent(_Frozen):
 
     title: Text
     summary: Text
+    order: int = 100  # where the lesson stands in lists: lower first
     intro: Text
     stages: list[StageText] = Field(min_length=1)
     quiz: list[Question] = Field(min_length=3)
@@ -64,6 +65,18 @@ class LessonContent(_Frozen):
 
 def load_content(path: Path, stage_keys: list[str]) -> LessonContent:
     """Read and validate a lesson file; ``stage_keys`` are the stages the lesson's code produces."""
+    content = read_content(path)
+    described = [s.key for s in content.stages]
+    if described != stage_keys:
+        raise LessonContentError(
+            f"{path.name}: stages: the lesson needs exactly these stage keys, in order: "
+            f"{', '.join(stage_keys)}; the file has {', '.join(described)}"
+        )
+    return content
+
+
+def read_content(path: Path) -> LessonContent:
+    """Read and validate a lesson file on its own (the lesson's code checks its stage keys)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
@@ -77,12 +90,6 @@ def load_content(path: Path, stage_keys: list[str]) -> LessonContent:
         where = _location(first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         raise LessonContentError(f"{path.name}: {where}: {message}") from None
-    described = [s.key for s in content.stages]
-    if described != stage_keys:
-        raise LessonContentError(
-            f"{path.name}: stages: the lesson needs exactly these stage keys, in order: "
-            f"{', '.join(stage_keys)}; the file has {', '.join(described)}"
-        )
     return content
 
 

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 import threading
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,9 +36,10 @@ def _lessons_in(module: ModuleType) -> list[Lesson]:
                if issubclass(c, Lesson) and c.__module__ == module.__name__ and not inspect.isabstract(c)]
     found = []
     for cls in classes:
-        if module_name(cls.slug) != module.__name__.rsplit(".", 1)[-1]:
-            raise RuntimeError(f"lesson {cls.slug!r} must live in pipeline/lessons/{module_name(cls.slug)}.py, not in "
-                               f"{module.__name__}")
+        stem = module.__name__.rsplit(".", 1)[-1]
+        if module_name(cls.slug) != stem or Path(cls.content_file).name != f"{stem}.toml":
+            raise RuntimeError(f"lesson {cls.slug!r} must live in pipeline/lessons/{module_name(cls.slug)}.py with its "
+                               f"content in {module_name(cls.slug)}.toml")
         found.append(_instances.setdefault(cls.slug, cls()))
     return found
 
@@ -47,7 +49,7 @@ def _discover() -> dict[str, Lesson]:
     for info in pkgutil.iter_modules(__path__):
         if info.name not in _NOT_LESSONS and not info.name.startswith("_"):
             found += _lessons_in(importlib.import_module(f"{__name__}.{info.name}"))
-    found.sort(key=lambda lesson: (lesson.order, lesson.slug))
+    found.sort(key=lambda lesson: (lesson.content.order, lesson.slug))
     return {lesson.slug: lesson for lesson in found}
 
 

@@ -70,7 +70,6 @@ class Lesson(ABC):
     """A lesson: its settings type, content file, stage names, and how it trains, traces and predicts."""
 
     slug: ClassVar[str]
-    order: ClassVar[int] = 100  # position in lists: lower first
     settings_type: ClassVar[type]
     content_file: ClassVar[Path]
     # The stages a learner follows, named once: stage key -> (first call, last call) in the trace.

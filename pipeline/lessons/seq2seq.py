@@ -131,7 +131,6 @@ class At(StrEnum):
 
 class SequenceToSequence(Lesson):
     slug = "seq2seq"
-    order = 20
     settings_type = Seq2SeqSettings
     content_file = Path(__file__).with_name("seq2seq.toml")
     stages: ClassVar[dict[str, tuple[str, str]]] = {

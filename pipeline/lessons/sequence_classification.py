@@ -86,7 +86,6 @@ def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> Step
 
 class SequenceClassification(Lesson):
     slug = "sequence-classification"
-    order = 10
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
     data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"

@@ -17,7 +17,7 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     run = shared.run
 
     assert at.title[0].value == lesson.content.title
-    examples, flow, epochs = table(at, 0), table(at, 1), table(at, 2)
+    epochs, examples, flow = table(at, 0), table(at, 1), table(at, 2)
     assert examples.to_dict("records")[0] == {"Input": run.examples[0][0], "Expected output": run.examples[0][1]}
     assert list(flow.columns) == ["Stage", "Input shape", "Operation", "Output shape", "Example values"]
     assert list(flow["Output shape"]) == ["1,000 × ?", "1,000 × 10", "1,000 × 10 × 50", "1,000 × 64", "1,000 × 3"]
@@ -50,11 +50,11 @@ def test_the_default_run_is_trained_once_and_a_restarted_server_loads_it(open_pa
     monkeypatch.setattr(runs, "_shared", runs.RunCache(tmp_path))
     first, second = open_page(), open_page()  # two sessions
     assert len(calls) == 1
-    assert table(first, 2).equals(table(second, 2))
+    assert table(first, 0).equals(table(second, 0))
     st.cache_resource.clear()
     monkeypatch.setattr(runs, "_shared", runs.RunCache(tmp_path))  # a new server process, same disk
     third = open_page()
-    assert len(calls) == 1 and table(third, 2).equals(table(first, 2))
+    assert len(calls) == 1 and table(third, 0).equals(table(first, 0))
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))
@@ -62,7 +62,7 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
     at = open_page(lesson=slug)
     content = get_lesson(slug).content
     assert at.title[0].value == content.title
-    assert len(table(at, 0)) == 6 and set(table(at, 0).columns) == {"Input", "Expected output"}
-    assert len(table(at, 1)) == len(content.stages)
+    assert len(table(at, 1)) == 6 and set(table(at, 1).columns) == {"Input", "Expected output"}
+    assert len(table(at, 2)) == len(content.stages)
     assert at.success[0].value == content.key_insight
     assert len(charts(at)) >= 3  # training curves and at least two prediction layers

@@ -95,7 +95,7 @@ def test_picking_an_example_fills_the_input(open_page) -> None:
 
 
 def test_play_advances_on_its_own_and_stops_at_the_end(open_page, monkeypatch) -> None:
-    monkeypatch.setattr(stepper, "PLAY_SECONDS", 0.05)
+    monkeypatch.setitem(stepper.PLAY_SPEEDS, "normal", 0.05)
     at = open_page("prediction")
     at.button(key="play").click().run()
     assert at.button(key="play").label == "❚❚ Pause"

@@ -1,0 +1,47 @@
+"""Streamlit glue the pages share, beside app.py (pipeline/ never imports Streamlit; pages/ holds pages only).
+
+- ``ui.state``: the chosen lesson, the link a learner opened and the link that follows them, presenter mode.
+- ``ui.runs``: the lesson's shared default run, the learner's own run, predictions and the stepper.
+- ``ui.widgets``: escaping, tables, charts, the settings form, quiz marks.
+- ``ui.layers``: drawing any prediction layer by its type.
+
+Nothing here imports torch at import time: a page's first lines paint before the model code loads.
+"""
+
+from ui.runs import default_run, lesson, open_trace_bytes, own_run, own_run_key, predict, run_to_use, stepper
+from ui.state import (
+    LESSON_KEY,
+    content,
+    current_slug,
+    link_notes,
+    presenting,
+    refuse_public_address,
+    sidebar,
+    start_session,
+    sync_link,
+)
+from ui.widgets import (
+    OTHER,
+    RIGHT,
+    WRONG,
+    chart,
+    escape_markdown,
+    marked_choices,
+    setting_widget,
+    settings_form,
+    table,
+)
+
+
+def __getattr__(name: str):
+    if name in ("picture", "show_layer"):  # plotly is imported when a page first draws a layer
+        from ui import layers
+
+        return getattr(layers, name)
+    raise AttributeError(f"module 'ui' has no attribute {name!r}")
+
+
+__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "content", "current_slug", "default_run",
+           "escape_markdown", "lesson", "link_notes", "marked_choices", "open_trace_bytes", "own_run", "own_run_key",
+           "picture", "predict", "presenting", "refuse_public_address", "run_to_use", "setting_widget",
+           "settings_form", "show_layer", "sidebar", "start_session", "stepper", "sync_link", "table"]

@@ -1,0 +1,42 @@
+"""Drawing a prediction layer: its words, then its picture, chosen by the view's type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import singledispatch
+
+import streamlit as st
+
+from pipeline.render import figures
+from pipeline.render.tables import fmt_shape
+from pipeline.views import TextView, View
+from ui.widgets import chart, escape_markdown
+
+
+@singledispatch
+def picture(view: View, key: str) -> None:
+    """Draw a layer's picture: its Plotly figure (every view type with a figure builder)."""
+    chart(figures.layer_figure(view), key=key)
+
+
+@picture.register
+def _(view: TextView, key: str) -> None:
+    st.text(view.text)  # preformatted and literal: never Markdown
+
+
+def show_layer(view: View, key: str, number: int | None = None, shown_notes: Sequence[str] = (),
+               side_by_side: bool = False) -> None:
+    """Draw one prediction layer: its words (title, description, shape, notes), then its picture.
+
+    ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here;
+    ``side_by_side`` puts the words left of the picture, so both fit on one screen.
+    """
+    words, drawing = st.columns([1, 2], gap="medium") if side_by_side else (st.container(), st.container())
+    with words:
+        st.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
+        st.markdown(escape_markdown(view.description))
+        st.caption(f"Shape: {fmt_shape(view.shape)}")
+        for note in (n for n in view.notes if n not in shown_notes):
+            st.warning(escape_markdown(note), icon=":material/info:")
+    with drawing:
+        picture(view, key)

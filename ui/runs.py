@@ -1,0 +1,110 @@
+"""The models a page uses: the lesson's shared default run, the learner's own run, predictions, the stepper.
+
+The lesson code (and torch) is imported on first use, not at import: a page paints its first lines first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from ui.state import current_slug, ensure_router
+
+if TYPE_CHECKING:
+    from pipeline.lessons import Lesson, LessonRun
+    from pipeline.runs import CachedPrediction
+    from pipeline.stepper import Stepper
+    from pipeline.views import Prediction
+
+_torch_ready = False
+
+
+def _prepare_torch() -> None:
+    """One torch thread per process: every session runs in its own thread, so pools would multiply."""
+    global _torch_ready
+    if not _torch_ready:
+        import torch
+
+        if torch.get_num_threads() != 1:
+            torch.set_num_threads(1)
+        _torch_ready = True
+
+
+def lesson() -> Lesson:
+    """The lesson picked in the sidebar, its code imported (with torch) on first use."""
+    ensure_router()
+    _prepare_torch()
+    from pipeline.lessons import get_lesson
+
+    return get_lesson(current_slug())
+
+
+@st.cache_resource(show_spinner="Loading this lesson's model (trained once, for every learner)…", max_entries=16)
+def default_run(slug: str) -> CachedPrediction:
+    """The lesson's default run, from the run cache (trained only if it is in neither memory nor disk).
+
+    Shared by all sessions, read-only: pages trace and predict with it, never train it."""
+    _prepare_torch()
+    from pipeline.lessons import get_lesson
+    from pipeline.runs import default_run as cached_default_run
+
+    return cached_default_run(get_lesson(slug))
+
+
+def own_run_key(slug: str) -> str:
+    return f"run:{slug}"
+
+
+def own_run(slug: str) -> LessonRun | None:
+    """The model this learner trained on the Training page, if any (kept in their session only)."""
+    return st.session_state.get(own_run_key(slug))
+
+
+def run_to_use(slug: str) -> tuple[LessonRun, bool]:
+    """(run, is_own): the learner's own run, else the shared default run (tracing it is thread-safe)."""
+    mine = own_run(slug)
+    return (mine, True) if mine is not None else (default_run(slug).run, False)
+
+
+def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:
+    """``current.predict(run, text)``, remembered in the session so a step click does not re-trace."""
+    key = f"prediction:{current.slug}"
+    cached = st.session_state.get(key)
+    if cached is not None and cached[0] is run and cached[1] == text:
+        return cached[2]
+    prediction = current.predict(run, text)
+    st.session_state[key] = (run, text, prediction)
+    return prediction
+
+
+LINK_STEP_KEY = "link-step"  # a step the opened link asked for, applied when the stepper is made
+
+
+def stepper(slug: str, signature: tuple, count: int) -> Stepper:
+    """This session's Prev/Next/Play position, reset when the input or the model changes."""
+    from pipeline.stepper import Stepper
+
+    key = f"stepper:{slug}"
+    entry = st.session_state.get(key)
+    if entry is None or entry[0] != signature or entry[1].count != count:
+        entry = (signature, Stepper(count))
+        st.session_state[key] = entry
+        asked = st.session_state.pop(LINK_STEP_KEY, None)
+        if asked is not None:
+            entry[1].go(asked - 1)
+    return entry[1]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _open_trace(digest: str, name: str, _raw: bytes):
+    from pipeline.fileformat import loads
+
+    return loads(_raw, name)
+
+
+def open_trace_bytes(raw: bytes, name: str):
+    """A trace file's document, parsed once per distinct content (shared read-only between sessions)."""
+    import hashlib
+
+    return _open_trace(hashlib.sha256(raw).hexdigest(), name, raw)

@@ -1,0 +1,88 @@
+"""Small Streamlit pieces: escaping, tables, charts, the settings form, quiz marks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from pipeline.settings import SettingSpec, specs
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    from pipeline.content import Question
+    from pipeline.lessons import Lesson
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown (and Streamlit's $math$, :directives:) so text shows as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:]", ":gray[:material/circle:]"
+
+
+def marked_choices(question: Question, chosen: int) -> list[str]:
+    """An answered question's choices in Streamlit Markdown: the right one ticked, a wrong pick crossed,
+    the pick in bold. (Icons from Streamlit's own icon font: not every machine has an emoji font.)"""
+    from pipeline.quiz import choice_label
+
+    lines = []
+    for i in range(len(question.choices)):
+        mark = RIGHT if i == question.answer else WRONG if i == chosen else OTHER
+        label = escape_markdown(choice_label(question, i))
+        lines.append(f"{mark} **{label}** · your answer" if i == chosen else f"{mark} {label}")
+    return lines
+
+
+def table(rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """A static table of ``pipeline.render.tables`` rows. st.table renders cells as Markdown, so every
+    cell is escaped: a stage called "1. <b>x</b>" or a learner's ``**text**`` shows exactly as written."""
+    from pipeline.render import tables
+
+    escaped = [{k: escape_markdown(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    st.table(tables.frame(escaped, columns), hide_index=True)
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    """Show a Plotly figure full width, with our own styling (not the Streamlit theme)."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+
+
+def setting_widget(spec: SettingSpec, key: str) -> Any:
+    """One input for a bounded setting: a toggle for bools, else a number input within its bounds."""
+    help_text = spec.help if spec.kind is bool else f"{spec.help} From {spec.range_text}."
+    if spec.kind is bool:
+        return st.toggle(spec.label, value=spec.default, help=help_text, key=key, persist_state="session")
+    if spec.kind is int:
+        return st.number_input(spec.label, int(spec.min), int(spec.max), int(spec.default), step=1,
+                               help=help_text, key=key, persist_state="session")
+    decimals = max(0, -int(f"{spec.min:e}".split("e")[1]))
+    return st.number_input(spec.label, float(spec.min), float(spec.max), float(spec.default),
+                           step=float(spec.default) / 2, format=f"%.{decimals}f", help=help_text, key=key,
+                           persist_state="session")
+
+
+def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], UploadedFile | None, bool]:
+    """The lesson's settings as a form with a Train button: (values by name, uploaded data file, submitted).
+
+    Lessons that accept a learner's own data (``data_format``) also get a file uploader.
+    """
+    values, upload = {}, None
+    with st.form(f"settings-{current.slug}", border=True):
+        cols = st.columns(columns)
+        for i, spec in enumerate(specs(current.settings_type)):
+            with cols[i % columns]:
+                values[spec.name] = setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
+        if current.data_format:
+            upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
+                                      key=f"data:{current.slug}",
+                                      help="Leave empty to train on the lesson's built-in sentences.")
+        submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
+    return values, upload, submitted
