@@ -4,6 +4,7 @@
     pipeline-trace run LESSON [settings] [--text T] [--data CSV] [--save F.zip] [--json F.json] [--html F.html]
     pipeline-trace show FILE [--html F.html]
     pipeline-trace trace model.py:make --input-shape 2,16 [--dtype long] [--ops] [--save F.zip] [--html F.html]
+    pipeline-trace serve [--port 8501] [--public]
     pipeline-trace schema
 
 Every lesson's options come from its settings dataclass, so a new lesson needs no CLI code. Every
@@ -135,6 +136,14 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="seed of the generated input (default 0)")
     tr.add_argument("--ops", action="store_true", help="also record the torch functions called in forward")
     _outputs(tr)
+    serve = commands.add_parser("serve", help="start the app with its safe settings (127.0.0.1 unless --public)",
+                                description="Start the Streamlit app from any folder with its safe settings: "
+                                            "loopback only, 5 MB uploads, no tracebacks shown, XSRF on.")
+    serve.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    serve.add_argument("--public", action="store_true",
+                       help="listen on every network interface -- only behind a reverse proxy (see the README)")
+    serve.add_argument("--no-warm-up", action="store_true",
+                       help="do not load the lessons' default runs while the server starts")
     commands.add_parser("schema", help="print the JSON Schema of the trace file",
                         description="Print the JSON Schema of a pipeline-trace/2 document.")
     return parser
@@ -150,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list(out)
+        if args.command == "serve":
+            from pipeline.serve import serve
+
+            if not 1 <= args.port <= 65535:
+                raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+            return serve(args.port, args.public, warm=not args.no_warm_up)
         if args.command == "schema":
             import json
 

@@ -154,3 +154,17 @@ def test_a_bad_text_is_refused_before_training(capsys, monkeypatch):
         main(["run", "seq2seq", "--text", "\u200b "])
     _, err = capsys.readouterr()
     assert exit_info.value.code == 2 and err.count("\n") == 1 and "The text is empty" in err
+
+
+def test_serve_uses_the_safe_settings_whatever_the_folder():
+    from pipeline.serve import APP, flags
+
+    local, public = flags(8600), flags(8600, public=True)
+    assert APP.is_file() and local["server_address"] == "127.0.0.1" and public["server_address"] == "0.0.0.0"
+    assert local["server_maxUploadSize"] == 5 and local["client_showErrorDetails"] == "none"
+    assert local["server_enableXsrfProtection"] is True and local["browser_gatherUsageStats"] is False
+
+
+def test_serve_refuses_a_bad_port(capsys):
+    code, _, err = run_cli(capsys, "serve", "--port", "70000")
+    assert code == 2 and "--port must be between 1 and 65535, got 70000" in err

@@ -1,0 +1,72 @@
+"""``pipeline-trace serve``: the app with its safe settings, from any folder, warmed up while it starts.
+
+Whatever the working folder, the server listens on 127.0.0.1 (``--public`` listens on every interface,
+for a class behind a reverse proxy), caps uploads at the loaders' own limit, shows learners no
+tracebacks, keeps XSRF protection on and collects no usage statistics. While Streamlit starts, a
+thread imports torch and loads every lesson's default run from the run cache (training it once if
+it is not there), so the first learner waits for neither.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+UPLOAD_MB = 5  # the CSV loader's limit; trace files are far smaller still
+
+SAFE_FLAGS: dict[str, Any] = {
+    "server_headless": True,
+    "server_maxUploadSize": UPLOAD_MB,
+    "server_enableXsrfProtection": True,
+    "server_runOnSave": False,
+    "server_fileWatcherType": "none",
+    "client_showErrorDetails": "none",
+    "client_toolbarMode": "viewer",
+    "browser_gatherUsageStats": False,
+    # After every rerun Streamlit runs gc.collect(), which walks every torch object alive (~200 ms a
+    # click here); Python's own generational GC still runs, and warm_up() freezes the long-lived
+    # objects so those collections skip them (bench/app.py measures clicks and memory over 500 clicks).
+    "runner_postScriptGC": False,
+}
+
+
+def flags(port: int = 8501, public: bool = False) -> dict[str, Any]:
+    """The Streamlit options ``serve`` starts with."""
+    return {**SAFE_FLAGS, "server_port": port, "server_address": "0.0.0.0" if public else "127.0.0.1"}
+
+
+def warm_up() -> None:
+    """Import torch and every lesson, load their default runs (trained once if not cached), then freeze
+    what is alive so later garbage collections do not walk it again."""
+    import torch
+
+    torch.set_num_threads(1)
+    from pipeline.lessons import all_lessons
+    from pipeline.runs import default_run
+
+    for lesson in all_lessons().values():
+        default_run(lesson)
+    gc.collect()
+    gc.freeze()
+
+
+def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
+    """Run the app until interrupted; returns an exit code."""
+    if not APP.is_file():
+        raise FileNotFoundError(f"serve runs the app from a checkout of the project: {APP} is missing")
+    if public:
+        os.environ["PIPELINE_TRACE_PUBLIC"] = "1"  # the app refuses a non-local address unless told so
+    options = flags(port, public)
+    from streamlit import config
+    from streamlit.web import bootstrap
+
+    config._main_script_path = str(APP)  # config and secrets are looked up beside the app, not in the cwd
+    bootstrap.load_config_options(flag_options=options)
+    if warm:
+        threading.Thread(target=warm_up, name="pipeline-trace-warm-up", daemon=True).start()
+    bootstrap.run(str(APP), False, [], options)
+    return 0
