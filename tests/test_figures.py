@@ -234,3 +234,11 @@ def test_every_view_type_has_a_figure_or_is_text_and_an_unknown_type_is_refused(
     with pytest.raises(TypeError, match="no figure is registered for Sparkles"):
         figures.layer_figure(Sparkles(key="s", title="S", description="d"))
     assert Prediction(text="x", output="y", confidence=1.0, layers=tuple(built.values())).screens()
+
+
+def test_every_dataflow_frame_sets_its_cell_text_so_none_is_left_from_the_frame_before() -> None:
+    fig = animation.dataflow_animation(STAGES)
+    for frame in fig.frames:
+        heatmap = frame.data[-1]
+        assert heatmap.text is not None and heatmap.texttemplate is not None
+    assert fig.frames[0].data[-1].texttemplate == "" and fig.frames[2].data[-1].texttemplate == "%{text}"

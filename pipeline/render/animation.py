@@ -118,16 +118,17 @@ def _sample_axes(stage: Stage) -> dict[str, Any]:
 
 def _sample_heatmap(stage: Stage) -> go.Heatmap:
     z = sample_matrix(stage.sample)
-    if z is None:
-        return go.Heatmap(z=[[0]], visible=False, xaxis="x2", yaxis="y2", name="sample")
+    if z is None:  # every frame sets text too: Plotly keeps the last frame's cell text otherwise
+        return go.Heatmap(z=[[0]], text=[[""]], texttemplate="", visible=False, xaxis="x2", yaxis="y2",
+                          name="sample")
     values = flatten(z)
     integers = isinstance(stage.sample, torch.Tensor) and not stage.sample.is_floating_point()
     bound = max((abs(v) for v in values), default=1.0) or 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values)} if integers or min(values) >= 0 else \
         {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
     cells = len(values) <= MAX_CELL_TEXT and len(z[0]) <= MAX_TEXT_COLUMNS
-    text = [[str(int(v)) if integers else f"{v:.2f}" for v in row] for row in z] if cells else None
-    return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else None, visible=True,
+    text = [[str(int(v)) if integers else f"{v:.2f}" for v in row] if cells else [""] * len(row) for row in z]
+    return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else "", visible=True,
                       xaxis="x2", yaxis="y2", xgap=1, ygap=1, name="sample",
                       colorbar={"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}, **scale)
 
