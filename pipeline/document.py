@@ -51,6 +51,7 @@ class LessonInfo:
     summary: str
     settings: dict[str, Any]
     info: dict[str, Any] = field(default_factory=dict)  # dataset sizes, vocabulary, classes, data source, ...
+    intro: str = ""  # the lesson's introduction, so a saved file can be read on its own
 
 
 @dataclass

@@ -165,6 +165,7 @@ class LessonModel(_Model):
     summary: Text
     settings: dict[Name, JsonValue]
     info: dict[Name, JsonValue] = {}
+    intro: Text = ""
 
 
 class EpochModel(_Model):
@@ -359,7 +360,7 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
                                      "which the file does not record")
         stages.append(Stage(s.key, s.title, s.description, s.operation, s.input_shape, s.output_shape, record))
     lesson = None if m.lesson is None else LessonInfo(m.lesson.slug, m.lesson.title, m.lesson.summary,
-                                                       dict(m.lesson.settings), dict(m.lesson.info))
+                                                       dict(m.lesson.settings), dict(m.lesson.info), m.lesson.intro)
     p = m.prediction
     prediction = None if p is None else Prediction(text=p.text, output=p.output, confidence=p.confidence,
                                                    layers=tuple(p.layers), notes=tuple(p.notes), expected=p.expected)

@@ -6,6 +6,7 @@ Each was made by ``pipeline-trace trace`` from a small model in ``pipeline/examp
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,9 @@ class Example:
 
     def command(self) -> list[str]:
         """The ``pipeline-trace trace`` arguments that make this file."""
-        args = ["trace", f"{HERE / 'models.py'}:{self.factory}", "--input-shape", self.input_shape,
-                "--dtype", self.dtype, "--save", str(self.path)]
+        here = Path(os.path.relpath(HERE))  # relative: the file records the command, not this machine's folders
+        args = ["trace", f"{(here / 'models.py').as_posix()}:{self.factory}", "--input-shape", self.input_shape,
+                "--dtype", self.dtype, "--save", (here / self.path.name).as_posix()]
         return args + (["--ops"] if self.ops else [])
 
 

@@ -131,6 +131,6 @@ class Lesson(ABC):
     def document(self, run: LessonRun, prediction: Prediction | None, made_by: str = "") -> TraceDocument:
         """Everything the run produced, for the report, the pages, the handout and the trace file."""
         c = self.content
-        lesson = LessonInfo(self.slug, c.title, c.summary, dataclasses.asdict(run.settings), run.info)
+        lesson = LessonInfo(self.slug, c.title, c.summary, dataclasses.asdict(run.settings), run.info, c.intro)
         return TraceDocument(run.trace, run.stages, provenance(made_by or f"lesson {self.slug}"), lesson,
                              run.epochs, run.examples[:EXAMPLES_KEPT], prediction, list(c.quiz), c.key_insight)

@@ -172,21 +172,11 @@ def _table(rows: Rows, caption: str) -> str:
             f"<tbody>\n{body}</tbody></table></div>\n")
 
 
-def _lesson_intro(slug: str) -> str:
-    """The built-in lesson's introduction (a document does not carry it); empty for an unknown lesson."""
-    from pipeline.lessons import get_lesson
-
-    try:
-        return get_lesson(slug).content.intro
-    except KeyError:  # a file from a lesson this installation does not have
-        return ""
-
-
 def _header(doc: TraceDocument) -> str:
     parts = [f"<h1>{esc(doc.title)}</h1>\n"]
     if doc.lesson:
         parts.append(f'<p class="summary">{esc(doc.lesson.summary)}</p>\n')
-        parts.append(_paragraphs(_lesson_intro(doc.lesson.slug)))
+        parts.append(_paragraphs(doc.lesson.intro))
     else:
         parts.append(f"<p>A model of type <strong>{esc(doc.trace.model_type or 'unknown')}</strong>, traced on one "
                      f"input: {len(doc.trace):,} calls recorded, shown below as {len(doc.stages)} stages.</p>\n")
