@@ -218,7 +218,7 @@ def test_same_seed_gives_the_same_trace_number_for_number(lesson, tiny_attention
 def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attention_run, attention):
     run = tiny_attention_run if attention else default_run
     p = lesson.predict(run, "four thousand three hundred and five")
-    keys = ["source", "embedding", "encoder_states", "encoder", "decoder",
+    keys = ["source", "embedding", "encoder_states", "encoder", "encoder_gates", "decoder_gates", "decoder",
             *(["attention"] if attention else []), "output"]
     assert [layer.key for layer in p.layers] == keys
     assert all(isinstance(layer, LAYER_TYPES) for layer in p.layers)
@@ -311,3 +311,17 @@ def test_inputs_outside_what_the_lesson_covers_are_said_so(lesson, tiny_attentio
 def test_unusable_input_gets_a_clear_message(lesson, tiny_attention_run, text, message):
     with pytest.raises(InputError, match=message):
         lesson.predict(tiny_attention_run, text)
+
+
+def test_encoder_and_decoder_gates_match_the_lstms_own_states(lesson, tiny_attention_run):
+    import numpy as np
+
+    p = lesson.predict(tiny_attention_run, "four thousand three hundred and five")
+    encoder, decoder = p.layer("encoder_gates"), p.layer("decoder_gates")
+    states = np.array(p.layer("encoder_states").values)
+    assert encoder.tokens == ("four", "thousand", "three", "hundred", "and", "five")
+    assert np.abs(np.array(encoder.h) - states[:6]).max() <= 1e-5
+    steps = p.layer("decoder").steps
+    assert decoder.tokens == tuple(s.input for s in steps) and len(decoder.h) == len(steps)
+    hidden = np.array([s.hidden for s in steps])  # the decoder LSTM's first numbers at each step, from the trace
+    assert np.abs(np.array(decoder.h)[:, : hidden.shape[1]] - hidden).max() <= 1e-5

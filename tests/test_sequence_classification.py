@@ -5,7 +5,7 @@ import torch
 
 from pipeline.fileformat import json_text, loads
 from pipeline.text import InputError
-from pipeline.views import Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
 
 
 def test_stage_shapes_match_the_lesson_card(classification_run):
@@ -49,7 +49,8 @@ def test_prediction_traces_every_stage_with_padding_and_unknown_words_marked(cla
     p = lesson.predict(run, "The plot was not zorgly")
     assert [(layer.key, type(layer)) for layer in p.layers] == [
         ("raw_text", TextView), ("tokenize_pad", TokensView), ("embedding", MatrixView),
-        ("lstm_states", MatrixView), ("lstm", VectorView), ("classifier", ProbabilitiesView)]
+        ("lstm_states", MatrixView), ("lstm_gates", LSTMGatesView), ("lstm", VectorView),
+        ("classifier", ProbabilitiesView)]
     tokens = p.layer("tokenize_pad")
     assert tokens.tokens[:5] == ("the", "plot", "was", "not", "zorgly") and tokens.tokens[5:] == ("<pad>",) * 5
     assert tokens.marks == (Mark.WORD,) * 4 + (Mark.UNK,) + (Mark.PAD,) * 5
@@ -108,3 +109,18 @@ def test_the_document_round_trips_through_its_json_form(classification_run):
     assert back.lesson.slug == "sequence-classification" and len(back.quiz) >= 3
     assert [s.key for s in back.stages] == list(lesson.stages) and back.prediction == doc.prediction
     assert torch.equal(back.stages[2].sample, doc.stages[2].sample)
+
+
+def test_the_lstm_gates_are_recomputed_exactly_and_obey_the_lstm_equations(classification_run):
+    import numpy as np
+
+    lesson, run = classification_run
+    p = lesson.predict(run, "the plot was not good")
+    gates = p.layer("lstm_gates")
+    assert gates.tokens == ("the", "plot", "was", "not", "good") and len(gates.h) == 5 and len(gates.h[0]) == 64
+    i, f, g, o, c, h = (np.array(getattr(gates, name)) for name in "ifgoch")
+    assert np.abs(h - np.array(p.layer("lstm_states").values)[:5]).max() <= 1e-5  # nn.LSTM's own states
+    c_before = np.vstack([np.zeros((1, 64)), c[:-1]])
+    assert np.abs(c - (f * c_before + i * g)).max() <= 1e-5 and np.abs(h - o * np.tanh(c)).max() <= 1e-5
+    assert (0 < f).all() and (f < 1).all() and (-1 < g).all() and (g < 1).all()
+    assert gates.reading and all(any(ch.isdigit() for ch in sentence) for sentence in gates.reading)

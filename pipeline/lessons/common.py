@@ -12,7 +12,7 @@ from pipeline.content import LessonContent
 from pipeline.document import Stage, stage_span
 from pipeline.text import PAD, PAD_ID, UNK_ID
 from pipeline.trace import RecordKind, Trace, trace
-from pipeline.views import Mark, TokensView, token_marks
+from pipeline.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
 
 
 def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: Any) -> tuple[Any, Trace]:
@@ -62,3 +62,26 @@ def dropped_tokens_note(tokens: Sequence[str], count: int, max_len: int) -> list
     shown = " ".join(dropped) + (" …" if count > max_len + len(dropped) else "")
     return [f"The model reads the first {max_len} tokens; the text has {count:,}, so the last {count - max_len:,} "
             f"were dropped and play no part in the answer: “{shown}”."]
+
+
+def gates_view(key: str, title: str, description: str, lstm: nn.Module, inputs: torch.Tensor, tokens: Sequence[str],
+               marks: Sequence[Mark], state: tuple[torch.Tensor, torch.Tensor] | None = None) -> LSTMGatesView:
+    """The LSTM's gates and memory at every real token, recomputed from its trained weights.
+
+    ``inputs`` (T, E) are what the LSTM read at each step (the trace's sample of its input); only the
+    first ``len(tokens)`` steps -- the real tokens -- are shown.
+    """
+    from pipeline.gates import gates_reading, lstm_gates
+
+    n = len(tokens)
+    g = lstm_gates(lstm, inputs.to(next(lstm.parameters()).device), state=state, length=n)
+    return LSTMGatesView(key=key, title=title, description=description, shape=(n, g.h.size(-1)),
+                         tokens=tuple(tokens), marks=tuple(marks[:n]),
+                         **{name: matrix(getattr(g, name).tolist()) for name in "ifgoch"},
+                         reading=tuple(gates_reading(g, list(tokens))))
+
+
+GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell state c) keeps and shows. The input "
+              "gate i lets new information in, the forget gate f keeps (near 1) or clears (near 0) the memory, the "
+              "candidate g is what is on offer, the output gate o decides how much of the memory becomes the hidden "
+              "state h. c = f·c(before) + i·g and h = o·tanh(c). Every number is recomputed from the trained weights.")

@@ -15,7 +15,9 @@ from torch import nn
 
 from pipeline.data.number_words import ParallelCorpus, coverage_note, generate, translate
 from pipeline.lessons.common import (
+    GATES_TEXT,
     dropped_tokens_note,
+    gates_view,
     token_view,
     traced_forward,
     unknown_words_note,
@@ -30,6 +32,7 @@ from pipeline.views import (
     AttentionView,
     DecoderStep,
     DecoderStepsView,
+    LSTMGatesView,
     Mark,
     MatrixView,
     Prediction,
@@ -123,6 +126,7 @@ class At(StrEnum):
     ENCODER = "model.encoder"
     ENCODER_STATES = "model.encoder.unpack"
     DECODER = "model.decoder"
+    DECODER_EMBED = "model.decoder.embedding"
     DECODER_LSTM = "model.decoder.lstm"
     ATTENTION = "model.decoder.attention.softmax"
     SOFTMAX = "softmax"
@@ -199,6 +203,12 @@ class SequenceToSequence(Lesson):
             VectorView(key="encoder", title=stage("encoder").title,
                        description=f"{stage('encoder').description} It equals the row for “{real[-1]}” above.",
                        shape=tuple(t[At.ENCODER].output_shape), values=tuple(t[At.ENCODER].sample.tolist())),
+            encoder_gates := gates_view("encoder_gates", "Inside the encoder LSTM: its gates at every word",
+                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].sample, real, marks),
+            gates_view("decoder_gates", "Inside the decoder LSTM: its gates at every step",
+                       GATES_TEXT + " The decoder starts from the encoder's last memory (the context).",
+                       translator.model.decoder.lstm, _decoder_inputs(t), [s.input for s in steps],
+                       [Mark.SOS if s.step == 1 else Mark.WORD for s in steps], state=_context(encoder_gates)),
             DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
                              shape=tuple(t[At.DECODER].output_shape), steps=tuple(steps), source=tuple(real)),
         ]
@@ -245,6 +255,16 @@ def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[Dec
                                  else None))
         previous = vocab.itos[token]
     return steps, chosen, [row[token] for row, token in zip(probs, chosen, strict=True)]
+
+
+def _context(encoder: LSTMGatesView) -> tuple[torch.Tensor, torch.Tensor]:
+    """The decoder's first state: the encoder's hidden and cell state after the last real word, (1, 1, H) each."""
+    return torch.tensor(encoder.h[-1])[None, None], torch.tensor(encoder.c[-1])[None, None]
+
+
+def _decoder_inputs(t: Trace) -> torch.Tensor:
+    """(T, E): what the decoder LSTM read at each step (its embedding of the token before), from the trace."""
+    return torch.cat([r.sample.reshape(1, -1) for r in t.calls(At.DECODER_EMBED)])
 
 
 def _mark(token: str) -> Mark:

@@ -15,7 +15,9 @@ from torch import nn
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import generate
 from pipeline.lessons.common import (
+    GATES_TEXT,
     dropped_tokens_note,
+    gates_view,
     token_view,
     traced_forward,
     unknown_words_note,
@@ -143,6 +145,8 @@ class SequenceClassification(Lesson):
                                    "Rows after the last real word are padding; the model ignores them.",
                        shape=tuple(t[At.LSTM].output_shape), values=matrix(t[At.LSTM].sample.tolist()), rows=rows,
                        row_marks=marks, col_title="hidden unit"),
+            gates_view("lstm_gates", "Inside the LSTM: its gates at every word", GATES_TEXT,
+                       pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks),
             VectorView(key="lstm", title=stage("lstm").title,
                        description=f"{stage('lstm').description} It is the row for position {last + 1} "
                                    f"(“{rows[last]}”) above.", shape=tuple(t[At.ENCODER].output_shape),

@@ -31,7 +31,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
     assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
     layer_names = [f["data"][0]["name"] for f in figures[1:]]
-    assert layer_names == [layer.key for layer in shared.prediction.layers if layer.kind != "text"]
+    assert layer_names == [{"lstm_gates": "i"}.get(layer.kind, layer.key) for layer in shared.prediction.layers
+                           if layer.kind != "text"]  # the gates figure starts with its input gate
     assert at.text[0].value == shared.prediction.text  # the raw text, shown literally
     assert trace(figures[-1], "classifier")["x"] == pytest.approx(shared.prediction.layer("classifier").values)
     assert at.metric[0].value == shared.prediction.output
