@@ -122,5 +122,5 @@ def test_the_lstm_gates_are_recomputed_exactly_and_obey_the_lstm_equations(class
     assert np.abs(h - np.array(p.layer("lstm_states").values)[:5]).max() <= 1e-5  # nn.LSTM's own states
     c_before = np.vstack([np.zeros((1, 64)), c[:-1]])
     assert np.abs(c - (f * c_before + i * g)).max() <= 1e-5 and np.abs(h - o * np.tanh(c)).max() <= 1e-5
-    assert (0 < f).all() and (f < 1).all() and (-1 < g).all() and (g < 1).all()
+    assert (f > 0).all() and (f < 1).all() and (g > -1).all() and (g < 1).all()
     assert gates.reading and all(any(ch.isdigit() for ch in sentence) for sentence in gates.reading)
