@@ -1,0 +1,251 @@
+"""Lesson: sentiment with a Transformer -- text -> ids -> token + position -> encoder block(s) -> mean -> softmax.
+
+The same sentences, split and seed as the LSTM lesson, so the two can be compared. The whole
+pipeline is traced with ``ops=True``: every matmul, the scaling, the mask, the softmax and the
+residual additions inside the blocks are records of their own, attention weights included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from pipeline.data import TextDataset, load_csv
+from pipeline.data.sentiment import generate
+from pipeline.lessons.common import dropped_tokens_note, token_view, traced_forward, unknown_words_note
+from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
+from pipeline.settings import setting
+from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
+from pipeline.trace import Record, RecordKind, Trace
+from pipeline.train import TrainConfig, seeded
+from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig
+from pipeline.transformer import step as transformer_step
+from pipeline.views import (
+    AttentionView,
+    Mark,
+    MatrixView,
+    Prediction,
+    ProbabilitiesView,
+    TextView,
+    VectorView,
+    View,
+    matrix,
+    token_marks,
+)
+
+
+def calls_in_stage(trace: Trace, first: str, last: str) -> list[Record]:
+    """Every call recorded from ``first`` to the end of ``last`` (its own inner calls included), in call order.
+
+    The calls a stage is made of, for any lesson: ``calls_in_stage(run.trace, *lesson.stages[key])``.
+    Calls that enclose the stage (the model, a container running several stages) start before it and
+    are left out. (It belongs beside ``spans_to_stages`` or on ``Trace``; it lives here for now.)
+    """
+    records, a, b = list(trace), trace[first], trace[last]
+    start, end = records.index(a), records.index(b) + 1
+    if b.kind is RecordKind.MODULE:  # the calls made inside ``last`` follow it
+        inside = f"{b.name}." if b.name else ""
+        while end < len(records) and records[end].name.startswith(inside):
+            end += 1
+    return records[start:end]
+
+
+def outermost(calls: Sequence[Record]) -> list[Record]:
+    """The module calls not made inside another call of ``calls``: what a stage does, at a glance."""
+    kept: list[Record] = []
+    for r in calls:
+        if r.kind is RecordKind.MODULE and not any(r.name.startswith(f"{k.name}.") for k in kept):
+            kept.append(r)
+    return kept
+
+
+_MODEL = TransformerConfig(vocab_size=1)  # the model's tuned defaults, read once
+
+
+def _train_default(name: str, value: Any) -> Any:
+    """TrainConfig's setting ``name`` (bounds, label, help) with this lesson's default."""
+    return dataclasses.field(default=value, metadata=TrainConfig.__dataclass_fields__[name].metadata)
+
+
+@dataclass(frozen=True)
+class TransformerSettings(TrainConfig):
+    """Training settings (tuned for this model) plus the data size and the Transformer's sizes."""
+
+    epochs: int = _train_default("epochs", TRAINING.epochs)
+    lr: float = _train_default("lr", TRAINING.lr)
+    batch_size: int = _train_default("batch_size", TRAINING.batch_size)
+    samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
+    d_model: int = setting(_MODEL.d_model, 8, 256, "Model width",
+                           "Numbers per word vector, kept the same through every block.")
+    n_heads: int = setting(_MODEL.n_heads, 1, 8, "Attention heads",
+                           "Heads share the width: each gets width / heads numbers, so it must divide the width.")
+    n_layers: int = setting(_MODEL.n_layers, 1, 2, "Encoder blocks", "Attention + feed-forward blocks, one or two.")
+    d_ff: int = setting(_MODEL.d_ff, 8, 512, "Feed-forward size", "Hidden numbers of each block's feed-forward net.")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.d_model % self.n_heads:
+            raise ValueError(f"Model width (d_model) must be divisible by Attention heads (n_heads): "
+                             f"{self.d_model} is not divisible by {self.n_heads}")
+
+
+class At(StrEnum):
+    """The calls of the traced pipeline this lesson reads, named once (``block(i, In.X)`` inside block i)."""
+
+    NORMALIZE = "text.normalize"
+    TOKENIZE = "text.tokenize"
+    ENCODE = "text.encode_pad"
+    EMBED = "model.embed"
+    BLOCKS = "model.blocks"
+    LN_F = "model.ln_f"
+    POOL = "model.pool"
+    CLASSIFIER = "model.classifier"
+    SOFTMAX = "model.softmax"
+
+
+class In(StrEnum):
+    """Calls inside an encoder block, relative to the block."""
+
+    OUTPUT = ""
+    WEIGHTS = "attn.softmax()"  # (B, h, T, T): every head's attention weights
+
+
+def block(i: int, part: str = In.OUTPUT) -> str:
+    """The trace name of ``part`` of encoder block ``i`` (0-based)."""
+    return f"{At.BLOCKS}.{i}" + (f".{part}" if part else "")
+
+
+class TextTransformer(nn.Module):
+    """Raw texts -> class probabilities: the text pipeline, then the Transformer classifier.
+
+    Shape:
+        - Input: a list of B strings
+        - Output: (B, C) probabilities
+    """
+
+    def __init__(self, text: TextPipeline, model: TransformerClassifier, classes: list[str]) -> None:
+        super().__init__()
+        self.text, self.model, self.classes = text, model, classes
+
+    def forward(self, texts: list[str]) -> torch.Tensor:
+        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
+        return self.model.predict_proba(ids)  # (B, C)
+
+
+class TransformerClassification(Lesson):
+    slug = "transformer-classification"
+    settings_type = TransformerSettings
+    content_file = Path(__file__).with_name("transformer_classification.toml")
+    data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"  # the LSTM lesson's: the two compare
+    trace_ops = True
+    step = staticmethod(transformer_step)
+    stages: ClassVar[dict[str, tuple[str, str]]] = {
+        "raw_text": (At.NORMALIZE, At.NORMALIZE),
+        "tokenize_pad": (At.TOKENIZE, At.ENCODE),
+        "embedding": (At.EMBED, At.EMBED),
+        "encoder": (block(0), At.LN_F),  # every block, then the final LayerNorm (1 or 2 blocks)
+        "pooling": (At.POOL, At.POOL),
+        "classifier": (At.CLASSIFIER, At.SOFTMAX),
+    }
+
+    def prepare(self, settings: TransformerSettings, data: TextDataset | None = None, device: str = "cpu"
+                ) -> Prepared:
+        data = data if data is not None else generate(settings.samples, settings.seed)
+        train, val = data.split(0.2, settings.seed)
+        text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
+        cfg = TransformerConfig(len(text.vocab), len(data.classes), MAX_LEN, settings.d_model, settings.n_heads,
+                                settings.n_layers, settings.d_ff)
+        with seeded(settings.seed):
+            pipeline = TextTransformer(text, TransformerClassifier(cfg), data.classes).to(device)
+        train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
+        info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
+                "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
+        examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
+        return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
+
+    def run(self, *args: Any, **kwargs: Any) -> LessonRun:
+        run = super().run(*args, **kwargs)
+        # spans_to_stages names a span by its shallowest calls; the blocks sit in a ModuleList that is never
+        # called, one level below ln_f, so the encoder would read "LayerNorm". Name it by its outermost calls.
+        run.stages = [replace(s, operation=" → ".join(r.operation for r in outermost(
+            calls_in_stage(run.trace, *self.stages[s.key])))) for s in run.stages]
+        return run
+
+    def load_data(self, raw: bytes, name: str) -> TextDataset:
+        return load_csv(raw, name)
+
+    def predict(self, run: LessonRun, text: str) -> Prediction:
+        self.check_input(text)
+        pipeline: TextTransformer = run.model
+        _, t = traced_forward(pipeline, [text], ops=True)
+        stage, cfg = self.content.stage, pipeline.model.cfg
+        tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
+        marks = token_marks(ids, PAD_ID, UNK_ID)
+        notes = unknown_words_note(tokens, marks, "None of the words are known: every word is the same <unk> "
+                                   "vector, so only the positions tell them apart.")
+        notes += dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, run.info["max_len"])
+        tokens_layer = token_view("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
+                                  tokens, ids, t[At.ENCODE].output_shape, notes)
+        rows = tokens_layer.tokens
+        layers: list[View] = [
+            TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
+                     shape=tuple(t[At.NORMALIZE].input_shape), text=text),
+            tokens_layer,
+            MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
+                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
+                       row_marks=marks, col_title="embedding feature"),
+        ]
+        for i in range(cfg.n_layers):
+            layers += [_attention_view(t, i, cfg.n_layers, rows, marks), _block_view(t, i, cfg.n_layers, rows, marks)]
+        probs = t[At.SOFTMAX].sample.tolist()
+        layers += [
+            VectorView(key="pooling", title=stage("pooling").title, description=stage("pooling").description,
+                       shape=tuple(t[At.POOL].output_shape), values=tuple(t[At.POOL].sample.tolist())),
+            ProbabilitiesView(key="classifier", title=stage("classifier").title,
+                              description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
+                              values=tuple(probs), labels=tuple(pipeline.classes)),
+        ]
+        best = layers[-1].best
+        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=tuple(layers),
+                          notes=tuple(notes), expected=dict(run.examples).get(text))
+
+
+def _block_name(i: int, n_layers: int) -> str:
+    return f"block {i + 1} of {n_layers}" if n_layers > 1 else "the encoder block"
+
+
+def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> AttentionView:
+    """Every head's (T x T) weights in block ``i``, as the softmax produced them, with padding marked."""
+    record = t[block(i, In.WEIGHTS)]
+    weights = record.sample.tolist()  # (h, T, T): the first (only) sentence
+    real = [j for j, m in enumerate(marks) if m is not Mark.PAD]
+    heads = []
+    for h, grid in enumerate(weights):
+        received = [sum(grid[q][k] for q in real) for k in range(len(marks))]  # attention each word gets
+        top = max(real, key=received.__getitem__) if real else 0
+        heads.append(f"head {h + 1}: most to “{rows[top]}”")
+    return AttentionView(
+        key=f"attention_{i + 1}", title=f"Self-attention in {_block_name(i, n_layers)}, {len(weights)} heads",
+        description="One grid per head. Row: the word that looks; column: the word it looks at. Each row sums "
+                    "to 1. Columns for <pad> are exactly 0: padded keys are masked before the softmax. Rows for "
+                    "<pad> are computed too, but nothing ever reads them.",
+        shape=tuple(record.output_shape), weights=tuple(matrix(grid) for grid in weights), rows=rows, cols=rows,
+        row_marks=marks, col_marks=marks, heads=tuple(heads))
+
+
+def _block_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> MatrixView:
+    """The vectors block ``i`` hands on: each word after attention and the feed-forward net, both added back."""
+    record = t[block(i)]
+    return MatrixView(
+        key=f"block_{i + 1}", title=f"Output of {_block_name(i, n_layers)}",
+        description="Each word's vector after the block: its own vector plus what attention mixed in from the "
+                    "other words, plus the feed-forward net's change. Same shape as the embedding.",
+        shape=tuple(record.output_shape), values=matrix(record.sample.tolist()), rows=rows, row_marks=marks,
+        col_title="feature")
