@@ -3,7 +3,6 @@
 import streamlit as st
 
 import ui
-from pipeline.lessons.transformer_classification import calls_in_stage  # generic; to move to pipeline.trace
 from pipeline.render import animation, tables
 from pipeline.trace import Trace
 
@@ -23,7 +22,7 @@ st.subheader("Inside each stage", anchor="calls")
 st.caption("Every call the trace recorded in a stage, in the order it ran: its name, what it does, its output and "
            "the first values of the first example.")
 for number, stage in enumerate(run.stages, start=1):
-    calls = calls_in_stage(run.trace, *lesson.stages[stage.key])
+    calls = run.trace.span(*lesson.stages[stage.key])
     count = f"{len(calls)} call" + ("s" if len(calls) != 1 else "")
     with st.expander(ui.escape_markdown(f"{number}. {stage.title} · {count}")):
         # A dataframe, not ui.table: its cells are not Markdown, so the indentation stays (and nothing is parsed).

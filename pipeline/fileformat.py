@@ -177,6 +177,7 @@ class EpochModel(_Model):
     metrics: dict[Name, Num] = {}
     observation: Text = ""
     seconds: Num = 0.0
+    probes: dict[Text, JsonValue] = {}
 
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
@@ -365,7 +366,7 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
     prediction = None if p is None else Prediction(text=p.text, output=p.output, confidence=p.confidence,
                                                    layers=tuple(p.layers), notes=tuple(p.notes), expected=p.expected)
     epochs = [EpochResult(e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, dict(e.metrics), e.observation,
-                          e.seconds) for e in m.epochs]
+                          e.seconds, dict(e.probes)) for e in m.epochs]
     return TraceDocument(trace, stages, dict(m.source), lesson, epochs, [tuple(x) for x in m.examples], prediction,
                          list(m.quiz), m.key_insight)
 

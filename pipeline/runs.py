@@ -62,10 +62,13 @@ def _content_hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(dataclasses.asdict(data), sort_keys=True, default=str).encode()).hexdigest()
 
 
-def run_key(lesson: Lesson, settings: Any, data: Any = None) -> str:
-    """The name of a run: lesson, settings, data and code, hashed."""
+def run_key(lesson: Lesson, settings: Any, data: Any = None, probes: Sequence[str] | None = None) -> str:
+    """The name of a run: lesson, settings, data, code -- and the inputs followed epoch by epoch, when they
+    are not the lesson's own -- hashed."""
     what = {"lesson": lesson.slug, "settings": dataclasses.asdict(settings), "data": data_hash(data),
             "code": code_hash()}
+    if probes is not None and tuple(probes) != tuple(lesson.probes):
+        what["probes"] = list(probes)
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:40]
 
 
@@ -76,7 +79,7 @@ def pack(lesson: Lesson, run: LessonRun, data: Any = None) -> bytes:
     from pipeline.fileformat import zip_bytes
 
     weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in run.model.state_dict().items()}
-    meta = {"key": run_key(lesson, run.settings, data), "lesson": lesson.slug,
+    meta = {"key": run_key(lesson, run.settings, data, probes_of(run)), "lesson": lesson.slug,
             "settings": dataclasses.asdict(run.settings), "data": data_hash(data), "code": code_hash()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -86,7 +89,13 @@ def pack(lesson: Lesson, run: LessonRun, data: Any = None) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(raw: bytes, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu") -> LessonRun:
+def probes_of(run: LessonRun) -> list[str]:
+    """The inputs a run followed epoch by epoch."""
+    return list(run.epochs[0].probes) if run.epochs else []
+
+
+def unpack(raw: bytes, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu",
+           probes: Sequence[str] | None = None) -> LessonRun:
     """The run a :func:`pack` zip holds, rebuilt on ``device``; RunFileError if it is damaged or not that run."""
     from safetensors.torch import load
 
@@ -97,7 +106,7 @@ def unpack(raw: bytes, lesson: Lesson, settings: Any, data: Any = None, device: 
             if sorted(z.namelist()) != ["document.zip", "run.json", "weights.safetensors"]:
                 raise RunFileError("not a run file")
             meta = json.loads(z.read("run.json"))
-            if meta.get("key") != run_key(lesson, settings, data):
+            if meta.get("key") != run_key(lesson, settings, data, probes):
                 raise RunFileError("it holds another run")
             document: TraceDocument = loads(z.read("document.zip"), "document.zip")
             weights = load(z.read("weights.safetensors"))
@@ -134,16 +143,17 @@ class RunCache:
         self._lock = threading.Lock()
         self.hits = {"memory": 0, "disk": 0, "shared": 0, "trained": 0}
 
-    def get(self, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu") -> LessonRun | None:
+    def get(self, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun | None:
         """The finished run of these settings and data, from memory or disk, or None."""
-        key = run_key(lesson, settings, data)
+        key = run_key(lesson, settings, data, probes)
         with self._lock:
             run = self._runs.get(key)
             if run is not None:
                 self._runs.move_to_end(key)
                 self.hits["memory"] += 1
                 return run
-        run = self._from_disk(key, lesson, settings, data, device)
+        run = self._from_disk(key, lesson, settings, data, device, probes)
         if run is not None:
             self._remember(key, run)
             self.hits["disk"] += 1
@@ -154,19 +164,20 @@ class RunCache:
         if not run.complete:
             raise ValueError(f"only complete runs are kept: this one has {len(run.epochs)} of {run.settings.epochs} "
                              "epochs")
-        key = run_key(lesson, run.settings, data)
+        key = run_key(lesson, run.settings, data, probes_of(run))
         self._remember(key, run)
         if self.folder is not None:
             atomic_write(self._path(key), pack(lesson, run, data))
             self._prune()
 
     def run(self, lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[Callback] = (),
-            train: Callable[[], LessonRun] | None = None, device: str = "cpu") -> LessonRun:
+            train: Callable[[], LessonRun] | None = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun:
         """The cached run, else trained once: callers asking for the same run meanwhile wait for this one."""
-        found = self.get(lesson, settings, data, device)
+        found = self.get(lesson, settings, data, device, probes)
         if found is not None:
             return found
-        key = run_key(lesson, settings, data)
+        key = run_key(lesson, settings, data, probes)
         with self._lock:
             pending = self._training.get(key)
             owner = pending is None
@@ -176,7 +187,7 @@ class RunCache:
             self.hits["shared"] += 1
             return pending.result()
         try:
-            run = train() if train is not None else lesson.run(settings, callbacks, data, device)
+            run = train() if train is not None else lesson.run(settings, callbacks, data, device, probes)
             if run.complete:
                 self.put(lesson, run, data)
             self.hits["trained"] += 1
@@ -189,9 +200,9 @@ class RunCache:
             with self._lock:
                 self._training.pop(key, None)
 
-    def training(self, lesson: Lesson, settings: Any, data: Any = None) -> bool:
+    def training(self, lesson: Lesson, settings: Any, data: Any = None, probes: Sequence[str] | None = None) -> bool:
         """Whether this run is being trained right now (for another learner)."""
-        return run_key(lesson, settings, data) in self._training
+        return run_key(lesson, settings, data, probes) in self._training
 
     def _remember(self, key: str, run: LessonRun) -> None:
         with self._lock:
@@ -203,7 +214,8 @@ class RunCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.run.zip"
 
-    def _from_disk(self, key: str, lesson: Lesson, settings: Any, data: Any, device: str) -> LessonRun | None:
+    def _from_disk(self, key: str, lesson: Lesson, settings: Any, data: Any, device: str,
+                   probes: Sequence[str] | None = None) -> LessonRun | None:
         if self.folder is None:
             return None
         path = self._path(key)
@@ -211,7 +223,7 @@ class RunCache:
             if not path.is_file() or path.stat().st_size > RUN_FILE_LIMIT:
                 return None
             raw = path.read_bytes()
-            return unpack(raw, lesson, settings, data, device)
+            return unpack(raw, lesson, settings, data, device, probes)
         except (RunFileError, OSError):
             path.unlink(missing_ok=True)  # damaged or stale: train it again rather than trust it
             return None

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -64,6 +65,7 @@ class EpochResult:
     metrics: dict[str, float] = field(default_factory=dict)  # extra metrics, train and "val_" ones
     observation: str = ""
     seconds: float = 0.0
+    probes: dict[str, Any] = field(default_factory=dict)  # probe input -> the model's answer after this epoch
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -165,3 +165,9 @@ def test_a_run_with_fewer_epochs_than_asked_is_used_but_never_kept(lesson, tmp_p
     assert cache.get(lesson, settings) is None and not list(tmp_path.glob("*.run.zip"))
     with pytest.raises(ValueError, match="only complete runs are kept: this one has 1 of 3 epochs"):
         cache.put(lesson, run)
+
+
+def test_other_probe_inputs_are_another_run_the_lessons_own_are_the_default(lesson):
+    settings = lesson.settings_type(**TINY)
+    assert run_key(lesson, settings, None, lesson.probes) == run_key(lesson, settings)
+    assert run_key(lesson, settings, None, [*lesson.probes, "my own sentence"]) != run_key(lesson, settings)

@@ -124,3 +124,14 @@ def test_the_lstm_gates_are_recomputed_exactly_and_obey_the_lstm_equations(class
     assert np.abs(c - (f * c_before + i * g)).max() <= 1e-5 and np.abs(h - o * np.tanh(c)).max() <= 1e-5
     assert (f > 0).all() and (f < 1).all() and (g > -1).all() and (g < 1).all()
     assert gates.reading and all(any(ch.isdigit() for ch in sentence) for sentence in gates.reading)
+
+
+def test_the_answers_to_the_probe_sentences_are_kept_for_every_epoch(classification_run):
+    lesson, run = classification_run
+    for epoch in run.epochs:
+        assert list(epoch.probes) == list(lesson.probes)
+        assert all(set(p) == set(run.info["classes"]) and sum(p.values()) == pytest.approx(1.0, abs=1e-5)
+                   for p in epoch.probes.values())
+    last = run.epochs[-1].probes
+    assert max(last["the acting was good"], key=last["the acting was good"].get) == "positive"
+    assert run.epochs[0].probes != last  # the answers moved while it learned

@@ -17,7 +17,6 @@ from pipeline.lessons.transformer_classification import (
     TextTransformer,
     TransformerClassification,
     block,
-    calls_in_stage,
 )
 from pipeline.settings import make_settings, specs
 from pipeline.text import InputError
@@ -104,7 +103,7 @@ def test_every_step_of_attention_is_a_record(lesson_run):
 def test_calls_in_stage_cover_the_stage_and_nothing_else(lesson_run):
     lesson, run = lesson_run
     t = run.trace
-    spans = {key: calls_in_stage(t, *span) for key, span in lesson.stages.items()}
+    spans = {key: t.span(*span) for key, span in lesson.stages.items()}
     assert [r.name for r in spans["embedding"]] == ["model.embed", "model.embed.arange()", "model.embed.token",
                                                     "model.embed.position", "model.embed.add()", "model.embed.dropout"]
     encoder = [r.name for r in spans["encoder"]]

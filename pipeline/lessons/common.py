@@ -11,7 +11,8 @@ from torch import nn
 from pipeline.content import LessonContent
 from pipeline.document import Stage, stage_span
 from pipeline.text import PAD, PAD_ID, UNK_ID
-from pipeline.trace import RecordKind, Trace, trace
+from pipeline.trace import Trace, trace
+from pipeline.train import Callback, EpochResult
 from pipeline.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
 
 
@@ -24,14 +25,11 @@ def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: An
 
 def spans_to_stages(t: Trace, spans: Mapping[str, tuple[str, str]], content: LessonContent) -> list[Stage]:
     """The lesson's stages: each span of calls, from its first to its last, under the lesson's words for it."""
-    order = {id(r): i for i, r in enumerate(t)}
     stages = []
     for key, (first, last) in spans.items():
-        a, b = t[first], t[last]
-        calls = [r for r in t[order[id(a)] : order[id(b)] + 1] if r.kind is RecordKind.MODULE]
-        top = min(r.depth for r in calls)
         text = content.stage(key)
-        stages.append(stage_span(key, text.title, text.description, a, b, [r for r in calls if r.depth == top]))
+        stages.append(stage_span(key, text.title, text.description, t[first], t[last],
+                                 Trace.outermost(t.span(first, last))))
     return stages
 
 
@@ -85,3 +83,20 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
               "gate i lets new information in, the forget gate f keeps (near 1) or clears (near 0) the memory, the "
               "candidate g is what is on offer, the output gate o decides how much of the memory becomes the hidden "
               "state h. c = f·c(before) + i·g and h = o·tanh(c). Every number is recomputed from the trained weights.")
+
+
+class ProbeAnswers(Callback):
+    """After each epoch, the model's answers to a few fixed inputs: how its answer changes while it learns."""
+
+    def __init__(self, lesson: Any, model: nn.Module, inputs: Sequence[str]) -> None:
+        self.lesson, self.model, self.inputs = lesson, model, list(inputs)
+
+    def on_epoch_end(self, result: EpochResult) -> None:
+        """Answer every probe with the weights this epoch ended with (eval mode, no gradients)."""
+        was_training = self.model.training
+        try:
+            with torch.no_grad():
+                answers = self.lesson.answer(self.model.eval(), self.inputs)
+        finally:
+            self.model.train(was_training)
+        result.probes = dict(zip(self.inputs, answers, strict=True))

@@ -85,22 +85,33 @@ class Lesson(ABC):
         raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
 
     trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
+    probes: ClassVar[tuple[str, ...]] = ()  # inputs whose answers are followed epoch by epoch while it learns
     step: ClassVar[Step]  # one batch's loss and metric counts
 
     @abstractmethod
     def prepare(self, settings: Any, data: Any = None, device: str = "cpu") -> Prepared:
         """Build the data tensors and the untrained model (weights from ``settings.seed``), deterministically."""
 
+    def answer(self, model: nn.Module, inputs: list[str]) -> list[Any]:
+        """The trained-so-far model's answer to each input, JSON-ready (e.g. class -> probability)."""
+        raise NotImplementedError(f"the {self.slug} lesson does not follow answers while it learns")
+
     def finish(self, prepared: Prepared) -> dict[str, Any]:
         """Extra figures measured on the trained model (e.g. an exact-match rate), merged into ``info``."""
         return {}
 
-    def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu"
-            ) -> LessonRun:
-        """Train on ``data`` (None: the embedded corpus) on ``device``, reporting to ``callbacks``; trace it."""
-        from pipeline.lessons.common import spans_to_stages, traced_forward
+    def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun:
+        """Train on ``data`` (None: the embedded corpus) on ``device``, reporting to ``callbacks``; trace it.
+
+        ``probes`` (default: the lesson's own) are answered after every epoch, into ``EpochResult.probes``.
+        """
+        from pipeline.lessons.common import ProbeAnswers, spans_to_stages, traced_forward
 
         p = self.prepare(settings, data, device)
+        probes = list(self.probes if probes is None else probes)
+        if probes:  # first, so the page's callbacks see each epoch's answers
+            callbacks = [ProbeAnswers(self, p.model, probes), *callbacks]
         history = fit(p.trainable, type(self).step, p.train, p.val, settings, callbacks, chance=p.chance)
         if not history:
             raise TrainingStopped("training was stopped before its first epoch ended: there is no model to keep")

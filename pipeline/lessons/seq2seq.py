@@ -146,6 +146,11 @@ class SequenceToSequence(Lesson):
     }
 
     step = staticmethod(seq2seq_step)
+    probes = ("seven", "forty two", "seven hundred and five", "two thousand and fifty")
+
+    def answer(self, model: Translator, inputs: list[str]) -> list[str]:
+        ids = model(inputs, stop_at_eos=True)  # (N, T)
+        return [" ".join(t for t in model.target_vocab.decode(row) if t not in (EOS, PAD)) for row in ids.tolist()]
 
     def prepare(self, settings: Seq2SeqSettings, data: ParallelCorpus | None = None, device: str = "cpu"
                 ) -> Prepared:

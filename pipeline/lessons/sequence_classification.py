@@ -100,6 +100,12 @@ class SequenceClassification(Lesson):
     }
 
     step = staticmethod(classification_step)
+    probes = ("the acting was good", "the acting was not good", "the plot was dull but the music was brilliant",
+              "the movie came out in march")
+
+    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
+        probs = model(inputs)  # (N, C)
+        return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
 
     def prepare(self, settings: ClassificationSettings, data: TextDataset | None = None, device: str = "cpu"
                 ) -> Prepared:

@@ -8,8 +8,7 @@ residual additions inside the blocks are records of their own, attention weights
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +22,7 @@ from pipeline.lessons.common import dropped_tokens_note, token_view, traced_forw
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
-from pipeline.trace import Record, RecordKind, Trace
+from pipeline.trace import Trace
 from pipeline.train import TrainConfig, seeded
 from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig
 from pipeline.transformer import step as transformer_step
@@ -39,32 +38,6 @@ from pipeline.views import (
     matrix,
     token_marks,
 )
-
-
-def calls_in_stage(trace: Trace, first: str, last: str) -> list[Record]:
-    """Every call recorded from ``first`` to the end of ``last`` (its own inner calls included), in call order.
-
-    The calls a stage is made of, for any lesson: ``calls_in_stage(run.trace, *lesson.stages[key])``.
-    Calls that enclose the stage (the model, a container running several stages) start before it and
-    are left out. (It belongs beside ``spans_to_stages`` or on ``Trace``; it lives here for now.)
-    """
-    records, a, b = list(trace), trace[first], trace[last]
-    start, end = records.index(a), records.index(b) + 1
-    if b.kind is RecordKind.MODULE:  # the calls made inside ``last`` follow it
-        inside = f"{b.name}." if b.name else ""
-        while end < len(records) and records[end].name.startswith(inside):
-            end += 1
-    return records[start:end]
-
-
-def outermost(calls: Sequence[Record]) -> list[Record]:
-    """The module calls not made inside another call of ``calls``: what a stage does, at a glance."""
-    kept: list[Record] = []
-    for r in calls:
-        if r.kind is RecordKind.MODULE and not any(r.name.startswith(f"{k.name}.") for k in kept):
-            kept.append(r)
-    return kept
-
 
 _MODEL = TransformerConfig(vocab_size=1)  # the model's tuned defaults, read once
 
@@ -169,14 +142,6 @@ class TransformerClassification(Lesson):
                 "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
         examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
         return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
-
-    def run(self, *args: Any, **kwargs: Any) -> LessonRun:
-        run = super().run(*args, **kwargs)
-        # spans_to_stages names a span by its shallowest calls; the blocks sit in a ModuleList that is never
-        # called, one level below ln_f, so the encoder would read "LayerNorm". Name it by its outermost calls.
-        run.stages = [replace(s, operation=" → ".join(r.operation for r in outermost(
-            calls_in_stage(run.trace, *self.stages[s.key])))) for s in run.stages]
-        return run
 
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)

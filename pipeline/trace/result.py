@@ -116,6 +116,27 @@ class Trace(Sequence[Record]):
             direct.append(r)
         return direct
 
+    def span(self, first: str | Record, last: str | Record) -> list[Record]:
+        """Every call from ``first`` to the end of ``last`` (the calls made inside ``last`` included), in order.
+
+        The calls a lesson's stage is made of: ``t.span(*lesson.stages[key])``.
+        """
+        a = first if isinstance(first, Record) else self[first]
+        b = last if isinstance(last, Record) else self[last]
+        start, end = self._records.index(a), self._records.index(b) + 1
+        while end < len(self._records) and _inside(self._records[end], b):
+            end += 1
+        return self._records[start:end]
+
+    @staticmethod
+    def outermost(calls: list[Record]) -> list[Record]:
+        """The module calls of ``calls`` not made inside another of them: what a span does, at a glance."""
+        kept: list[Record] = []
+        for r in calls:
+            if r.kind is RecordKind.MODULE and not any(_inside(r, k) for k in kept):
+                kept.append(r)
+        return kept
+
     def summary(self) -> str:
         """A plain-text table of the calls: name, type, output structure and parameters."""
         rows = [(("  " * r.depth) + (r.label + (f" [{r.call}]" if r.call else "")), r.type,

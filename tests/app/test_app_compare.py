@@ -9,7 +9,6 @@ from app_helpers import charts, plain, table, trace
 import ui
 from pipeline import compare
 from pipeline.lessons import LESSONS
-from pipeline.lessons.transformer_classification import calls_in_stage
 from pipeline.views import AttentionView, MatrixView
 
 PAIR = compare.comparable(LESSONS)[:1] + compare.partners(LESSONS, compare.comparable(LESSONS)[0])[:1]
@@ -76,7 +75,7 @@ def test_data_flow_lists_the_calls_inside_every_stage(open_page) -> None:
     expanders = [plain(e.label) for e in at.expander][1:]
     assert len(expanders) == len(run.stages)
     for number, (label, stage) in enumerate(zip(expanders, run.stages, strict=True), start=1):
-        calls = calls_in_stage(run.trace, *lesson.stages[stage.key])
+        calls = run.trace.span(*lesson.stages[stage.key])
         assert label == f"{number}. {stage.title} · {len(calls)} call" + ("s" * (len(calls) != 1))
         shown = at.dataframe[number - 1].value
         assert [c.strip() for c in shown["Call"]] == [r.label + (f" [{r.call + 1}]" if r.call else "") for r in calls]
