@@ -21,6 +21,9 @@ GOOD = ["good", "great", "wonderful", "brilliant", "charming", "moving", "funny"
         "excellent", "superb", "delightful", "enjoyable", "fantastic", "gripping", "fresh"]
 BAD = ["bad", "boring", "awful", "dull", "terrible", "weak", "clumsy", "predictable", "tedious", "poor",
        "painful", "messy", "bland", "dreadful", "slow", "silly"]
+# Inputs whose answers a lesson follows epoch by epoch: plain praise, a negation, a contrast, a neutral fact.
+PROBES = ("the acting was good", "the acting was not good", "the plot was dull but the music was brilliant",
+          "the movie came out in march")
 INTENSIFIERS = ["very", "really", "truly", "quite", "so", "pretty", "rather", "incredibly"]
 LIKE = ["loved", "enjoyed", "liked", "adored", "admired"]
 DISLIKE = ["hated", "disliked", "regretted", "resented", "endured"]

@@ -100,3 +100,9 @@ class ProbeAnswers(Callback):
         finally:
             self.model.train(was_training)
         result.probes = dict(zip(self.inputs, answers, strict=True))
+
+
+def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
+    """A text classifier's answers (``model(texts)`` gives probabilities; ``model.classes`` names them)."""
+    probs = model(inputs)  # (N, C)
+    return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]

@@ -13,9 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.data import TextDataset, load_csv
-from pipeline.data.sentiment import generate
+from pipeline.data.sentiment import PROBES, generate
 from pipeline.lessons.common import (
     GATES_TEXT,
+    class_answers,
     dropped_tokens_note,
     gates_view,
     token_view,
@@ -100,12 +101,10 @@ class SequenceClassification(Lesson):
     }
 
     step = staticmethod(classification_step)
-    probes = ("the acting was good", "the acting was not good", "the plot was dull but the music was brilliant",
-              "the movie came out in march")
+    probes = PROBES
 
     def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
-        probs = model(inputs)  # (N, C)
-        return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
+        return class_answers(model, inputs)
 
     def prepare(self, settings: ClassificationSettings, data: TextDataset | None = None, device: str = "cpu"
                 ) -> Prepared:

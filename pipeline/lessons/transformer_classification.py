@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from pipeline.data import TextDataset, load_csv
-from pipeline.data.sentiment import generate
-from pipeline.lessons.common import dropped_tokens_note, token_view, traced_forward, unknown_words_note
+from pipeline.data.sentiment import PROBES, generate
+from pipeline.lessons.common import class_answers, dropped_tokens_note, token_view, traced_forward, unknown_words_note
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.settings import setting
 from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
@@ -119,6 +119,11 @@ class TransformerClassification(Lesson):
     data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"  # the LSTM lesson's: the two compare
     trace_ops = True
     step = staticmethod(transformer_step)
+    probes = PROBES
+
+    def answer(self, model: TextTransformer, inputs: list[str]) -> list[dict[str, float]]:
+        return class_answers(model, inputs)
+
     stages: ClassVar[dict[str, tuple[str, str]]] = {
         "raw_text": (At.NORMALIZE, At.NORMALIZE),
         "tokenize_pad": (At.TOKENIZE, At.ENCODE),
