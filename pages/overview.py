@@ -22,6 +22,13 @@ st.download_button("Download this lesson (HTML)", data=lambda: handout.handout_h
 st.header(f"Training · {len(doc.epochs)} epochs", anchor="training")
 ui.chart(figures.training_curves(doc.epochs), key="overview-curves")
 ui.table(tables.epoch_rows(doc.epochs))
+if doc.epochs and doc.epochs[0].probes:
+    st.subheader("How its answers changed while it learned", anchor="probes")
+    st.caption("A few sentences the model never trains on, answered again after every epoch.")
+    probes = figures.probes_figure(doc.epochs)
+    if probes is not None:
+        ui.chart(probes, key="overview-probes")
+    ui.table(tables.probe_rows(doc.epochs))
 
 st.subheader("The data, as words", anchor="data")
 ui.table(tables.examples_rows(doc.examples))

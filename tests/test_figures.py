@@ -242,3 +242,15 @@ def test_every_dataflow_frame_sets_its_cell_text_so_none_is_left_from_the_frame_
         heatmap = frame.data[-1]
         assert heatmap.text is not None and heatmap.texttemplate is not None
     assert fig.frames[0].data[-1].texttemplate == "" and fig.frames[2].data[-1].texttemplate == "%{text}"
+
+
+def test_probe_answers_are_drawn_per_sentence_with_a_line_per_class() -> None:
+    history = [EpochResult(i, 1.0, 0.5, 1.0, 0.5, probes={"<b>good</b>": {"pos": 0.2 * i, "neg": 1 - 0.2 * i},
+                                                         "bad": {"pos": 0.1, "neg": 0.9}}) for i in (1, 2, 3)]
+    fig = figures.probes_figure(history)
+    assert [t.name for t in fig.data] == ["pos", "neg", "pos", "neg"]
+    assert list(fig.data[0].y) == pytest.approx([0.2, 0.4, 0.6])
+    assert fig.layout.annotations[0].text.startswith("&lt;b&gt;")
+    assert [t.showlegend for t in fig.data] == [True, True, False, False]
+    decoded = [EpochResult(1, 1.0, 0.5, 1.0, 0.5, probes={"seven": "7 0"})]
+    assert figures.probes_figure(decoded) is None and figures.probes_figure([]) is None

@@ -55,3 +55,10 @@ def test_examples_rows_show_inputs_and_expected_outputs_as_words() -> None:
     assert rows == [{"Input": "seven hundred and five", "Expected output": "7 0 5"},
                     {"Input": "ten", "Expected output": "1 0"}]
     assert list(tables.frame([], ["Input", "Expected output"]).columns) == ["Input", "Expected output"]
+
+
+def test_probe_rows_show_each_answer_after_every_epoch() -> None:
+    history = [EpochResult(1, 1.0, 0.5, 1.0, 0.5, probes={"seven": "7 0", "good": {"pos": 0.8, "neg": 0.2}}),
+               EpochResult(2, 1.0, 0.5, 1.0, 0.5, probes={"seven": "7", "good": {"pos": 0.3, "neg": 0.7}})]
+    assert tables.probe_rows(history) == [{"Input": "seven", "After epoch 1": "7 0", "After epoch 2": "7"},
+                                          {"Input": "good", "After epoch 1": "pos 80%", "After epoch 2": "neg 70%"}]

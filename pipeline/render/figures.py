@@ -101,6 +101,35 @@ def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = Non
                                                                                      "b": 100})
 
 
+def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
+    """How the answers to the probe sentences changed while the model learned: one panel per sentence,
+    one line per class (its probability after each epoch). None when the answers are not probabilities."""
+    probes = list(epochs[0].probes) if epochs else []
+    if not probes or not all(isinstance(a, dict) for e in epochs for a in e.probes.values()):
+        return None
+    classes = list(epochs[0].probes[probes[0]])
+    cols = min(len(probes), 4)
+    fig = make_subplots(rows=math.ceil(len(probes) / cols), cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[esc(_short(p)) for p in probes])
+    colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309"]
+    x = [e.epoch for e in epochs]
+    for k, probe in enumerate(probes):
+        where = esc(_short(probe))
+        for j, name in enumerate(classes):
+            fig.add_scatter(x=x, y=finite([e.probes[probe].get(name, math.nan) for e in epochs]), mode="lines+markers",
+                            name=esc(name), legendgroup=name, showlegend=k == 0, row=k // cols + 1, col=k % cols + 1,
+                            line={"color": colors[j % len(colors)], "width": 3},
+                            hovertemplate=f"“{where}”<br>epoch %{{x}}: {esc(name)} %{{y:.0%}}<extra></extra>")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", gridcolor="#e5e7eb")
+    fig.update_xaxes(title_text="epoch", dtick=max(1, math.ceil(len(x) / 10)), gridcolor="#e5e7eb")
+    return base(fig, 300 * math.ceil(len(probes) / cols) + 60, legend={"orientation": "h", "y": -0.25, "x": 0},
+                margin={"l": 20, "r": 20, "t": 60, "b": 90})
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # --- prediction layers -----------------------------------------------------------------------------
 
 @singledispatch

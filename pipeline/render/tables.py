@@ -97,6 +97,20 @@ def epoch_rows(epochs: Sequence[EpochResult]) -> Rows:
     return rows
 
 
+def probe_rows(epochs: Sequence[EpochResult]) -> Rows:
+    """The model's answer to each probe input after every epoch: one row per input, one column per epoch."""
+    probes = list(epochs[0].probes) if epochs else []
+    return [{"Input": probe, **{f"After epoch {e.epoch}": _answer(e.probes.get(probe)) for e in epochs}}
+            for probe in probes]
+
+
+def _answer(answer: Any) -> str:
+    if isinstance(answer, dict) and answer:
+        best = max(answer, key=lambda k: answer[k] if answer[k] == answer[k] else -1.0)
+        return f"{best} {answer[best]:.0%}"
+    return "—" if answer is None else str(answer)
+
+
 def _num(value: float, spec: str) -> str:
     return format(value, spec) if value == value and abs(value) != float("inf") else "n/a (diverged)"
 

@@ -27,3 +27,12 @@ def plain(markdown: str) -> str:
 def table(at: AppTest, index: int = 0) -> Any:
     """The ``index``-th st.table as a pandas frame, cells as the browser shows them (escapes removed)."""
     return at.table[index].value.map(lambda v: plain(v) if isinstance(v, str) else v)
+
+
+def table_with(at: AppTest, column: str) -> Any:
+    """The first st.table that has ``column``, as the browser shows it."""
+    for i in range(len(at.table)):
+        frame = table(at, i)
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"no table has a column {column!r}")

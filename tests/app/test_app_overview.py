@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import charts, table, trace
+from app_helpers import charts, table, table_with, trace
 
 import ui
 from pipeline.lessons import LESSONS, get_lesson
@@ -17,7 +17,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     run = shared.run
 
     assert at.title[0].value == lesson.content.title
-    epochs, examples, flow = table(at, 0), table(at, 1), table(at, 2)
+    epochs, examples, flow = (table_with(at, "Observation"), table_with(at, "Expected output"),
+                              table_with(at, "Operation"))
     assert examples.to_dict("records")[0] == {"Input": run.examples[0][0], "Expected output": run.examples[0][1]}
     assert list(flow.columns) == ["Stage", "Input shape", "Operation", "Output shape", "Example values"]
     assert list(flow["Output shape"]) == ["1,000 × ?", "1,000 × 10", "1,000 × 10 × 50", "1,000 × 64", "1,000 × 3"]
@@ -30,7 +31,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     curves = figures[0]
     assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
     assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
-    layer_names = [f["data"][0]["name"] for f in figures[1:]]
+    assert figures[1]["data"][0]["name"] == "negative"  # the probes: a line per class
+    layer_names = [f["data"][0]["name"] for f in figures[2:]]
     assert layer_names == [{"lstm_gates": "i"}.get(layer.kind, layer.key) for layer in shared.prediction.layers
                            if layer.kind != "text"]  # the gates figure starts with its input gate
     assert at.text[0].value == shared.prediction.text  # the raw text, shown literally
@@ -63,7 +65,8 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
     at = open_page(lesson=slug)
     content = get_lesson(slug).content
     assert at.title[0].value == content.title
-    assert len(table(at, 1)) == 6 and set(table(at, 1).columns) == {"Input", "Expected output"}
-    assert len(table(at, 2)) == len(content.stages)
+    examples = table_with(at, "Expected output")
+    assert len(examples) == 6 and set(examples.columns) == {"Input", "Expected output"}
+    assert len(table_with(at, "Operation")) == len(content.stages)
     assert at.success[0].value == content.key_insight
     assert len(charts(at)) >= 3  # training curves and at least two prediction layers
