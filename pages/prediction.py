@@ -8,13 +8,14 @@ import time
 import streamlit as st
 
 import ui
+from pipeline.quiz import choice_label, guess_question
 from pipeline.render.describe import data_rows, reading
 from pipeline.stepper import PLAY_SPEEDS
 
 lesson = ui.lesson()
 slug = lesson.slug
 run, is_own = ui.run_to_use(slug)
-text_key, example_key, speed_key = f"pred-text:{slug}", f"pred-example:{slug}", "play-speed"
+text_key, example_key, speed_key, guess_key = f"pred-text:{slug}", f"pred-example:{slug}", "play-speed", f"guess:{slug}"
 examples = [text for text, _ in run.examples[:40]]
 presenting = ui.presenting()
 
@@ -48,6 +49,27 @@ for note in prediction.notes:
 screens = prediction.screens()
 stepper = ui.stepper(slug, (id(run), text), len(screens))
 seconds = PLAY_SPEEDS[st.session_state.get(speed_key) or "normal"]
+guessing = bool(st.session_state.get(guess_key))
+guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, screen) -> the choice made
+
+
+def guess_first(index: int) -> bool:
+    """Predict, then reveal: ask about this stage before showing it. True while the guess is still to make."""
+    question = guess_question(screens[index], seed=text) if guessing else None
+    if question is None:
+        return False
+    key = (text, index)
+    if key not in guesses:
+        st.markdown(f"**Guess first:** {ui.escape_markdown(question.question)}")
+        widget = f"guess-{slug}-{index}-{len(guesses)}"
+        st.radio(question.question, list(range(len(question.choices))), index=None, key=widget,
+                 label_visibility="collapsed", format_func=lambda c: ui.escape_markdown(choice_label(question, c)),
+                 on_change=lambda: guesses.__setitem__(key, st.session_state[widget]))
+        return True
+    right = guesses[key] == question.answer
+    (st.success if right else st.error)(ui.escape_markdown(("Right: " if right else "Not this time: ") +
+                                                           question.explanation), icon=":material/psychology:")
+    return False
 
 
 @st.fragment(run_every=seconds if stepper.playing else None)
@@ -61,7 +83,7 @@ def step_view() -> None:
                    help="First stage (Home)", shortcut="Home")
     cols[1].button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0, width="stretch",
                    help="Previous stage (←)", shortcut="Left")
-    if cols[2].button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch",
+    if cols[2].button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch", disabled=guessing,
                       help="Play through the stages (Space)", shortcut="Space"):
         stepper.toggle(time.monotonic())
         st.rerun()  # the whole page, so the auto-advance timer starts or stops
@@ -71,6 +93,8 @@ def step_view() -> None:
                    help="Last stage (End)", shortcut="End")
     cols[5].markdown(f"### Stage {stepper.index + 1} of {len(screens)}")
     screen = screens[stepper.index]
+    if guess_first(stepper.index):
+        return
     st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
     ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
     rows = data_rows(screen)
@@ -85,9 +109,15 @@ def step_view() -> None:
 
 
 step_view()
-speed, reveal = st.columns(2)
+speed, guess, reveal = st.columns(3)
 speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
                         help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")
+guess.toggle("Guess before each stage", key=guess_key, help="Predict, then reveal: before a stage is shown, guess "
+             "its shape (or the answer), then see if you were right.")
+asked = [(text, i) for i in range(len(screens)) if (text, i) in guesses and guess_question(screens[i], seed=text)]
+if guessing and asked:
+    right = sum(guesses[k] == guess_question(screens[k[1]], seed=text).answer for k in asked)
+    guess.caption(f"Your guesses: {right} of {len(asked)} right.")
 if prediction.expected is not None and reveal.toggle("Show the data's answer", key=f"reveal:{slug}",
                                                      help="Try to work it out first: step through, then check."):
     verdict = "the model got it right" if prediction.expected == prediction.output else \

@@ -122,3 +122,15 @@ def test_a_seq2seq_prediction_steps_through_every_decoder_step(open_page) -> Non
     assert steps and steps[0].endswith("step 1 of 5") and len(steps) == 5
     assert seen[steps[0]] == ["top choices", "hidden state"]
     assert at.metric[0].value == "2 0 0 5"
+
+
+def test_guess_before_each_stage_asks_then_reveals_and_keeps_score(open_page) -> None:
+    at = open_page("prediction")
+    at.toggle(key=f"guess:{SLUG}").set_value(True).run()
+    at.button(key="next").click().run()  # tokens: a shape to guess
+    assert not charts(at) and any(m.value.startswith("**Guess first:**") for m in at.markdown)
+    guess = next(r for r in at.radio if r.key.startswith(f"guess-{SLUG}-1"))
+    guess.set_value(0).run()
+    assert charts(at) and (at.success or at.error)  # revealed, with the verdict on the guess
+    assert any("Your guesses:" in c.value and "of 1 right" in c.value for c in at.caption)
+    assert at.button(key="play").disabled
