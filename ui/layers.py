@@ -24,6 +24,16 @@ def _(view: TextView, key: str) -> None:
     st.text(view.text)  # preformatted and literal: never Markdown
 
 
+def glossary(*texts: str) -> None:
+    """The glossary's entries for the words these texts use, one click away."""
+    from pipeline.glossary import terms_in
+
+    terms = terms_in(*texts)
+    if terms:
+        with st.popover("Words used here", icon=":material/menu_book:"):
+            st.markdown("\n".join(f"- **{escape_markdown(t.term)}**: {escape_markdown(t.definition)}" for t in terms))
+
+
 def show_layer(view: View, key: str, number: int | None = None, shown_notes: Sequence[str] = (),
                side_by_side: bool = False) -> None:
     """Draw one prediction layer: its words (title, description, shape, notes), then its picture.
@@ -38,5 +48,6 @@ def show_layer(view: View, key: str, number: int | None = None, shown_notes: Seq
         st.caption(f"Shape: {fmt_shape(view.shape)}")
         for note in (n for n in view.notes if n not in shown_notes):
             st.warning(escape_markdown(note), icon=":material/info:")
+        glossary(view.title, view.description)
     with drawing:
         picture(view, key)

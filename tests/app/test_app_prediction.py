@@ -134,3 +134,10 @@ def test_guess_before_each_stage_asks_then_reveals_and_keeps_score(open_page) ->
     assert charts(at) and (at.success or at.error)  # revealed, with the verdict on the guess
     assert any("Your guesses:" in c.value and "of 1 right" in c.value for c in at.caption)
     assert at.button(key="play").disabled
+
+
+def test_each_stage_links_the_words_it_uses_to_the_glossary(open_page) -> None:
+    at = open_page("prediction")
+    at.button(key="next").click().run()  # tokens, ids and padding
+    entries = " ".join(m.value for m in at.markdown if m.value.startswith("- **"))
+    assert "**token**" in entries and "**padding**" in entries and "Filler ids" in entries
