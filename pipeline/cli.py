@@ -25,7 +25,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, say(f"{PROG}: error: {message} (see '{self.prog} --help')"))
+
+
+def say(message: str) -> str:
+    """One line for stderr: control characters from the user's input made visible, never sent raw."""
+    from pipeline.safeio import visible
+
+    return visible(message, 1000) + "\n"
 
 
 class UsageError(Exception):
@@ -177,17 +184,17 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"run": commands.run_lesson, "show": commands.show, "trace": commands.trace_model}[args.command]
         return handler(args, out)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:  # InputError, TraceFileError, TraceError: the user's input, said in one line
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+    except (UsageError, ValueError) as e:  # InputError, TraceFileError, TraceError: the user's input, one line
+        sys.stderr.write(say(f"{PROG}: error: {e}"))
         return 2
     except OSError as e:
-        print(f"{PROG}: error: {e.strerror or e}" + (f": {e.filename!r}" if e.filename else ""), file=sys.stderr)
-        return 1
+        sys.stderr.write(say(f"{PROG}: error: {e.strerror or e}" + (f": {e.filename!r}" if e.filename else "")))
+        return 2
+    except Exception as e:  # a case no check foresaw: still one line, never a traceback
+        sys.stderr.write(say(f"{PROG}: error: could not finish ({type(e).__name__}: {e}); please report this"))
+        return 2
 
 
 def _list(out) -> int:

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cli import PROG, UsageError
+from pipeline.cli import PROG, UsageError, say
 from pipeline.document import TraceDocument, trace_document
 from pipeline.lessons import get_lesson
 from pipeline.render.report import document_view, lit
@@ -96,7 +96,7 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
     try:
         prediction = lesson.predict(run, text)
     except InputError as e:
-        print(f"{PROG}: cannot trace that text: {e}", file=sys.stderr)
+        sys.stderr.write(say(f"{PROG}: cannot trace that text: {e}"))
         status = 2
     doc = lesson.document(run, prediction, _command_line(args))
     out.print(document_view(doc))

@@ -1,4 +1,5 @@
-"""Files a user names: read only regular files of bounded size, write atomically, check before working.
+"""What a user hands us and gets back: files read only when regular and bounded, written atomically,
+checked before any work; and text shown on a terminal with every control character made visible.
 
 Every problem is an ``InputError`` whose message names the path and the reason, so the CLI and the
 app can show one line instead of a traceback -- and nothing ever blocks on a named pipe or a device.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from pipeline.text import InputError
@@ -98,3 +100,21 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+MAX_SHOWN = 300  # characters of a user's text shown in one line or cell
+
+
+def visible(text: object, limit: int = MAX_SHOWN) -> str:
+    """Text safe for a terminal: every control or format character written as an escape (``\\x1b``,
+    ``\\u202e``), newlines and tabs as spaces, clipped to ``limit`` characters."""
+    out = []
+    for ch in str(text)[: limit + 1]:
+        if ch in "\n\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -8,7 +8,6 @@ escapes (``\\x1b``), so no file can restyle, move the cursor or retitle the term
 from __future__ import annotations
 
 import math
-import unicodedata
 from functools import singledispatch
 from typing import Any
 
@@ -19,6 +18,7 @@ from rich.text import Text
 from pipeline.document import TraceDocument
 from pipeline.render import tables
 from pipeline.render.tables import Rows, fmt_shape, preview
+from pipeline.safeio import visible
 from pipeline.train import EpochResult
 from pipeline.views import (
     AttentionView,
@@ -34,22 +34,6 @@ from pipeline.views import (
     VectorView,
     View,
 )
-
-MAX_SHOWN = 300  # characters of a user's text shown in one cell
-
-
-def visible(text: Any, limit: int = MAX_SHOWN) -> str:
-    """Text with every control or format character written as an escape (``\\x1b``, ``\\u202e``), clipped."""
-    out = []
-    for ch in str(text)[: limit + 1]:
-        if ch in "\n\t":
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    shown = "".join(out)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def lit(text: Any, style: str = "") -> Text:
