@@ -1,52 +1,99 @@
-"""Training: pick hyperparameters, train while the curves grow live; the model stays in this session."""
+"""Training: pick hyperparameters, train in the server's training pool while the curves grow live; the model
+stays in this session."""
 
 import streamlit as st
 
 import ui
-from pipeline import live
+from pipeline import budget, live, pool, runs
+from pipeline.lessons import TrainingStopped
 from pipeline.render import figures, tables
 from pipeline.settings import make_settings
+from ui.widgets import training_form
 
 lesson = ui.lesson()
 slug = lesson.slug
-log_key = f"train-log:{slug}"
+log_key, job_key, cancelled_key = f"train-log:{slug}", f"train-job:{slug}", f"train-cancelled:{slug}"
+
+
+def cancel_training(slug: str) -> None:
+    """The Cancel button: stop this learner's job at once (their page's old run stops at its next step)."""
+    job = st.session_state.pop(f"train-job:{slug}", None)
+    if job is not None:
+        job.cancel()
+    st.session_state[f"train-cancelled:{slug}"] = True
+
 
 st.title("Training")
-st.markdown("Choose the settings and press **Train**. The curves grow every few batches, from the real "
-            "numbers. Training runs while you watch: switching pages or pressing another button stops it.")
-values, upload, submitted = ui.settings_form(lesson)
+st.markdown("Choose the settings and press **Train**. Your run waits for a free trainer, then the curves grow "
+            "every few batches, from the real numbers. Switching pages or pressing another button stops it.")
+values, upload, submitted, message = training_form(lesson)
+if st.session_state.pop(cancelled_key, False):
+    message.info("Training cancelled: nothing was kept.", icon=":material/cancel:")
 
 if submitted:
     try:
         settings = make_settings(lesson.settings_type, values)
         data = lesson.load_data(upload.getvalue(), upload.name) if upload is not None else None
-    except ValueError as e:  # out-of-range settings, or a data file that cannot be used (InputError)
-        st.error(str(e))
+        cost = budget.check(lesson, settings, data)  # OverBudget says what to lower
+    except ValueError as e:  # out-of-range settings, an unusable data file (InputError), a run over the budget
+        message.error(str(e), icon=":material/error:")
         st.stop()
     if data is not None:
         st.caption(f"Training on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows).")
-    bar, placeholder = st.progress(0.0, text="Preparing the data…"), st.empty()
+    cache = runs.shared_cache()
+    first = ("Another learner is training exactly these settings: you will get their model when it is done."
+             if cache.training(lesson, settings, data) else "Starting…")
+    bar, cancel_slot, placeholder = st.progress(0.0, text=first), st.empty(), st.empty()
+    cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
+                       args=(slug,))
+    following: list[pool.Job] = []
+    shown = [first]
 
     def draw(log: live.TrainingLog) -> None:
+        if following and following[0].lagging:
+            return  # newer batches are already here: skip this picture, the next one shows them
         fig = figures.training_curves(log.epochs, log, log.total_epochs)
         with placeholder:
             ui.chart(fig, key=f"live-{slug}-{feed.charts}")
 
+    def waiting(job: pool.Job) -> None:
+        """Called while nothing else happens: show the queue (a click on Cancel stops this run here)."""
+        if not following:
+            following.append(job)
+        st.session_state[job_key] = job
+        status = job.status()
+        if status.state == "waiting" and status.text != shown[0]:
+            shown[0] = status.text
+            bar.progress(0.0, text=status.text)
+
     feed = live.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
     try:
-        st.session_state[ui.own_run_key(slug)] = lesson.run(settings, [feed], data)
-    except ValueError as e:
-        st.error(str(e))
+        run = pool.train(lesson, settings, data, [feed], cache=cache, on_wait=waiting,
+                         estimate=cost.seconds if cost else None)
+    except pool.JobCancelled as e:
+        message.info(str(e), icon=":material/cancel:")
         st.stop()
-    st.session_state[log_key] = feed.log
+    except (ValueError, pool.JobFailed, TrainingStopped) as e:
+        message.error(str(e), icon=":material/error:")
+        st.stop()
+    st.session_state.pop(job_key, None)
+    st.session_state[ui.own_run_key(slug)], st.session_state[log_key] = run, feed.log
+    cancel_slot.empty()
     placeholder.empty()
+    bar.empty()
 
 log = st.session_state.get(log_key)
 if ui.own_run(slug) is None or log is None:
     st.info("No model trained in this session yet: the other pages use the lesson's default model.")
     st.stop()
 run = ui.own_run(slug)
-st.success("Your model is trained. The Prediction page uses it now.", icon=":material/check_circle:")
+if run.complete:
+    st.success("Your model is trained. The Prediction page uses it now.", icon=":material/check_circle:")
+else:
+    st.warning(f"{run.info.get('stopped', 'Stopped early.')} The Prediction page uses this model now.",
+               icon=":material/timer:")
+if not log.done_batches:
+    st.caption("These settings were trained before, by you or another learner: this is that model.")
 ui.chart(figures.training_curves(run.epochs, log, log.total_epochs), key=f"curves-{slug}")
 st.subheader("Epoch by epoch", anchor=False)
 ui.table(tables.epoch_rows(run.epochs))

@@ -50,8 +50,8 @@ def table(rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> N
     st.table(tables.frame(escaped, columns), hide_index=True)
 
 
-def chart(fig: go.Figure, key: str) -> None:
-    """Show a Plotly figure full width, with our own styling (not the Streamlit theme)."""
+def chart(fig: go.Figure | dict, key: str) -> None:
+    """Show a Plotly figure (or its JSON) full width, with our own styling (not the Streamlit theme)."""
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
 
 
@@ -86,3 +86,39 @@ def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
                                       help="Leave empty to train on the lesson's built-in sentences.")
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
     return values, upload, submitted
+
+
+def open_setting_widget(spec: SettingSpec, key: str) -> Any:
+    """One input for a setting that takes any number: its range (in the help) is checked when Train is
+    pressed, so a value out of range gets a message beside the button rather than only a red field
+    (a browser keeps an out-of-range value to itself and the form would train on the old one)."""
+    if spec.kind is bool:
+        return setting_widget(spec, key)
+    help_text = f"{spec.help} From {spec.range_text}."
+    if spec.kind is int:
+        return st.number_input(spec.label, value=int(spec.default), step=1, help=help_text, key=key,
+                               persist_state="session")
+    decimals = max(0, -int(f"{spec.min:e}".split("e")[1]))
+    return st.number_input(spec.label, value=float(spec.default), step=float(spec.default) / 2,
+                           format=f"%.{decimals}f", help=help_text, key=key, persist_state="session")
+
+
+def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], UploadedFile | None, bool, Any]:
+    """The settings form of the Training page: (values by name, uploaded file, submitted, message slot).
+
+    Like :func:`settings_form`, with number inputs that take any number, and an empty slot right
+    below the Train button for what stops a run there (a value out of range, a run over the budget).
+    """
+    values, upload = {}, None
+    with st.form(f"settings-{current.slug}", border=True):
+        cols = st.columns(columns)
+        for i, spec in enumerate(specs(current.settings_type)):
+            with cols[i % columns]:
+                values[spec.name] = open_setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
+        if current.data_format:
+            upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
+                                      key=f"data:{current.slug}",
+                                      help="Leave empty to train on the lesson's built-in sentences.")
+        submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
+        message = st.empty()
+    return values, upload, submitted, message

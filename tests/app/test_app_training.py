@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 import torch
 from app_helpers import charts, plain, table, trace
+from streamlit.delta_generator import DeltaGenerator
 
 import ui
+from pipeline import pool
 from pipeline.settings import specs
 
 TINY = {"epochs": 2, "samples": 200, "embed_dim": 8, "hidden_dim": 8, "batch_size": 16}
@@ -24,15 +30,16 @@ def test_widgets_follow_the_lesson_settings(open_page) -> None:
     expected = specs(get_lesson("sequence-classification").settings_type)
     inputs = {w.key.rsplit(":", 1)[1]: w for w in at.number_input}
     assert sorted(inputs) == sorted(s.name for s in expected)
-    for spec in expected:
-        assert (inputs[spec.name].min, inputs[spec.name].max) == (spec.min, spec.max)
+    for spec in expected:  # the range is checked on Train (a browser keeps an out-of-range value to itself)
+        assert (inputs[spec.name].min, inputs[spec.name].max) == (None, None)
+        assert inputs[spec.name].help.endswith(f"From {spec.range_text}.")
         assert inputs[spec.name].value == spec.default
     assert any("No model trained" in i.value for i in at.info)
 
 
 def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> None:
     at = open_page("training")
-    set_settings(at, "sequence-classification", TINY)
+    set_settings(at, "sequence-classification", {**TINY, "seed": 21})  # a seed no other test trains
     at.button(key="FormSubmitter:settings-sequence-classification-Train").click().run()
     assert not at.exception
 
@@ -117,3 +124,99 @@ def test_a_malformed_upload_is_an_inline_message(open_page, monkeypatch) -> None
     assert not at.exception
     assert [e.value for e in at.error] == ["bad.csv has no column 'text' (found: sentence, label)."]
     assert "run:sequence-classification" not in at.session_state
+
+
+TRAIN = "FormSubmitter:settings-sequence-classification-Train"
+
+
+def next_to_train(at) -> list[str]:
+    """The messages in the settings form, below its Train button."""
+    (form,) = at.get("form")
+    kinds = [type(child).__name__ for child in form.children.values()]
+    return [child.value for child in list(form.children.values())[kinds.index("Button") + 1:]]
+
+
+def test_out_of_range_settings_and_a_run_over_the_budget_are_refused_next_to_train(open_page) -> None:
+    at = open_page("training")
+    set_settings(at, "sequence-classification", {"epochs": 500})
+    at.button(key=TRAIN).click().run()
+    assert next_to_train(at) == ["Epochs (epochs) must be between 1 and 50, got 500"]
+    set_settings(at, "sequence-classification", {"epochs": 50, "samples": 20_000, "batch_size": 4})
+    at.button(key=TRAIN).click().run()
+    (refusal,) = next_to_train(at)
+    assert refusal.startswith("This run would take about ") and refusal.endswith(
+        "(the limit is 2 minutes): lower Sentences (20,000) or Epochs (50).")
+    assert "run:sequence-classification" not in at.session_state and not at.exception
+
+
+@pytest.fixture
+def one_trainer(monkeypatch: pytest.MonkeyPatch):
+    """Makes the app's pool one with one worker (so a job can be made to wait) and a given time limit;
+    records the text of every progress bar drawn."""
+    made: list[pool.TrainingPool] = []
+    texts: list[str] = []
+    progress = DeltaGenerator.progress
+
+    def recording(self, value, text=None, **kwargs):
+        texts.append(text)
+        return progress(self, value, text=text, **kwargs)
+
+    def make(run_seconds: float) -> tuple[pool.TrainingPool, list[str]]:
+        made.append(pool.TrainingPool(workers=1, run_seconds=run_seconds))
+        monkeypatch.setattr(pool, "_shared", made[-1])
+        monkeypatch.setattr(DeltaGenerator, "progress", recording)
+        return made[-1], texts
+
+    yield make
+    for p in made:
+        p.close()
+
+
+def test_a_waiting_learner_sees_the_queue_and_can_cancel(open_page, one_trainer) -> None:
+    from pipeline.lessons import get_lesson
+
+    at = open_page("training")
+    set_settings(at, "sequence-classification", {**TINY, "seed": 23})
+    small, texts = one_trainer(60)
+    lesson = get_lesson("sequence-classification")
+    busy = small.submit(lesson, lesson.settings_type(epochs=50, samples=4000, batch_size=8, seed=22))
+    deadline = time.monotonic() + 30
+    while busy.done_batches == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def cancel_when_waiting() -> None:  # what the Cancel button does, from another thread (AppTest blocks)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(t and t.startswith("Waiting") for t in texts):
+            time.sleep(0.05)
+        next(job for job in list(small._waiting) if job is not busy).cancel()
+
+    canceller = threading.Thread(target=cancel_when_waiting)
+    canceller.start()
+    at.button(key=TRAIN).click().run()
+    canceller.join()
+    busy.cancel()
+    assert any(t.startswith("Waiting for a free trainer: you are next — about ") for t in texts if t), texts
+    assert next_to_train(at) == ["The training was cancelled before it started."]
+    assert "run:sequence-classification" not in at.session_state and not at.exception
+
+
+def test_the_time_limit_keeps_the_epochs_done_and_says_so(open_page, one_trainer) -> None:
+    at = open_page("training")
+    one_trainer(1.5)
+    set_settings(at, "sequence-classification", {"epochs": 50, "samples": 1000, "seed": 24})
+    at.button(key=TRAIN).click().run()
+    run = at.session_state["run:sequence-classification"]
+    assert not run.complete and 1 <= len(run.epochs) < 50
+    assert [w.value for w in at.warning] == [f"Stopped after {len(run.epochs)} of 50 epochs (time limit: 1.5 s per "
+                                             "run). The Prediction page uses this model now."]
+    assert len(table(at, 0)) == len(run.epochs)
+
+
+def test_the_same_settings_again_come_from_the_run_cache(open_page) -> None:
+    first, second = open_page("training"), open_page("training")
+    for at in (first, second):
+        set_settings(at, "sequence-classification", {**TINY, "seed": 25})
+        at.button(key=TRAIN).click().run()
+    assert not any("trained before" in c.value for c in first.caption)
+    assert any("trained before, by you or another learner" in c.value for c in second.caption)
+    assert second.session_state["run:sequence-classification"] is first.session_state["run:sequence-classification"]

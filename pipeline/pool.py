@@ -1,0 +1,539 @@
+"""A pool of training processes: each learner's run trains on a core of its own, its progress streamed back.
+
+Streamlit runs every session's script in a thread of one process, under one GIL, so learners who
+train at once share one core. The pool trains in worker processes instead, one per core
+(``PIPELINE_TRACE_WORKERS``), forked from a forkserver that has imported torch and the lessons once
+(safe in a threaded server, unlike a plain fork; and a replacement worker starts in milliseconds).
+
+Each worker is joined to the pool by one pipe. The pool sends it a job (lesson slug, settings, the
+learner's data); the worker trains with a callback that sends the batch results (gathered, at most
+every ``FLUSH_SECONDS``) and epoch results back, and finally the run as ``runs.pack`` bytes. One
+dispatcher thread per pool reads every pipe and hands each event to its job's own queue; the page's
+thread takes them from there and drives its callbacks (``LiveTraining``) as if it trained itself::
+
+    job = shared_pool().submit(lesson, settings, data)
+    run = job.follow([live_training], on_wait=show_queue)  # a LessonRun, unpacked here
+
+Cancelling a waiting job takes it out of the queue; a running one is stopped by its worker at the next
+batch (nothing is kept). A run reaching the time limit (``PIPELINE_TRACE_RUN_SECONDS``) stops like a
+``StopTraining`` and keeps the epochs it finished. A worker that dies fails its job and is replaced.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import heapq
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from pipeline.lessons import Lesson, LessonRun, TrainingStopped
+from pipeline.train import BatchResult, Callback, EpochResult, StopTraining
+
+WORKERS_ENV, RUN_SECONDS_ENV = "PIPELINE_TRACE_WORKERS", "PIPELINE_TRACE_RUN_SECONDS"
+RUN_SECONDS = 60.0  # wall-clock limit of one run
+GRACE_SECONDS = 30.0  # past its limit by this much, a worker is killed (a batch that never ends)
+FLUSH_SECONDS = 0.1  # batch results travel in bundles, at most this far apart
+PRELOAD = ["__main__", "torch", "torch._dynamo", "pipeline.lessons", "pipeline.runs", "pipeline.observations"]
+_log = logging.getLogger(__name__)
+
+
+class JobFailed(RuntimeError):
+    """The run could not be trained; the message says why, in words for the learner."""
+
+
+class JobCancelled(Exception):
+    """The job was cancelled: by its learner, or because their page stopped waiting for it."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a job stands: ``waiting`` at ``position`` (1 = next) about ``seconds`` before it starts, or later."""
+
+    state: str
+    position: int = 0
+    seconds: float | None = None
+
+    @property
+    def text(self) -> str:
+        if self.state != "waiting":
+            return "Training…" if self.state == "running" else "Finished."
+        ahead = self.position - 1
+        if ahead == 0 and self.seconds is not None and self.seconds < 1:
+            return "Starting…"
+        who = "you are next" if ahead == 0 else f"{ahead} learner{'s' * (ahead != 1)} ahead of you"
+        when = f" — about {max(1, round(self.seconds))} s" if self.seconds is not None else ""
+        return f"Waiting for a free trainer: {who}{when}."
+
+
+class Job:
+    """One run for the pool to train: follow it for its events, then take its result (or cancel it)."""
+
+    def __init__(self, pool: TrainingPool, job_id: int, lesson: Lesson, settings: Any, data: Any,
+                 estimate: float) -> None:
+        self.id, self.lesson, self.settings, self.estimate = job_id, lesson, settings, estimate
+        self.state = "waiting"  # -> running -> done / failed / cancelled
+        self.worker_pid: int | None = None
+        self.started_at = 0.0
+        self.done_batches = self.total_batches = 0
+        self.cancel_requested = False
+        self._pool, self._data, self._outcome = pool, data, None
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._finished = threading.Event()
+        self._run: LessonRun | None = None
+
+    def __repr__(self) -> str:
+        return f"Job({self.id}, {self.lesson.slug}, {self.state})"
+
+    def cancel(self) -> None:
+        """Take the job out of the queue, or stop its training at the next batch; nothing is kept."""
+        self._pool._cancel(self)
+
+    def status(self) -> Status:
+        """Its place in the queue and about how long until it starts (from the running jobs' progress)."""
+        return self._pool._status(self)
+
+    @property
+    def lagging(self) -> bool:
+        """Whether more events are already waiting to be followed (a redraw now would soon be stale)."""
+        return not self._events.empty()
+
+    def follow(self, callbacks: Sequence[Callback] = (), on_wait: Callable[[Job], None] | None = None,
+               poll: float = 0.5) -> LessonRun:
+        """Pass the job's events to ``callbacks`` in this thread until it ends; return its run.
+
+        ``on_wait(job)`` is called at once and whenever ``poll`` seconds pass without an event (a page
+        shows the queue there, and Streamlit may stop the page there). If this thread stops following
+        (an exception, a stopped page), the job is cancelled.
+        """
+        try:
+            if on_wait:
+                on_wait(self)
+            while True:
+                try:
+                    kind, payload = self._events.get(timeout=poll)
+                except queue.Empty:
+                    if not self._pool.alive:
+                        self._pool._finish(self, ("failed", "The training pool stopped; press Train again."))
+                    if on_wait:
+                        on_wait(self)
+                    continue
+                if kind == "end":
+                    return self.result()
+                if kind == "batches":
+                    for result in payload:  # in the order fit calls them: each batch, every callback
+                        for cb in callbacks:
+                            cb.on_batch_end(result)
+                else:
+                    for cb in callbacks:
+                        getattr(cb, f"on_{kind}")(payload)
+        finally:
+            self.cancel()
+
+    def result(self, timeout: float | None = None) -> LessonRun:
+        """The trained run (unpacked here); JobFailed, JobCancelled or TrainingStopped if there is none."""
+        if not self._finished.wait(timeout):
+            raise TimeoutError(f"job {self.id} is still {self.state}")
+        if self._run is None:
+            from pipeline.runs import RunFileError, unpack
+
+            kind, *rest = self._outcome
+            if kind != "done":
+                raise {"failed": JobFailed, "cancelled": JobCancelled, "stopped": TrainingStopped}[kind](*rest)
+            raw, timed_out = rest
+            try:
+                run = unpack(raw, self.lesson, self.settings, self._data)
+            except RunFileError as e:
+                raise JobFailed(f"The trained model could not be read back: {e}") from None
+            if timed_out:
+                run.info["stopped"] = (f"Stopped after {len(run.epochs)} of {self.settings.epochs} epochs (time limit: "
+                                       f"{self._pool.run_seconds:g} s per run).")
+            self._run, self._outcome, self._data = run, ("done", b"", timed_out), None
+        return self._run
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    ready: bool = False
+    job: Job | None = None
+    cancel_sent: bool = False
+    killed_for: str = ""
+
+
+class TrainingPool:
+    """Worker processes that train runs one at a time each, in order of arrival.
+
+    Args:
+        workers: how many processes (default ``PIPELINE_TRACE_WORKERS``, else the number of cores).
+        run_seconds: a run's wall-clock limit (default ``PIPELINE_TRACE_RUN_SECONDS``, else 60).
+        start_method: ``forkserver`` (default where there is one) or ``spawn``; never a plain fork,
+            which is unsafe in a threaded server.
+    """
+
+    def __init__(self, workers: int | None = None, run_seconds: float | None = None,
+                 start_method: str | None = None) -> None:
+        self.size = workers or int(os.environ.get(WORKERS_ENV) or 0) or os.cpu_count() or 1
+        self.run_seconds = run_seconds or float(os.environ.get(RUN_SECONDS_ENV) or RUN_SECONDS)
+        if self.size < 1 or self.run_seconds <= 0:
+            raise ValueError(f"a pool needs at least 1 worker and a time limit above 0, got {self.size} and "
+                             f"{self.run_seconds}")
+        method = start_method or ("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        if method == "fork":
+            raise ValueError("a plain fork is unsafe in a threaded server: use forkserver or spawn")
+        self._ctx = mp.get_context(method)
+        if method == "forkserver":
+            self._ctx.set_forkserver_preload(PRELOAD)
+        self._lock = threading.Lock()
+        self._waiting: deque[Job] = deque()
+        self._workers: list[_Worker] = []
+        self._next_id, self._closed = 1, False
+        self.counts = {"submitted": 0, "done": 0, "failed": 0, "cancelled": 0, "replaced": 0}
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._thread = threading.Thread(target=self._loop, name="training-pool", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(self, lesson: Lesson, settings: Any, data: Any = None, estimate: float | None = None) -> Job:
+        """Queue a run; ``estimate`` (seconds) feeds the queue's waiting times (default: the budget's)."""
+        if estimate is None:
+            from pipeline.budget import estimate as cost_of
+
+            cost = cost_of(lesson, settings, data)
+            estimate = cost.seconds if cost else 5.0
+        with self._lock:
+            if self._closed:
+                raise JobFailed("The training pool is shutting down.")
+            job = Job(self, self._next_id, lesson, settings, data, estimate)
+            self._next_id += 1
+            self._waiting.append(job)
+            self.counts["submitted"] += 1
+        self._wake()
+        return job
+
+    def snapshot(self) -> dict[str, Any]:
+        """Workers' process ids, jobs waiting and running, and the counts so far (for benches and tests)."""
+        with self._lock:
+            return {"pids": [w.process.pid for w in self._workers], "waiting": len(self._waiting),
+                    "running": sum(w.job is not None for w in self._workers), **self.counts}
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the workers; waiting and running jobs fail."""
+        with self._lock:
+            self._closed = True
+        self._wake()
+        self._thread.join(timeout)
+
+    # --- called from the learners' threads ---
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # a full buffer: the dispatcher is awake already
+            self._wake_w.send(b"x")
+
+    def _cancel(self, job: Job) -> None:
+        with self._lock:
+            if job.state == "waiting":
+                self._waiting.remove(job)
+                self._finish(job, ("cancelled", "The training was cancelled before it started."))
+            elif job.state == "running" and not job.cancel_requested:
+                job.cancel_requested = True
+                self._wake()
+
+    def _status(self, job: Job) -> Status:
+        with self._lock:
+            if job.state != "waiting":
+                return Status(job.state)
+            now, position = time.monotonic(), self._waiting.index(job) + 1
+            free = sorted(self._remaining(w.job, now) if w.job else 0.0 for w in self._workers) or [0.0]
+            for ahead in list(self._waiting)[: position - 1]:  # each goes to the worker free first
+                heapq.heappush(free, heapq.heappop(free) + ahead.estimate)
+            return Status("waiting", position, free[0])
+
+    def _remaining(self, job: Job, now: float) -> float:
+        elapsed = now - job.started_at
+        if job.done_batches and job.total_batches:
+            left = elapsed * (job.total_batches - job.done_batches) / job.done_batches
+        else:
+            left = max(job.estimate - elapsed, 0.0)
+        return min(left, max(self.run_seconds - elapsed, 0.0))
+
+    def _finish(self, job: Job, outcome: tuple) -> None:
+        if job._finished.is_set():
+            return
+        job.state = "done" if outcome[0] == "done" else "failed" if outcome[0] != "cancelled" else "cancelled"
+        self.counts[job.state] += 1
+        job._outcome = outcome
+        if outcome[0] != "done":
+            job._data = None
+        job._finished.set()
+        job._events.put(("end", None))
+
+    # --- the dispatcher thread ---
+
+    def _loop(self) -> None:
+        for _ in range(self.size):
+            self._start_worker()
+        while not self._closed:
+            try:
+                self._step()
+            except Exception:  # never let one bad message stop every learner's training
+                _log.exception("training pool dispatcher")
+                time.sleep(0.1)
+        self._shutdown()
+
+    def _step(self) -> None:
+        with self._lock:
+            workers = list(self._workers)
+        sources = [self._wake_r, *(w.conn for w in workers), *(w.process.sentinel for w in workers)]
+        ready = set(wait(sources, timeout=1.0))
+        if self._wake_r in ready:
+            try:
+                while self._wake_r.recv(4096):
+                    pass
+            except BlockingIOError:
+                pass
+        for w in workers:
+            if w.conn in ready:
+                self._receive(w)
+            if w.process.sentinel in ready:
+                self._died(w)
+        self._dispatch()
+
+    def _start_worker(self) -> None:
+        from pipeline.runs import code_hash
+
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child, self.run_seconds, code_hash()),
+                                    name="training-worker", daemon=True)
+        process.start()
+        child.close()
+        with self._lock:
+            self._workers.append(_Worker(process, parent))
+
+    def _receive(self, w: _Worker) -> None:
+        try:
+            while w.conn.poll():
+                self._route(w, w.conn.recv())
+        except (EOFError, OSError):
+            pass  # the worker is gone: its sentinel says so, and _died handles it
+
+    def _route(self, w: _Worker, msg: tuple) -> None:
+        kind, *rest = msg
+        if kind == "ready":
+            w.ready = True
+            return
+        job = w.job
+        if job is None or rest[0] != job.id:
+            return  # a late message of a job already ended
+        payload = rest[1:]
+        if kind in ("done", "failed", "cancelled", "stopped"):
+            with self._lock:
+                w.job, w.cancel_sent = None, False
+                self._finish(job, (kind, *payload))
+            return
+        if kind == "train_start":
+            job.total_batches = payload[0]
+        elif kind == "batches":
+            job.done_batches += len(payload[0])
+        job._events.put((kind, payload[0]))
+
+    def _died(self, w: _Worker) -> None:
+        self._receive(w)  # whatever it sent before it died
+        w.process.join(1.0)
+        code = w.process.exitcode
+        with self._lock:
+            self._workers.remove(w)
+            job, w.job = w.job, None
+            if job is not None:
+                how = w.killed_for or (f"killed by signal {-code}" if code is not None and code < 0 else
+                                       f"exit code {code}")
+                hint = " — often a sign it ran out of memory" if code == -signal.SIGKILL and not w.killed_for else ""
+                self._finish(job, ("failed", f"The training process stopped unexpectedly ({how}{hint}). Try "
+                                             "smaller settings, or press Train again."))
+            self.counts["replaced"] += 1
+        w.conn.close()
+        if not self._closed:
+            self._start_worker()
+
+    def _dispatch(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for w in self._workers:
+                job = w.job
+                if job is None and w.ready and self._waiting:
+                    job = w.job = self._waiting.popleft()
+                    job.state, job.started_at, job.worker_pid = "running", now, w.process.pid
+                    self._send(w, ("job", job.id, job.lesson.slug, job.settings, job._data))
+                elif job is not None and job.cancel_requested and not w.cancel_sent:
+                    w.cancel_sent = True
+                    self._send(w, ("cancel", job.id))
+                elif job is not None and now - job.started_at > self.run_seconds + GRACE_SECONDS:
+                    w.killed_for = f"it did not stop within {self.run_seconds + GRACE_SECONDS:g} s"
+                    w.process.kill()
+
+    def _send(self, w: _Worker, msg: tuple) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a dead worker: its sentinel fires, _died fails the job
+            w.conn.send(msg)
+
+    def _shutdown(self) -> None:
+        for w in self._workers:
+            self._send(w, None)
+        deadline = time.monotonic() + 2.0
+        for w in self._workers:
+            w.process.join(max(deadline - time.monotonic(), 0.0))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(1.0)
+        with self._lock:
+            for job in [*self._waiting, *(w.job for w in self._workers if w.job)]:
+                self._finish(job, ("failed", "The server is shutting down: the training stopped."))
+            self._waiting.clear()
+            self._workers.clear()
+        self._wake_r.close()
+        self._wake_w.close()
+
+
+# --- the worker process ---
+
+class _Cancelled(Exception):
+    """Raised in a worker when its job is cancelled: not a StopTraining, so nothing is traced or kept."""
+
+
+class _Stream(Callback):
+    """Sends a job's progress to the pool, and stops it when cancelled or past its time limit."""
+
+    def __init__(self, conn: Connection, job_id: int, deadline: float) -> None:
+        self.conn, self.job_id, self.deadline = conn, job_id, deadline
+        self.bundle: list[BatchResult] = []
+        self.sent, self.timed_out, self.closing = time.monotonic(), False, False
+
+    def on_train_start(self, total_batches: int) -> None:
+        self.conn.send(("train_start", self.job_id, total_batches))
+
+    def on_batch_end(self, result: BatchResult) -> None:
+        self.bundle.append(result)
+        now = time.monotonic()
+        if now - self.sent >= FLUSH_SECONDS:
+            self._flush(now)
+        while self.conn.poll():  # only cancels (or a shutdown) arrive while a job trains
+            msg = self.conn.recv()
+            if msg is None or msg == ("cancel", self.job_id):
+                self.closing = msg is None
+                raise _Cancelled
+        if not self.timed_out and now > self.deadline:
+            self.timed_out = True
+            raise StopTraining
+
+    def on_epoch_end(self, result: EpochResult) -> None:
+        self._flush(time.monotonic())
+        self.conn.send(("epoch_end", self.job_id, result))
+
+    def on_train_end(self, history: list[EpochResult]) -> None:
+        self._flush(time.monotonic())
+        self.conn.send(("train_end", self.job_id, history))
+
+    def _flush(self, now: float) -> None:
+        if self.bundle:
+            self.conn.send(("batches", self.job_id, self.bundle))
+            self.bundle, self.sent = [], now
+
+
+def _worker_main(conn: Connection, run_seconds: float, code: str) -> None:
+    """A worker: one thread of torch, then jobs from ``conn`` until it closes."""
+    import torch
+
+    from pipeline import runs
+    from pipeline.lessons import get_lesson
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    torch.set_num_threads(1)
+    runs.code_hash = lambda: code  # runs are named as the server names them (it checks the name on unpack)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        if msg[0] != "job":
+            continue  # a cancel that arrived after its job ended
+        _, job_id, slug, settings, data = msg
+        lesson, stream = get_lesson(slug), _Stream(conn, job_id, time.monotonic() + run_seconds)
+        try:
+            run = lesson.run(settings, [stream], data)
+            conn.send(("done", job_id, runs.pack(lesson, run, data), stream.timed_out))
+        except _Cancelled:
+            conn.send(("cancelled", job_id, "The training was cancelled."))
+        except TrainingStopped:
+            conn.send(("stopped", job_id, f"The time limit ({run_seconds:g} s per run) came before the first "
+                                          "epoch ended, so there is no model to keep: choose smaller settings."))
+        except ValueError as e:
+            conn.send(("failed", job_id, str(e)))
+        except Exception as e:
+            conn.send(("failed", job_id, f"Training failed: {type(e).__name__}: {e}"))
+        if stream.closing:
+            return
+
+
+# --- one pool per server process ---
+
+_shared: TrainingPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> TrainingPool:
+    """The process's pool, started on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or not _shared.alive:
+            _shared = TrainingPool()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def train(lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[Callback] = (), *,
+          pool: TrainingPool | None = None, cache: Any = None, on_wait: Callable[[Job], None] | None = None,
+          estimate: float | None = None) -> LessonRun:
+    """Train in the pool (default: :func:`shared_pool`), following the job in this thread.
+
+    With a ``RunCache``, a run in the cache comes from there, and learners asking for a run in flight
+    share it (``RunCache.run(train=...)``). If the learner who started a shared run cancels it, the
+    others train it themselves.
+    """
+    pool = pool or shared_pool()
+    own: list[Job] = []
+
+    def in_pool() -> LessonRun:
+        job = pool.submit(lesson, settings, data, estimate)
+        own.append(job)
+        return job.follow(callbacks, on_wait)
+
+    if cache is None:
+        return in_pool()
+    for _ in range(3):
+        try:
+            return cache.run(lesson, settings, data, train=in_pool)
+        except (JobFailed, TrainingStopped, ValueError):
+            raise
+        except BaseException:
+            if own:  # our own job: cancelled here, or this page was stopped
+                raise
+            # someone else's job, which they cancelled (or left): train it ourselves
+    raise JobCancelled("The training was cancelled by another learner with the same settings; press Train again.")

@@ -1,0 +1,95 @@
+"""The work budget: counts equal the real model's, estimates near measured runs, a refusal that says what to lower."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+
+import pytest
+import torch
+
+from pipeline import budget, pool
+from pipeline.lessons import get_lesson
+from pipeline.runs import pack
+
+SLUGS = ["sequence-classification", "seq2seq", "transformer-classification"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_counts_are_those_of_the_model_the_lesson_builds(slug: str) -> None:
+    lesson = get_lesson(slug)
+    settings = lesson.settings_type(samples=300, seed=2)
+    prepared = lesson.prepare(settings)
+    counts = budget.workload(lesson, settings)
+    assert counts.params == sum(p.numel() for p in prepared.trainable.parameters())
+    assert counts.vocab == prepared.info.get("vocab_size", prepared.info.get("source_vocab_size"))
+    assert (counts.examples, counts.train) == (300, len(prepared.train[0]))
+    assert counts.steps == settings.epochs * -(-len(prepared.train[0]) // settings.batch_size)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_seconds_are_within_the_stated_factor_of_a_measured_run(slug: str) -> None:
+    lesson = get_lesson(slug)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in a training worker: the estimate is for one core
+    try:
+        lesson.run(lesson.settings_type(samples=100, epochs=1))  # first-use costs are not the run's
+        for settings in (lesson.settings_type(samples=600, epochs=2), lesson.settings_type(samples=300, batch_size=8)):
+            started = time.thread_time()
+            pack(lesson, lesson.run(settings))
+            measured = time.thread_time() - started
+            estimated = budget.estimate(lesson, settings).seconds
+            assert 1 / budget.FACTOR <= estimated / measured <= budget.FACTOR, (settings, estimated, measured)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_peak_memory_is_within_the_stated_factor_of_a_measured_run() -> None:
+    lesson = get_lesson("sequence-classification")
+    settings = lesson.settings_type(samples=10_000, epochs=1, batch_size=256, seed=1)
+    context = mp.get_context("forkserver")  # a fresh process, its peak memory its own
+    context.set_forkserver_preload(pool.PRELOAD)
+    parent, child = context.Pipe()
+    process = context.Process(target=budget._measure, args=(lesson.slug, settings, None, child))
+    process.start()
+    _, measured = parent.recv()
+    process.join()
+    estimated = budget.estimate(lesson, settings).memory_mb
+    assert measured > 60 and 1 / budget.FACTOR <= estimated / measured <= budget.FACTOR, (estimated, measured)
+
+
+def test_a_run_over_the_budget_is_refused_with_what_to_lower() -> None:
+    lesson = get_lesson("sequence-classification")
+    settings = lesson.settings_type(epochs=50, samples=20_000, batch_size=4)
+    with pytest.raises(budget.OverBudget) as refused:
+        budget.check(lesson, settings)
+    message = str(refused.value)
+    assert message.startswith("This run would take about ")
+    assert "minutes of training (the limit is 2 minutes)" in message
+    assert message.endswith(": lower Sentences (20,000) or Epochs (50).")
+    assert refused.value.cost.seconds > 120
+    assert budget.check(lesson, lesson.settings_type()).seconds < 5  # the defaults fit easily
+
+
+def test_the_memory_limit_and_the_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = get_lesson("transformer-classification")
+    wide = lesson.settings_type(samples=20_000, epochs=1, d_model=256, d_ff=512, n_layers=2)
+    with pytest.raises(budget.OverBudget, match=r"would need about [\d.]+ GB of memory \(the limit is 500 MB\): "
+                                                r"lower Sentences \(20,000\) or Model width \(256\)"):
+        budget.check(lesson, wide, memory_mb=500, seconds=10_000)
+    monkeypatch.setenv(budget.SECONDS_ENV, "0.5")
+    with pytest.raises(budget.OverBudget, match="the limit is 1 seconds"):
+        budget.check(lesson, lesson.settings_type())
+    monkeypatch.setenv(budget.MB_ENV, "lots")
+    with pytest.raises(ValueError, match="PIPELINE_TRACE_BUDGET_MB must be a number of MB, got 'lots'"):
+        budget.limits()
+
+
+def test_a_learners_file_counts_its_own_vocabulary_and_the_advice_names_it() -> None:
+    lesson = get_lesson("sequence-classification")
+    data = budget._random_corpus(4000, 30_000)
+    settings = lesson.settings_type(embed_dim=256, epochs=20)
+    counts = budget.workload(lesson, settings, data)
+    assert counts.vocab == len(lesson.prepare(settings, data).model.text.vocab)
+    with pytest.raises(budget.OverBudget, match=r"or use a smaller data file \(it has 4,000 rows\)\.$"):
+        budget.check(lesson, settings, data)
