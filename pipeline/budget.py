@@ -132,8 +132,10 @@ def check(lesson: Any, settings: Any, data: Any = None, seconds: float | None = 
 
 def duration(seconds: float) -> str:
     """``about``-style wording: ``40 seconds``, ``9 minutes``, ``2.5 hours``."""
+    if seconds < 1.5:
+        return "1 second"
     if seconds < 90:
-        return f"{max(1, round(seconds))} seconds"
+        return f"{round(seconds)} seconds"
     if seconds < 90 * 60:
         return f"{round(seconds / 60)} minutes"
     return f"{seconds / 3600:.1f} hours"

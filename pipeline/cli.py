@@ -125,6 +125,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         _outputs(sub)
         sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                          help="where to train: auto picks a CUDA GPU when there is one (default: auto)")
+        sub.add_argument("--yes", action="store_true",
+                         help="train even a run over the work budget (PIPELINE_TRACE_BUDGET_SECONDS, default 120 s "
+                              "of one core; PIPELINE_TRACE_BUDGET_MB, default 2000)")
     show = commands.add_parser("show", help="print the report of a saved trace file, without training",
                                description="Print the report of a trace file (from --save or --json); --html "
                                            "writes its offline handout.")

@@ -88,6 +88,13 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
     if getattr(args, "data", None):
         data = lesson.load_data(read_user_file(args.data, MAX_DATA_BYTES, "data file"), Path(args.data).name)
     device = resolve_device(args.device)
+    if device == "cpu" and not args.yes:  # the budget is measured in seconds of one CPU core
+        from pipeline.budget import OverBudget, check
+
+        try:
+            check(lesson, settings, data)
+        except OverBudget as e:
+            raise UsageError(f"{e} Add --yes to train it anyway.") from None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         run = lesson.run(settings, [ProgressCallback(progress)], data, device)

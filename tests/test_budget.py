@@ -78,7 +78,7 @@ def test_the_memory_limit_and_the_limits_from_the_environment(monkeypatch: pytes
                                                 r"lower Sentences \(20,000\) or Model width \(256\)"):
         budget.check(lesson, wide, memory_mb=500, seconds=10_000)
     monkeypatch.setenv(budget.SECONDS_ENV, "0.5")
-    with pytest.raises(budget.OverBudget, match="the limit is 1 seconds"):
+    with pytest.raises(budget.OverBudget, match="the limit is 1 second"):
         budget.check(lesson, lesson.settings_type())
     monkeypatch.setenv(budget.MB_ENV, "lots")
     with pytest.raises(ValueError, match="PIPELINE_TRACE_BUDGET_MB must be a number of MB, got 'lots'"):
@@ -93,3 +93,14 @@ def test_a_learners_file_counts_its_own_vocabulary_and_the_advice_names_it() -> 
     assert counts.vocab == len(lesson.prepare(settings, data).model.text.vocab)
     with pytest.raises(budget.OverBudget, match=r"or use a smaller data file \(it has 4,000 rows\)\.$"):
         budget.check(lesson, settings, data)
+
+
+def test_the_command_line_refuses_a_run_over_the_budget_unless_told_yes(monkeypatch, capsys) -> None:
+    from pipeline.cli import main
+
+    monkeypatch.setenv(budget.SECONDS_ENV, "0.01")
+    tiny = ["run", "sequence-classification", "--epochs", "1", "--samples", "100", "--device", "cpu"]
+    assert main(tiny) == 2
+    assert capsys.readouterr().err == ("pipeline-trace: error: This run would take about 1 second of training (the "
+                                       "limit is 1 second): use smaller settings. Add --yes to train it anyway.\n")
+    assert main([*tiny, "--yes"]) == 0
