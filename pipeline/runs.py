@@ -21,7 +21,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import torch
 
 from pipeline.document import TraceDocument
 from pipeline.lessons import Lesson, LessonRun
-from pipeline.paths import data_dir
+from pipeline.paths import code_hash, data_dir
 from pipeline.safeio import atomic_write
 from pipeline.train import Callback
 from pipeline.views import Prediction
@@ -37,20 +36,10 @@ from pipeline.views import Prediction
 MEMORY_RUNS = 12  # runs kept in memory (least recently used first out): each is a few MB
 DISK_RUNS = 200  # run files kept on disk; the oldest are removed beyond this
 RUN_FILE_LIMIT = 200_000_000
-PIPELINE = Path(__file__).resolve().parent
 
 
 class RunFileError(ValueError):
     """A cached run that cannot be used (damaged, or not the run it claims to be)."""
-
-
-@cache
-def code_hash() -> str:
-    """The sha256 of every source and content file of ``pipeline/``: any change of code makes new run keys."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in PIPELINE.rglob("*") if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(PIPELINE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def data_hash(data: Any) -> str:
@@ -159,6 +148,40 @@ class RunCache:
             self.hits["disk"] += 1
         return run
 
+    def by_key(self, key: str, lesson: Lesson, device: str = "cpu") -> LessonRun | None:
+        """The finished run called ``key`` (a class shares its teacher's run by key), or None when it is not kept.
+
+        Only runs on the lesson's built-in data are handed out: a run trained on a learner's uploaded
+        file cannot be rebuilt without that file (which stays in their session), and its examples and
+        vocabulary would show others that file's rows. RunFileError says so.
+        """
+        with self._lock:
+            run = self._runs.get(key)
+        if run is not None:
+            if run.lesson != lesson.slug or run_key(lesson, run.settings, None, probes_of(run)) != key:
+                raise RunFileError("this run was trained on an uploaded data file: it stays with the learner "
+                                   "who trained it")
+            return run
+        path = self._path(key) if self.folder is not None and key.isalnum() else None
+        if path is None or not path.is_file() or path.stat().st_size > RUN_FILE_LIMIT:
+            return None
+        raw = path.read_bytes()
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                meta = json.loads(z.read("run.json"))
+            settings = lesson.settings_type(**meta["settings"])
+        except Exception as e:  # damaged: not shared, and _from_disk removes it on the next ordinary get
+            raise RunFileError(f"run {key[:12]} cannot be read: {type(e).__name__}") from None
+        if meta.get("lesson") != lesson.slug or meta.get("key") != key:
+            raise RunFileError(f"run {key[:12]} is not a run of the {lesson.slug} lesson")
+        if meta.get("data") != "built-in":
+            raise RunFileError("this run was trained on an uploaded data file: it cannot be rebuilt without that "
+                               "file, which stays with the learner who trained it")
+        run = unpack(raw, lesson, settings, None, device)
+        self._remember(key, run)
+        self.hits["disk"] += 1
+        return run
+
     def put(self, lesson: Lesson, run: LessonRun, data: Any = None) -> None:
         """Keep a finished run (in memory, and on disk when there is a folder); a run stopped early is refused."""
         if not run.complete:
@@ -252,7 +275,11 @@ def default_run(lesson: Lesson, cache: RunCache | None = None) -> CachedPredicti
     run = (cache or shared_cache()).run(lesson, lesson.settings_type())
     example = run.examples[0][0] if run.examples else lesson.content.title
     prediction = lesson.predict(run, example)
-    return CachedPrediction(run, prediction, lesson.document(run, prediction))
+    shared = CachedPrediction(run, prediction, lesson.document(run, prediction))
+    from pipeline import overview  # the Overview's numbers, kept for pages that draw them without torch
+
+    overview.save(lesson.slug, overview.summary(shared.document, len(run.examples)))
+    return shared
 
 
 def weights_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:

@@ -8,7 +8,18 @@
 Nothing here imports torch at import time: a page's first lines paint before the model code loads.
 """
 
-from ui.runs import default_run, lesson, open_trace_bytes, own_run, own_run_key, predict, run_to_use, stepper
+from ui.runs import (
+    default_run,
+    handout,
+    lesson,
+    open_trace_bytes,
+    overview,
+    own_run,
+    own_run_key,
+    predict,
+    run_to_use,
+    stepper,
+)
 from ui.state import (
     LESSON_KEY,
     content,
@@ -41,7 +52,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ui' has no attribute {name!r}")
 
 
-__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "content", "current_slug", "default_run",
-           "escape_markdown", "lesson", "link_notes", "marked_choices", "open_trace_bytes", "own_run", "own_run_key",
-           "picture", "predict", "presenting", "refuse_public_address", "run_to_use", "setting_widget",
-           "settings_form", "show_layer", "sidebar", "start_session", "stepper", "sync_link", "table"]
+__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "content", "current_slug",
+           "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
+           "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "presenting",
+           "refuse_public_address", "run_to_use", "setting_widget", "settings_form", "show_layer", "sidebar",
+           "start_session", "stepper", "sync_link", "table"]

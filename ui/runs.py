@@ -108,3 +108,28 @@ def open_trace_bytes(raw: bytes, name: str):
     import hashlib
 
     return _open_trace(hashlib.sha256(raw).hexdigest(), name, raw)
+
+
+@st.cache_resource(show_spinner="Loading this lesson's numbers…", max_entries=16)
+def _overview(slug: str, version: str) -> dict:
+    from pipeline import overview
+
+    card = overview.load(slug)
+    if card is None:  # not kept yet (a new server, new code): the default run writes it
+        default_run(slug)
+        card = overview.load(slug)
+    return card
+
+
+def overview(slug: str) -> dict:
+    """The Overview's numbers for the lesson's default run, without loading the model when they are kept."""
+    from pipeline.paths import code_hash
+
+    return _overview(slug, code_hash())
+
+
+def handout(slug: str) -> str:
+    """The offline handout of the lesson's default run (built when asked for)."""
+    from pipeline.render.handout import handout_html
+
+    return handout_html(default_run(slug).document)

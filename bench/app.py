@@ -1,0 +1,253 @@
+"""The app as a learner meets it, alternated with a one-chart Streamlit app, in headless Chromium.
+
+    .venv/bin/python bench/app.py [--pairs 5] [--clicks 500]
+
+Every measure runs our app and the baseline (one Plotly chart and one button, started the same way)
+in alternating order, ``--pairs`` times, and reports the median of the paired ratios with its range:
+
+  cold start -- from launching the server (``pipeline-trace serve`` with a warm run cache on disk; the
+                baseline with ``streamlit run`` and the same flags) until the first page is fully drawn;
+  warm open  -- a new tab on the running server until its first chart is drawn;
+  Next click -- one "Next ▶" on the Prediction page until the new stage is drawn, against one click of
+                the baseline's button until its rerun is drawn;
+  script     -- the page script of that click alone, server-side (no browser): AppTest.
+Then, with ``--clicks``, memory: the server's PSS every 50 Next clicks in one session (flat is the goal).
+This is a benchmark, not a test: it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("PIPELINE_TRACE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning'][data-test-connection-state='CONNECTED']"
+DRAWN = """() => !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]')
+    && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].length > 0
+    && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))"""
+FIRST_CHART = "() => !!document.querySelector('[data-testid=stPlotlyChart] .main-svg')"
+SETTLED = """() => !!document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))"""
+BASELINE = ('import plotly.graph_objects as go\nimport streamlit as st\n\nst.title("One chart")\n'
+            'clicks = st.session_state.setdefault("clicks", 0)\n'
+            'st.plotly_chart(go.Figure(go.Bar(y=[1, 3, 2, clicks])), theme=None, key="chart")\n'
+            'if st.button("Next", key="next"):\n    st.session_state["clicks"] += 1\n    st.rerun()\n'
+            'st.write(f"clicks: {clicks}")\n')
+FLAGS = ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", "--runner.postScriptGC", "false", "--client.showErrorDetails", "none"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(which: str, port: int, folder: Path) -> subprocess.Popen:
+    env = {**os.environ, "PIPELINE_TRACE_DATA": str(folder / "data")}
+    if which == "ours":
+        command = [sys.executable, "-m", "pipeline", "serve", "--port", str(port)]
+    else:
+        command = [sys.executable, "-m", "streamlit", "run", str(folder / "baseline.py"), "--server.port", str(port),
+                   *FLAGS]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_healthy(port: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("the server did not come up")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def open_page(browser: Browser, port: int, path: str = "/", until: str = DRAWN) -> tuple[Page, float]:
+    start_time = time.perf_counter()
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    page.goto(f"http://127.0.0.1:{port}{path}")
+    page.wait_for_function(until, polling=20)
+    return page, time.perf_counter() - start_time
+
+
+def cold_start(which: str, browser: Browser, folder: Path) -> float:
+    port = free_port()
+    started = time.perf_counter()
+    process = start(which, port, folder)
+    try:
+        wait_healthy(port)
+        page, _ = open_page(browser, port)
+        page.wait_for_selector(IDLE)
+        page.wait_for_function(DRAWN, polling=20)
+        elapsed = time.perf_counter() - started
+        page.context.close()
+        return elapsed
+    finally:
+        stop(process)
+
+
+def click_time(page: Page, button: str, changed: str) -> float:
+    """Click, then wait until the page shows the change and every chart is drawn."""
+    before = page.evaluate(changed)
+    started = time.perf_counter()
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_function(f"(b) => ({changed})() !== b", arg=before, polling=10)
+    page.wait_for_selector(IDLE)
+    page.wait_for_function(SETTLED, polling=10)
+    return time.perf_counter() - started
+
+
+STEP_HEADING = "() => [...document.querySelectorAll('h3')].map(h => h.innerText).join('|')"
+BASELINE_COUNT = "() => document.querySelector('[data-testid=stMain]').innerText.match(/clicks: \\\\d+/)?.[0]"
+
+
+def paired(run: Callable[[str], float], pairs: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"ours": [], "baseline": []}
+    for i in range(pairs):
+        for which in (("ours", "baseline") if i % 2 == 0 else ("baseline", "ours")):
+            times[which].append(run(which))
+    return times
+
+
+def report(name: str, times: dict[str, list[float]], unit: str = "s") -> None:
+    ratios = [a / b for a, b in zip(times["ours"], times["baseline"], strict=True)]
+    scale = 1000 if unit == "ms" else 1
+    med = lambda v: statistics.median(v) * scale  # noqa: E731
+    print(f"{name:12} ours {med(times['ours']):8.2f} {unit} | one-chart app {med(times['baseline']):8.2f} {unit} | "
+          f"ratio median {statistics.median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f})", flush=True)
+
+
+def script_times(pairs: int) -> dict[str, list[float]]:
+    """The page script of one Next click (server-side, AppTest), against the baseline's button click."""
+    from streamlit.testing.v1 import AppTest
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "baseline.py"
+        base.write_text(BASELINE)
+        ours = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+        ours.switch_page("pages/prediction.py").run()
+        theirs = AppTest.from_file(str(base), default_timeout=60).run()
+        times: dict[str, list[float]] = {"ours": [], "baseline": []}
+        for i in range(pairs * 4):
+            for which, at, key in (("ours", ours, "next"), ("baseline", theirs, "next"))[:: 1 if i % 2 else -1]:
+                if which == "ours" and at.button(key="next").disabled:
+                    at.button(key="first").click().run()
+                started = time.perf_counter()
+                at.button(key=key).click().run()
+                times[which].append(time.perf_counter() - started)
+        return times
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its children, in MB (from /proc/<pid>/smaps_rollup)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(k) for k in kids] + [g for k in kids for g in _children(int(k))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--clicks", type=int, default=0, help="Next clicks in one session for the memory check")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        folder = Path(tmp)
+        (folder / "baseline.py").write_text(BASELINE)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        subprocess.run([sys.executable, "-c", "from pipeline.lessons import all_lessons\nfrom pipeline.runs import "
+                        "default_run\nfor lesson in all_lessons().values(): default_run(lesson)"], cwd=ROOT,
+                       env={**os.environ, "PIPELINE_TRACE_DATA": str(folder / "data")}, check=True)  # warm disk cache
+        print(f"{args.pairs} alternated pairs; ratio = ours / the one-chart app; Chromium {browser.version}, headless")
+        report("cold start", paired(lambda w: cold_start(w, browser, folder), args.pairs))
+        ports = {w: free_port() for w in ("ours", "baseline")}
+        processes = {w: start(w, port, folder) for w, port in ports.items()}
+        try:
+            for port in ports.values():
+                wait_healthy(port)
+                open_page(browser, port)[0].context.close()  # warm the server: its first session
+            report("warm open", paired(lambda w: _warm_open(browser, ports[w]), args.pairs))
+            pages = {"ours": open_page(browser, ports["ours"], "/prediction", until=SETTLED)[0],
+                     "baseline": open_page(browser, ports["baseline"])[0]}
+            report("Next click", paired(lambda w: _click(pages, w), args.pairs * 2), "ms")
+            report("script", script_times(args.pairs), "ms")
+            if args.clicks:
+                _memory(pages["ours"], processes["ours"].pid, args.clicks)
+        finally:
+            for process in processes.values():
+                stop(process)
+        browser.close()
+    return 0
+
+
+def _warm_open(browser: Browser, port: int) -> float:
+    page, elapsed = open_page(browser, port, until=FIRST_CHART)
+    page.context.close()
+    return elapsed
+
+
+def _click(pages: dict[str, Page], which: str) -> float:
+    page = pages[which]
+    if which == "baseline":
+        return click_time(page, "Next", BASELINE_COUNT)
+    if page.get_by_role("button", name="Next ▶").is_disabled():
+        page.get_by_role("button", name="⏮", exact=True).click()
+        page.wait_for_selector(IDLE)
+        page.wait_for_function(SETTLED, polling=10)
+    return click_time(page, "Next ▶", STEP_HEADING)
+
+
+def _memory(page: Page, pid: int, clicks: int) -> None:
+    readings = [pss_mb(pid)]
+    for i in range(1, clicks + 1):
+        _click({"ours": page}, "ours")
+        if i % 50 == 0:
+            readings.append(pss_mb(pid))
+    print(f"memory over {clicks} Next clicks (server PSS, MB, every 50): " + ", ".join(f"{r:.0f}" for r in readings))
+    print(f"  first {readings[0]:.0f} MB, last {readings[-1]:.0f} MB, change {readings[-1] - readings[0]:+.0f} MB "
+          f"(after the first 50: {readings[-1] - readings[1]:+.0f} MB)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
