@@ -95,6 +95,7 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
             check(lesson, settings, data)
         except OverBudget as e:
             raise UsageError(f"{e} Add --yes to train it anyway.") from None
+    torch.set_num_threads(1)  # as the app trains: a seed gives the same numbers on every machine, whatever its cores
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         run = lesson.run(settings, [ProgressCallback(progress)], data, device)
