@@ -18,8 +18,10 @@ pages = [
     st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:"),
     st.Page("pages/compare.py", title="Compare lessons", icon=":material/compare_arrows:"),
     st.Page("pages/open_trace.py", title="Open a trace", icon=":material/upload_file:"),
+    st.Page("pages/class_session.py", title="Class", icon=":material/groups:"),
 ]
 page = st.navigation(pages)
+ui.classroom.follow(page.url_path)  # a class: the teacher's view goes out, a learner's follows it (before the sidebar)
 ui.sidebar()
 ui.sync_link(page.url_path)
 page.run()

@@ -169,14 +169,16 @@ class RunCache:
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
                 meta = json.loads(z.read("run.json"))
+            if meta.get("lesson") != lesson.slug or meta.get("key") != key:
+                raise RunFileError(f"run {key[:12]} is not a run of the {lesson.slug} lesson")
+            if meta.get("data") != "built-in":
+                raise RunFileError("this run was trained on an uploaded data file: it cannot be rebuilt without "
+                                   "that file, which stays with the learner who trained it")
             settings = lesson.settings_type(**meta["settings"])
+        except RunFileError:
+            raise
         except Exception as e:  # damaged: not shared, and _from_disk removes it on the next ordinary get
             raise RunFileError(f"run {key[:12]} cannot be read: {type(e).__name__}") from None
-        if meta.get("lesson") != lesson.slug or meta.get("key") != key:
-            raise RunFileError(f"run {key[:12]} is not a run of the {lesson.slug} lesson")
-        if meta.get("data") != "built-in":
-            raise RunFileError("this run was trained on an uploaded data file: it cannot be rebuilt without that "
-                               "file, which stays with the learner who trained it")
         run = unpack(raw, lesson, settings, None, device)
         self._remember(key, run)
         self.hits["disk"] += 1

@@ -4,10 +4,12 @@
 - ``ui.runs``: the lesson's shared default run, the learner's own run, predictions and the stepper.
 - ``ui.widgets``: escaping, tables, charts, the settings form, quiz marks.
 - ``ui.layers``: drawing any prediction layer by its type.
+- ``ui.classroom``: a class session: joining, following the teacher, answering; ``ui.class_board``: the Class page.
 
 Nothing here imports torch at import time: a page's first lines paint before the model code loads.
 """
 
+from ui import class_board, classroom
 from ui.runs import (
     default_run,
     handout,
@@ -52,7 +54,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ui' has no attribute {name!r}")
 
 
-__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "content", "current_slug",
+__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "classroom", "content", "current_slug",
            "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
            "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "presenting",
            "refuse_public_address", "run_to_use", "setting_widget", "settings_form", "show_layer", "sidebar",

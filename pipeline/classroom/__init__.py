@@ -21,7 +21,7 @@ from pipeline.classroom.errors import (
 )
 from pipeline.classroom.export import results_csv
 from pipeline.classroom.qr import qr_svg
-from pipeline.classroom.questions import answer, distribution, open_question, reveal
+from pipeline.classroom.questions import answer, distribution, open_question, reveal, typed_choices
 from pipeline.classroom.service import (
     class_state,
     delete_class,
@@ -29,6 +29,7 @@ from pipeline.classroom.service import (
     expire_classes,
     join_class,
     learner_view,
+    rejoin_class,
     remove_learner,
     rename_learner,
     roster,
@@ -56,7 +57,7 @@ __all__ = [
     "Distribution", "InvalidChoice", "InvalidCode", "InvalidName", "InvalidValue", "LearnerView", "Membership",
     "QuestionClosed", "QuestionSource", "QuestionView", "RosterEntry", "UnknownClass", "UnknownLearner",
     "UnknownQuestion", "WrongSecret", "answer", "class_state", "delete_class", "distribution", "end_class",
-    "engine_for", "expire_classes", "join_class", "learner_view", "open_question", "qr_svg", "remove_learner",
-    "rename_learner", "results_csv", "reveal", "roster", "set_following", "set_stage", "set_view", "start_class",
-    "state_if_changed",
+    "engine_for", "expire_classes", "join_class", "learner_view", "open_question", "qr_svg", "rejoin_class",
+    "remove_learner", "rename_learner", "results_csv", "reveal", "roster", "set_following", "set_stage", "set_view",
+    "start_class", "state_if_changed", "typed_choices",
 ]

@@ -20,6 +20,7 @@ from pipeline.classroom.store import AnswerRow, ClassRow, QuestionRow, transact
 from pipeline.classroom.views import AnswerReceipt, Distribution, QuestionSource, QuestionView
 
 MAX_QUESTION, MAX_CHOICE, MAX_EXPLANATION, MAX_CHOICES = 500, 200, 2_000, 8
+MAX_TYPED_CHOICES = 6  # a question typed during the class: 2 to 6 choices fit on a phone
 
 
 def open_question(engine: Engine, code: str, secret: str, question: str, choices: Sequence[str], answer: int,
@@ -91,6 +92,16 @@ def distribution(engine: Engine, code: str, secret: str, question_id: int) -> Di
         return Distribution(question.id, tuple(counts), sum(counts), access.learner_count(session, row))
 
     return transact(engine, work, write=False)
+
+
+def typed_choices(text: str) -> tuple[str, ...]:
+    """The choices a teacher typed during the class, one per line (blank lines dropped): 2 to 6 of them."""
+    if not isinstance(text, str):
+        raise InvalidValue(f"choices must be text, one per line, got {type(text).__name__}")
+    lines = tuple(line.strip() for line in text.splitlines() if line.strip())
+    if not 2 <= len(lines) <= MAX_TYPED_CHOICES:
+        raise InvalidValue(f"type 2 to {MAX_TYPED_CHOICES} choices, one per line, got {len(lines)}")
+    return _choices(lines)
 
 
 def _question(session: Session, row: ClassRow, question_id: int) -> QuestionRow:

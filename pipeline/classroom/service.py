@@ -18,7 +18,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.classroom import access
-from pipeline.classroom.credentials import hash_secret, learner_token, new_code, new_secret, normalize_code
+from pipeline.classroom.credentials import (
+    check_secret,
+    hash_secret,
+    learner_token,
+    new_code,
+    new_rejoin_code,
+    new_secret,
+    normalize_code,
+    normalize_rejoin,
+)
 from pipeline.classroom.errors import ClassExpired, ClassFull, InvalidValue, UnknownClass, UnknownLearner
 from pipeline.classroom.names import clean_name, unique_name
 from pipeline.classroom.store import AnswerRow, ClassRow, LearnerRow, transact
@@ -61,12 +70,35 @@ def join_class(engine: Engine, code: str, display_name: str, token: str | None =
         names = session.scalars(select(LearnerRow.display_name).where(LearnerRow.class_id == row.id)).all()
         if len(names) >= row.cap:
             raise ClassFull(f"class {row.code} is full ({row.cap} learners)")
-        now, secret = access.utc(), new_secret()
+        now, secret, rejoin = access.utc(), new_secret(), new_rejoin_code()
         learner = LearnerRow(class_id=row.id, display_name=unique_name(name, names), token_hash=hash_secret(secret),
-                             following=True, joined_at=now, last_seen=now)
+                             following=True, joined_at=now, last_seen=now, rejoin_hash=hash_secret(rejoin))
         session.add(learner)
         session.flush()
-        return _membership(row, learner, learner_token(learner.id, secret))
+        return _membership(row, learner, learner_token(learner.id, secret), rejoin)
+
+    return transact(engine, work)
+
+
+def rejoin_class(engine: Engine, code: str, rejoin_code: str) -> Membership:
+    """Come back as the learner who was given ``rejoin_code`` (after a reload lost the token).
+
+    The learner gets a new token (the old one stops working: one page at a time per learner); the
+    rejoin code stays the same. Raises :class:`UnknownLearner` when no learner of the class has it.
+    """
+    wanted = normalize_rejoin(rejoin_code)
+
+    def work(session: Session) -> Membership:
+        row = access.find_class(session, code, lock=True, live=True)
+        learners = session.scalars(select(LearnerRow).where(LearnerRow.class_id == row.id,
+                                                            LearnerRow.rejoin_hash.is_not(None)))
+        learner = next((x for x in learners if check_secret(wanted, x.rejoin_hash or "")), None)
+        if learner is None:
+            raise UnknownLearner(f"no learner of class {row.code} has this rejoin code: check it, or join as "
+                                 "someone new")
+        secret = new_secret()
+        learner.token_hash, learner.last_seen = hash_secret(secret), access.utc()
+        return _membership(row, learner, learner_token(learner.id, secret), wanted)
 
     return transact(engine, work)
 
@@ -217,8 +249,8 @@ def _returning(session: Session, row: ClassRow, token: str | None) -> Membership
     return _membership(row, learner, token)
 
 
-def _membership(row: ClassRow, learner: LearnerRow, token: str) -> Membership:
-    return Membership(row.code, learner.id, learner.display_name, token, learner.following)
+def _membership(row: ClassRow, learner: LearnerRow, token: str, rejoin: str = "") -> Membership:
+    return Membership(row.code, learner.id, learner.display_name, token, learner.following, rejoin)
 
 
 def _lesson(lesson: str) -> str:

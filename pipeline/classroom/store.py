@@ -66,7 +66,7 @@ class ClassRow(Base):
 
 
 class LearnerRow(Base):
-    """One learner in one class; the token itself is never stored, only its hash."""
+    """One learner in one class; neither the token nor the rejoin code is stored, only their hashes."""
 
     __tablename__ = "classroom_learners"
     __table_args__ = (UniqueConstraint("class_id", "display_name", name="uq_classroom_learner_name"),)
@@ -77,6 +77,7 @@ class LearnerRow(Base):
     following: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen: Mapped[datetime] = mapped_column(DateTime)
+    rejoin_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)  # the short code, hashed
 
 
 class QuestionRow(Base):

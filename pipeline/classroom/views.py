@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -43,6 +43,8 @@ class Membership:
         display_name: the cleaned, unique name others see.
         token: the learner's key: keep it (in the link or browser) to answer and to rejoin as themselves.
         following: whether their page follows the teacher's view.
+        rejoin_code: the short code that brings them back as themselves after a reload (``rejoin_class``);
+            only known when they join or rejoin (the database keeps its hash), else ``""``.
     """
 
     code: str
@@ -50,6 +52,7 @@ class Membership:
     display_name: str
     token: str
     following: bool
+    rejoin_code: str = field(default="", compare=False)  # the same membership, whether or not it is known here
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,221 @@
+"""Class page: a teacher leads, learners join and follow, answers gather; secrets stay in their sessions.
+
+Each AppTest is one browser session on the same database. AppTest does not fire fragment timers: a
+learner's "next poll" is a rerun of their session.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app_helpers import plain, table_with
+from streamlit.testing.v1 import AppTest
+
+from pipeline import classroom as room
+from pipeline.lessons import get_lesson
+from pipeline.runs import default_run
+from ui.widgets import escape_markdown
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+SLUG = "sequence-classification"
+HOSTILE = ["<img src=x onerror=alert(1)>", "**x** [a](javascript:alert(1))", "\u202eevil\u202c name"]
+
+
+def session(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def teacher() -> AppTest:
+    at = session()
+    at.switch_page("pages/class_session.py").run()
+    at.button(key="class-start").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def learner(code: str, name: str) -> AppTest:
+    at = session(**{"class": code})
+    at.text_input(key="class-name").input(name).run()
+    at.button(key="class-join").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [plain(e.value) for kind in ("markdown", "error", "info", "warning", "success", "caption")
+            for e in getattr(at, kind)]
+
+
+def bar(at: AppTest) -> str:
+    """The first line of the class bar on top of a learner's page, as Markdown."""
+    return next(m.value for m in at.markdown if m.value.startswith("**Class "))
+
+
+def stage_heading(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("### Stage "))
+
+
+def secrets_of(at: AppTest) -> tuple[str, str]:
+    return at.session_state["class-teacher"]
+
+
+def test_a_teacher_starts_a_class_and_learners_join_under_unique_names() -> None:
+    t = teacher()
+    code, secret = secrets_of(t)
+    assert f"# Class code **{code}**" in [m.value for m in t.markdown]
+    assert any(c.value == f"/?class={code}" for c in t.code)  # the join link (relative: no browser here)
+    assert any(secret in c.value for c in t.code)  # the teacher key, shown once (folded away)
+    t.button(key="class-kept-key").click().run()
+    assert not any(secret in c.value for c in t.code)
+
+    ana, ana2 = learner(code, "Ana"), learner(code, "  Ana ")
+    assert ana.session_state["class-member"].display_name == "Ana"
+    assert ana2.session_state["class-member"].display_name == "Ana (2)"
+    assert bar(ana2) == f"**Class {code}** · you are **Ana \\(2\\)**"
+    t.run()
+    assert list(table_with(t, "Name")["Name"]) == ["Ana", "Ana (2)"]
+    for at in (t, ana, ana2):  # no secret or token ever reaches a link
+        link = at.session_state["link-url"] + repr(dict(at.query_params))
+        assert secret not in link and ana.session_state["class-member"].token not in link
+    assert "class" not in t.query_params and ana.query_params["class"] == code
+
+
+def test_following_moves_a_learner_on_their_next_poll_and_stops_when_switched_off() -> None:
+    t = teacher()
+    ana = learner(secrets_of(t)[0], "Ana")
+    assert stage_heading(ana) == "### Stage 1 of 7"  # joining brought them to the teacher's view
+    t.switch_page("pages/prediction.py").run()
+    t.text_input(key=f"pred-text:{SLUG}").input("a truly great film").run()
+    t.button(key="next").click().run()
+    t.button(key="next").click().run()
+
+    ana.run()  # the poll saw a new version: the page reran on the teacher's view
+    assert stage_heading(ana) == "### Stage 3 of 7"
+    assert ana.text_input(key=f"pred-text:{SLUG}").value == "a truly great film"
+
+    ana.session_state[f"run:{SLUG}"] = own = default_run(get_lesson(SLUG)).run  # "trained"
+    ana.run()
+    assert any("lesson's model" in c.value for c in ana.caption)  # following: the class's model, theirs aside
+
+    ana.toggle(key="class-follow").set_value(False).run()
+    t.button(key="next").click().run()
+    ana.run()
+    assert stage_heading(ana) == "### Stage 3 of 7"  # browsing on their own, with their own model back
+    assert ana.session_state[f"run:{SLUG}"] is own
+    assert any("your own model" in c.value for c in ana.caption)
+    assert [p.following for p in room.roster(room.engine_for(), *secrets_of(t))] == [False]
+
+    t.switch_page("pages/class_session.py").run()
+    t.radio(key=f"class-model-pick:{SLUG}").set_value("mine").run()
+    assert any("no model of this lesson yet" in e for e in texts(t))  # nothing of theirs to share
+
+
+def test_a_learner_has_no_teacher_controls_and_a_wrong_key_takes_none() -> None:
+    t = teacher()
+    code, secret = secrets_of(t)
+    ana = learner(code, "Ana")
+    ana.switch_page("pages/class_session.py").run()
+    keys = {b.key for b in ana.button}
+    assert "class-leave" in keys and not keys & {"class-start", "class-reveal", "class-remove", "class-end"}
+    assert "class-teacher" not in ana.session_state and not any("Roster" in e.label for e in ana.expander)
+    token = ana.session_state["class-member"].token
+    assert secret not in repr([ana.session_state[k] for k in ana.session_state])
+
+    other = session()
+    other.switch_page("pages/class_session.py").run()
+    other.text_input(key="class-resume-key").input(f"{code}:{token}").run()
+    other.button(key="class-resume").click().run()
+    assert any(f"wrong teacher secret for class {code}" in e for e in texts(other))
+    assert "class-teacher" not in other.session_state
+
+    other.text_input(key="class-resume-key").input(f"{code}:{secret}").run()  # a reload: the key takes it back
+    other.button(key="class-resume").click().run()
+    assert secrets_of(other) == (code, secret) and f"# Class code **{code}**" in [m.value for m in other.markdown]
+
+
+def test_answers_gather_live_then_the_reveal_reaches_everyone_and_the_csv() -> None:
+    t = teacher()
+    code, secret = secrets_of(t)
+    ana, ben = learner(code, "Ana"), learner(code, "Ben")
+    t.segmented_control(key="class-ask-from").set_value("typed").run()
+    t.text_area(key="class-typed-question").input("Which <b>layer</b> turns ids into vectors?")
+    t.text_area(key="class-typed-choices").input("Embedding\n\nLSTM\nSoftmax\n")
+    t.text_area(key="class-typed-explanation").input("The **embedding** looks each id up.")
+    t.button(key="FormSubmitter:class-typed-Ask the class").click().run()
+    assert not t.error and "### Question 1. Which <b>layer</b> turns ids into vectors?" in texts(t)
+
+    ana.run()
+    ben.run()
+    (qid,) = {int(r.key.rsplit("-", 1)[1]) for r in ana.radio if r.key.startswith("class-answer-")}
+    ana.radio(key=f"class-answer-{qid}").set_value(0).run()
+    ben.radio(key=f"class-answer-{qid}").set_value(2).run()
+    t.run()
+    assert "**2 of 2 answered**" in texts(t)
+    assert [p.proto.text for p in t.get("progress")] == ["A. Embedding · **1**", "B. LSTM · **0**",
+                                                          "C. Softmax · **1**"]
+    t.button(key="class-reveal").click().run()
+    ana.run()
+    ben.run()
+    assert any(s.value.startswith("**Right.** The \\*\\*embedding\\*\\*") for s in ana.success)
+    assert any(e.value.startswith("**Not quite.** The answer is A. Embedding") for e in ben.error)
+
+    rows = list(csv.reader(io.StringIO(room.results_csv(room.engine_for(), code, secret))))
+    assert rows == [["learner", "question", "choice", "result"],
+                    ["Ana", "Which <b>layer</b> turns ids into vectors?", "Embedding", "right"],
+                    ["Ben", "Which <b>layer</b> turns ids into vectors?", "Softmax", "wrong"]]
+    assert any(b.proto.label == "Download the results (CSV)" for b in t.get("download_button"))
+    assert any("holds every learner's display name" in c for c in texts(t))
+
+
+def test_unknown_expired_ended_and_full_classes_say_so() -> None:
+    engine = room.engine_for()
+    expired = room.start_class(engine, SLUG, now=datetime.now(UTC) - timedelta(hours=5))[0]
+    full, secret = room.start_class(engine, SLUG, cap=1)
+    room.join_class(engine, full.code, "First")
+    for code, message in [("ZZZZZZ", "no class with code ZZZZZZ"), ("HELLO1", "class code must be 6 characters"),
+                          (expired.code, f"class {expired.code} expired at")]:
+        at = session(**{"class": code})
+        assert any(message in e and "Check the code with your teacher" in e for e in texts(at)), code
+        assert "class" not in at.query_params and not at.text_input  # no join dialog
+    at = session(**{"class": full.code})
+    at.text_input(key="class-name").input("Second").run()
+    at.button(key="class-join").click().run()
+    assert f"class {full.code} is full (1 learners)" in texts(at) and "class-member" not in at.session_state
+    room.end_class(engine, full.code, secret)
+    assert any(f"class {full.code} has ended" in e for e in texts(session(**{"class": full.code})))
+
+
+def test_hostile_display_names_are_shown_literally() -> None:
+    t = teacher()
+    code = secrets_of(t)[0]
+    pages = [learner(code, name) for name in HOSTILE]
+    names = [p.session_state["class-member"].display_name for p in pages]
+    assert names[:2] == HOSTILE[:2] and names[2] == "evil name"  # bidi overrides are dropped
+    for page, name in zip(pages, names, strict=True):
+        assert bar(page) == f"**Class {code}** · you are **{escape_markdown(name)}**"
+        assert all(not m.proto.allow_html for m in page.markdown)
+    t.run()
+    assert list(table_with(t, "Name")["Name"]) == names  # as the browser shows them...
+    raw = next(x.value for x in t.table if "Name" in x.value.columns)
+    assert list(raw["Name"]) == [escape_markdown(n) for n in names]  # ...because st.table's Markdown is escaped
+    assert all(not m.proto.allow_html for m in t.markdown)
+
+
+def test_a_reloaded_learner_rejoins_as_themselves_with_their_code() -> None:
+    t = teacher()
+    code = secrets_of(t)[0]
+    ana = learner(code, "Ana")
+    rejoin = ana.session_state["class-member"].rejoin_code
+    assert any(rejoin in i.value for i in ana.info)
+    again = session(**dict(ana.query_params))  # a reload: a new session, the link still names the class
+    again.text_input(key="class-rejoin-code").input(rejoin.lower()).run()
+    again.button(key="class-rejoin").click().run()
+    member = again.session_state["class-member"]
+    assert (member.display_name, member.learner_id) == ("Ana", ana.session_state["class-member"].learner_id)
+    assert len(room.roster(room.engine_for(), *secrets_of(t))) == 1

@@ -1,0 +1,318 @@
+"""The Class page's parts: start, resume or join a class; the teacher's board; a learner's card.
+
+The teacher's board is made for a projector: the code, the join link and its QR code first, then the
+open question with a bar per choice that fills as answers arrive (a fragment, every ``BOARD_SECONDS``).
+The roster (names) and the teacher key stay folded away, so projecting the board shows neither.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipeline import classroom as room
+from pipeline.catalog import catalog
+from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
+from ui import classroom as lead
+from ui.state import CLASS_KEY, _url, current_slug
+from ui.widgets import RIGHT, escape_markdown, table
+
+BOARD_SECONDS = 2.0  # the teacher's distribution and roster refresh this often
+QR_PIXELS = 230  # the QR code's side on the teacher's screen: big enough to scan from the back of a room
+SOURCES = {"written": "The lesson's questions", "generated": "About the class's model", "typed": "Type one"}
+UPLOADED = ("Your model cannot be shared: it was trained on your own data file (or stopped early), and the "
+            "learners' pages cannot rebuild it without that file, which stays in your session. Train it on the "
+            "lesson's built-in data to share it.")
+
+
+def start_or_join() -> None:
+    """Not in a class yet: start one (teacher), take one back with the teacher key, or type a class code."""
+    st.subheader("Teach a class", anchor=False)
+    title = catalog()[current_slug()].title
+    st.markdown(f"Start a class on **{escape_markdown(title)}** (the lesson picked in the sidebar). Learners join "
+                "with a code or a QR code; their pages follow yours.")
+    if st.button("Start a class", type="primary", key="class-start", icon=":material/co_present:"):
+        _start()
+    with st.expander("Resume teaching with your teacher key"):
+        typed = st.text_input("Teacher key", type="password", key="class-resume-key")
+        if st.button("Resume", key="class-resume", icon=":material/key:"):
+            _resume(typed)
+    st.subheader("Join a class", anchor=False)
+    code = st.text_input("Class code", key="class-typed-code", max_chars=12, placeholder="K7QX2M")
+    if st.button("Join", key="class-join-code", icon=":material/login:"):
+        try:
+            st.session_state[CLASS_KEY] = normalize_code(code)
+        except room.ClassroomError as e:
+            st.error(escape_markdown(e), icon=":material/error:")
+            return
+        st.rerun()
+
+
+def _start() -> None:
+    state, slug = st.session_state, current_slug()
+    try:
+        info, secret = room.start_class(lead.engine(), slug, run_key=state.get(lead.model_key(slug), ""),
+                                        text=state.get(f"pred-text:{slug}") or "")
+    except room.ClassroomError as e:
+        st.error(escape_markdown(e), icon=":material/error:")
+        return
+    lead.leave()  # a teacher is not also a learner in this session
+    state[lead.TEACHER_KEY], state[lead.KEY_TO_KEEP] = (info.code, secret), teacher_key(info.code, secret)
+    state.pop(lead.PUSHED_KEY, None)
+    st.rerun()
+
+
+def _resume(typed: str) -> None:
+    try:
+        code, secret = split_teacher_key(typed)
+        room.roster(lead.engine(), code, secret)  # proves the key
+    except room.ClassroomError as e:
+        st.error(escape_markdown(e), icon=":material/error:")
+        return
+    lead.leave()
+    st.session_state[lead.TEACHER_KEY] = (code, secret)
+    st.session_state.pop(lead.PUSHED_KEY, None)
+    st.session_state.pop("class-resume-key", None)
+    st.rerun()
+
+
+def stop_teaching() -> None:
+    """Forget the teacher's secret in this session (the class goes on; the teacher key brings it back)."""
+    lead.release()
+    for key in (lead.TEACHER_KEY, lead.KEY_TO_KEEP, lead.PUSHED_KEY):
+        st.session_state.pop(key, None)
+
+
+def teacher_board() -> None:
+    """The teacher's page: how to join, what the class sees, questions, answers, the roster and the controls."""
+    code, secret = lead.teaching() or ("", "")
+    try:
+        now = room.class_state(lead.engine(), code)
+    except room.ClassroomError as e:  # deleted elsewhere, or expired
+        st.error(escape_markdown(e), icon=":material/error:")
+        st.button("Forget this class", key="class-forget", on_click=stop_teaching)
+        return
+    _join_panel(code, now)
+    _board(code, secret)
+    _key_to_keep()
+    if not now.ended:
+        _what_they_see(now)
+        _ask(code, secret, now.lesson)
+    _manage(code, secret, now.ended)
+
+
+def _join_panel(code: str, now: room.ClassState) -> None:
+    link = _url("", {"class": code})
+    words, picture = st.columns([3, 2], vertical_alignment="center")
+    words.markdown(f"# Class code **{code}**")
+    if now.ended:
+        words.warning("This class has ended: no more joins or answers. The results stay until you delete them.")
+    else:
+        words.markdown("Scan the QR code, or open the link and type the code. Pick any name: only the teacher "
+                       "sees it.")
+    words.code(link, language=None, wrap_lines=True)
+    words.caption(f"Open until {now.expires_at:%H:%M} UTC; then everything about it is deleted.")
+    if link.startswith(("http://", "https://")):
+        modules = int(room.qr_svg(link, scale=1).split('width="', 1)[1].split('"', 1)[0])
+        picture.image(room.qr_svg(link, scale=max(2, QR_PIXELS // modules)), caption=f"Join class {code}")
+
+
+def _key_to_keep() -> None:
+    key = st.session_state.get(lead.KEY_TO_KEEP)
+    if key:
+        with st.expander("Your teacher key: open it on your own screen, keep it, then close it",
+                         icon=":material/key:"):
+            st.markdown("Shown once. It gives control of this class back after a reload or on another device: "
+                        "keep it like a password. It is never in a link.")
+            st.code(key, language=None)
+            st.button("I have kept it", key="class-kept-key", on_click=st.session_state.pop,
+                      args=(lead.KEY_TO_KEEP, None))
+
+
+def _what_they_see(now: room.ClassState) -> None:
+    slug = current_slug()
+    text = now.text or "the model's first held-out example"
+    title = catalog()[now.lesson].title if now.lesson in catalog() else now.lesson
+    st.markdown(f"**The class sees** {escape_markdown(title)} · stage {now.stage + 1} · input "
+                f"“{escape_markdown(text[:80])}”")
+    st.page_link("pages/prediction.py", label="Lead from the Prediction page: learners follow your input and "
+                 "stage", icon=":material/footprint:")
+    mine = bool(st.session_state.get(lead.model_key(slug)))
+    choice = st.radio("Model", ["lesson", "mine"], index=int(mine), horizontal=True, key=f"class-model-pick:{slug}",
+                      format_func={"lesson": "The lesson's model", "mine": "My model (Training page)"}.get,
+                      help="Learners who follow load this model. Your own pages show it too while you teach.")
+    if (choice == "mine") != mine:
+        key, problem = _shareable(slug) if choice == "mine" else ("", None)
+        if problem:
+            st.error(problem, icon=":material/block:")
+        st.session_state[lead.model_key(slug)] = key
+        lead.push(*(lead.teaching() or ("", "")))
+
+
+def _shareable(slug: str) -> tuple[str, str | None]:
+    """The run key of the teacher's own model, or the reason it cannot go to the class."""
+    own = lead.own_model(slug)
+    if own is None:
+        return "", "You have no model of this lesson yet: train one on the Training page."
+    from pipeline.lessons import get_lesson
+    from pipeline.runs import RunFileError, probes_of, run_key, shared_cache, weights_equal
+
+    lesson = get_lesson(slug)
+    key = run_key(lesson, own.settings, None, probes_of(own))
+    try:
+        found = shared_cache().by_key(key, lesson) if own.complete else None
+    except RunFileError:
+        found = None
+    if found is None or (found is not own and not weights_equal(found.model, own.model)):
+        return "", UPLOADED
+    return key, None
+
+
+def _ask(code: str, secret: str, slug: str) -> None:
+    st.subheader("Ask the class", anchor=False)
+    source = st.segmented_control("Question from", list(SOURCES), format_func=SOURCES.get, key="class-ask-from",
+                                  default="written", label_visibility="collapsed") or "written"
+    if source == "typed":
+        _typed(code, secret)
+        return
+    questions = list(catalog()[slug].quiz) if source == "written" else _generated(slug)
+    if not questions:
+        st.caption("No questions here for this lesson.")
+        return
+    pick = st.selectbox("Question", range(len(questions)), key=f"class-pick:{source}:{slug}",
+                        format_func=lambda i: questions[i].question)
+    if st.button("Ask the class", type="primary", key=f"class-ask:{source}", icon=":material/campaign:"):
+        q = questions[min(pick or 0, len(questions) - 1)]
+        _open(code, secret, q.question, q.choices, q.answer, q.explanation, source)
+
+
+def _generated(slug: str) -> list:
+    """Questions answered from the class's model's trace (the teacher's pages show that model)."""
+    from pipeline.quiz import generated_questions
+    from ui.runs import lesson, predict, run_to_use
+
+    current = lesson()
+    run, _ = run_to_use(slug)
+    text = st.session_state.get(f"pred-text:{slug}") or (run.examples[0][0] if run.examples else "")
+    try:
+        return generated_questions(current.document(run, predict(current, run, text)))
+    except ValueError:
+        return generated_questions(current.document(run, predict(current, run, run.examples[0][0])))
+
+
+def _typed(code: str, secret: str) -> None:
+    with st.form("class-typed", border=True):
+        question = st.text_area("Question", key="class-typed-question", max_chars=500, height=80)
+        choices = st.text_area("Choices, one per line (2 to 6)", key="class-typed-choices", height=120)
+        right = st.number_input("The right choice (1 for the first line)", 1, 6, 1, key="class-typed-right")
+        explanation = st.text_area("Explanation, shown with the answer", key="class-typed-explanation",
+                                   max_chars=2000, height=80)
+        sent = st.form_submit_button("Ask the class", type="primary", icon=":material/campaign:")
+    if sent:
+        try:
+            options = room.typed_choices(choices)
+        except room.ClassroomError as e:
+            st.error(escape_markdown(e), icon=":material/error:")
+            return
+        _open(code, secret, question, options, int(right) - 1, explanation, "teacher")
+
+
+def _open(code: str, secret: str, question: str, choices, answer: int, explanation: str, source: str) -> None:
+    try:
+        room.open_question(lead.engine(), code, secret, question, list(choices), answer, explanation,
+                           room.QuestionSource(source if source != "typed" else "teacher"))
+    except room.ClassroomError as e:
+        st.error(escape_markdown(e), icon=":material/error:")
+        return
+    st.rerun()  # the board above shows the new question at once
+
+
+@st.fragment(run_every=BOARD_SECONDS)
+def _board(code: str, secret: str) -> None:
+    """The open question's answers as they arrive, the reveal, and the roster (folded: names are not projected)."""
+    engine = lead.engine()
+    try:
+        now, people = room.class_state(engine, code), room.roster(engine, code, secret)
+    except room.ClassroomError:
+        return
+    q = now.question
+    if q is not None:
+        tally = room.distribution(engine, code, secret, q.id)
+        st.markdown(f"### Question {q.position}. {escape_markdown(q.text)}")
+        st.markdown(f"**{tally.answered} of {tally.learners} answered**")
+        for i, (choice, n) in enumerate(zip(q.choices, tally.counts, strict=True)):
+            mark = f"{RIGHT} " if q.revealed and i == q.answer else ""
+            label = f"{mark}{lead.LETTERS[i]}. {escape_markdown(choice)} · **{n}**"
+            st.progress(n / max(tally.answered, 1), text=label)
+        if q.revealed:
+            st.success(escape_markdown(q.explanation or "Answer shown to the class."), icon=":material/lightbulb:")
+        elif not now.ended:
+            st.button("Reveal the answer", key="class-reveal", type="primary", icon=":material/visibility:",
+                      on_click=_reveal, args=(code, secret, q.id))
+    with st.expander("Roster: who joined, who follows, who answered", icon=":material/groups:"):
+        st.caption(f"{len(people)} learner(s). Only you see these names.")
+        if people:
+            table([{"Name": p.display_name, "Following": "yes" if p.following else "no",
+                    "Answered": "yes" if p.answered else "—"} for p in people])
+
+
+def _reveal(code: str, secret: str, question_id: int) -> None:
+    try:
+        room.reveal(lead.engine(), code, secret, question_id)
+    except room.ClassroomError as e:  # ended meanwhile
+        st.toast(escape_markdown(e), icon=":material/error:")
+
+
+def _manage(code: str, secret: str, ended: bool) -> None:
+    engine = lead.engine()
+    with st.expander("Manage the class: rename, remove, results, end, delete", icon=":material/settings:"):
+        people = {p.learner_id: p.display_name for p in room.roster(engine, code, secret)}
+        if people:
+            who = st.selectbox("Learner", list(people), key="class-who", format_func=people.get)
+            name, rename, sure, remove = st.columns([3, 1, 2, 1], vertical_alignment="bottom")
+            new = name.text_input("New display name", key="class-new-name", max_chars=60)
+            if rename.button("Rename", key="class-rename", disabled=ended):
+                _try(room.rename_learner, engine, code, secret, who, new)
+            confirmed = sure.checkbox("Yes, remove them", key="class-remove-sure")
+            if remove.button("Remove", key="class-remove", disabled=not confirmed):
+                _try(room.remove_learner, engine, code, secret, who)
+        st.download_button("Download the results (CSV)", lambda: room.results_csv(engine, code, secret),
+                           file_name=f"class-{code}-results.csv", mime="text/csv", key="class-csv",
+                           icon=":material/download:", on_click="ignore")
+        st.caption("The file holds every learner's display name with their answers: keep it as you keep marks.")
+        st.divider()
+        done = st.checkbox("I have downloaded what I need", key="class-end-sure")
+        end, delete, forget = st.columns(3)
+        if end.button("End the class", key="class-end", disabled=not done or ended, icon=":material/stop_circle:"):
+            _try(room.end_class, engine, code, secret)
+        if delete.button("Delete the class and its data", key="class-delete", disabled=not done,
+                         icon=":material/delete_forever:"):
+            _try(room.delete_class, engine, code, secret)
+            stop_teaching()
+            st.rerun()
+        forget.button("Stop leading on this device", key="class-stop", on_click=stop_teaching,
+                      help="The class goes on; your teacher key takes it back.")
+
+
+def _try(call, *args) -> None:
+    try:
+        call(*args)
+    except room.ClassroomError as e:
+        st.error(escape_markdown(e), icon=":material/error:")
+        return
+    st.rerun()
+
+
+def learner_card() -> None:
+    """A learner's Class page: who they are, their rejoin code, and the way out."""
+    member = lead.membership()
+    if member is None:
+        return
+    st.markdown(f"You are in class **{member.code}** as **{escape_markdown(member.display_name)}**. Only your "
+                "teacher sees your name.")
+    if member.rejoin_code:
+        st.markdown("If this page reloads, open the class link again and type your rejoin code to come back as "
+                    "yourself, with your answers:")
+        st.code(member.rejoin_code, language=None)
+    if st.button("Leave the class", key="class-leave", icon=":material/logout:"):
+        lead.leave()
+        st.rerun()
