@@ -21,7 +21,8 @@ presenting = ui.presenting()
 
 if not presenting:
     st.title("Prediction")
-    st.caption("Using **your own model** from the Training page." if is_own else
+    st.caption("Using **the teacher's model**, as the class follows it." if ui.classroom.showing_class_model(slug)
+               else "Using **your own model** from the Training page." if is_own else
                "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
 if text_key not in st.session_state and examples:
     st.session_state[text_key] = examples[0]

@@ -156,6 +156,12 @@ def apply(state_now: room.ClassState, page_path: str) -> None:
         st.switch_page(PREDICTION)
 
 
+def showing_class_model(slug: str) -> bool:
+    """Whether this session's pages show the class's model of ``slug`` in place of its own."""
+    entry = st.session_state.get(LENT_KEY, {}).get(slug)
+    return entry is not None and entry[1] is not None and st.session_state.get(own_run_key(slug)) is entry[1]
+
+
 def _showing(slug: str, run_key: str) -> bool:
     """Whether this session's pages already show the class's model ``run_key`` of ``slug``."""
     entry = st.session_state.get(LENT_KEY, {}).get(slug)
