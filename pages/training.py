@@ -1,6 +1,8 @@
 """Training: pick hyperparameters, train in the server's training pool while the curves grow live; the model
 stays in this session."""
 
+import time
+
 import streamlit as st
 
 import ui
@@ -47,11 +49,15 @@ if submitted:
     cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
                        args=(slug,))
     following: list[pool.Job] = []
-    shown = [first]
+    shown, drawn = [first], [-1.0]
 
     def draw(log: live.TrainingLog) -> None:
-        if following and following[0].lagging:
-            return  # newer batches are already here: skip this picture, the next one shows them
+        """Redraw the live chart, unless newer batches are already here or one was drawn a moment ago (epoch
+        ends too): at most ``workers`` learners train at once, so the server draws a bounded number a second."""
+        now = time.monotonic()
+        if (following and following[0].lagging) or now - drawn[0] < 1 / live.MAX_REDRAWS_PER_SECOND:
+            return
+        drawn[0] = now
         fig = figures.training_curves(log.epochs, log, log.total_epochs)
         with placeholder:
             ui.chart(fig, key=f"live-{slug}-{feed.charts}")

@@ -1,22 +1,16 @@
 """A pool of training processes: each learner's run trains on a core of its own, its progress streamed back.
 
-Streamlit runs every session's script in a thread of one process, under one GIL, so learners who
-train at once share one core. The pool trains in worker processes instead, one per core
-(``PIPELINE_TRACE_WORKERS``), forked from a forkserver that has imported torch and the lessons once
-(safe in a threaded server, unlike a plain fork; and a replacement worker starts in milliseconds).
+Streamlit runs every session in a thread of one process, under one GIL: learners training at once
+share one core. The pool trains in worker processes instead, one per core, forked from a forkserver
+that imported torch and the lessons once (safe in a threaded server, unlike a plain fork). Each worker
+has one pipe: a job goes in (lesson slug, settings, data); batch results (in bundles), epoch results
+and at last the ``runs.pack`` bytes come out. One dispatcher thread reads every pipe into each job's
+own queue; the page's thread follows the job and drives its callbacks as if it trained itself::
 
-Each worker is joined to the pool by one pipe. The pool sends it a job (lesson slug, settings, the
-learner's data); the worker trains with a callback that sends the batch results (gathered, at most
-every ``FLUSH_SECONDS``) and epoch results back, and finally the run as ``runs.pack`` bytes. One
-dispatcher thread per pool reads every pipe and hands each event to its job's own queue; the page's
-thread takes them from there and drives its callbacks (``LiveTraining``) as if it trained itself::
+    run = shared_pool().submit(lesson, settings, data).follow([live_training], on_wait=show_queue)
 
-    job = shared_pool().submit(lesson, settings, data)
-    run = job.follow([live_training], on_wait=show_queue)  # a LessonRun, unpacked here
-
-Cancelling a waiting job takes it out of the queue; a running one is stopped by its worker at the next
-batch (nothing is kept). A run reaching the time limit (``PIPELINE_TRACE_RUN_SECONDS``) stops like a
-``StopTraining`` and keeps the epochs it finished. A worker that dies fails its job and is replaced.
+A cancelled job leaves the queue, or stops at its next batch (nothing kept). A run past the time
+limit stops like ``StopTraining``, keeping its epochs. A worker that dies fails its job, and is replaced.
 """
 
 from __future__ import annotations
@@ -49,17 +43,22 @@ PRELOAD = ["__main__", "torch", "torch._dynamo", "pipeline.lessons", "pipeline.r
 _log = logging.getLogger(__name__)
 
 
+def cores() -> int:
+    """The cores this process may run on (an affinity mask or a cgroup's cpuset counts)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class JobFailed(RuntimeError):
     """The run could not be trained; the message says why, in words for the learner."""
 
 
 class JobCancelled(Exception):
-    """The job was cancelled: by its learner, or because their page stopped waiting for it."""
+    """The job was cancelled: by its learner, or because their page stopped following it."""
 
 
 @dataclass(frozen=True)
 class Status:
-    """Where a job stands: ``waiting`` at ``position`` (1 = next) about ``seconds`` before it starts, or later."""
+    """Where a job stands: ``waiting`` at ``position`` (1 = next), about ``seconds`` before it starts; or later."""
 
     state: str
     position: int = 0
@@ -85,16 +84,10 @@ class Job:
         self.id, self.lesson, self.settings, self.estimate = job_id, lesson, settings, estimate
         self.state = "waiting"  # -> running -> done / failed / cancelled
         self.worker_pid: int | None = None
-        self.started_at = 0.0
-        self.done_batches = self.total_batches = 0
-        self.cancel_requested = False
-        self._pool, self._data, self._outcome = pool, data, None
+        self.started_at, self.done_batches, self.total_batches, self.cancel_requested = 0.0, 0, 0, False
+        self._pool, self._data, self._outcome, self._run = pool, data, (), None
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._finished = threading.Event()
-        self._run: LessonRun | None = None
-
-    def __repr__(self) -> str:
-        return f"Job({self.id}, {self.lesson.slug}, {self.state})"
 
     def cancel(self) -> None:
         """Take the job out of the queue, or stop its training at the next batch; nothing is kept."""
@@ -106,7 +99,7 @@ class Job:
 
     @property
     def lagging(self) -> bool:
-        """Whether more events are already waiting to be followed (a redraw now would soon be stale)."""
+        """Whether more events are already here to follow (a redraw now would soon be stale)."""
         return not self._events.empty()
 
     def follow(self, callbacks: Sequence[Callback] = (), on_wait: Callable[[Job], None] | None = None,
@@ -114,8 +107,8 @@ class Job:
         """Pass the job's events to ``callbacks`` in this thread until it ends; return its run.
 
         ``on_wait(job)`` is called at once and whenever ``poll`` seconds pass without an event (a page
-        shows the queue there, and Streamlit may stop the page there). If this thread stops following
-        (an exception, a stopped page), the job is cancelled.
+        shows the queue there, and Streamlit may stop the page there). Whatever stops this thread
+        following (an exception, a stopped page) cancels the job.
         """
         try:
             if on_wait:
@@ -132,7 +125,7 @@ class Job:
                 if kind == "end":
                     return self.result()
                 if kind == "batches":
-                    for result in payload:  # in the order fit calls them: each batch, every callback
+                    for result in payload:  # in fit's order: each batch, every callback
                         for cb in callbacks:
                             cb.on_batch_end(result)
                 else:
@@ -142,7 +135,7 @@ class Job:
             self.cancel()
 
     def result(self, timeout: float | None = None) -> LessonRun:
-        """The trained run (unpacked here); JobFailed, JobCancelled or TrainingStopped if there is none."""
+        """The trained run, unpacked here; JobFailed, JobCancelled or TrainingStopped if there is none."""
         if not self._finished.wait(timeout):
             raise TimeoutError(f"job {self.id} is still {self.state}")
         if self._run is None:
@@ -151,15 +144,14 @@ class Job:
             kind, *rest = self._outcome
             if kind != "done":
                 raise {"failed": JobFailed, "cancelled": JobCancelled, "stopped": TrainingStopped}[kind](*rest)
-            raw, timed_out = rest
             try:
-                run = unpack(raw, self.lesson, self.settings, self._data)
+                run = unpack(rest[0], self.lesson, self.settings, self._data)
             except RunFileError as e:
                 raise JobFailed(f"The trained model could not be read back: {e}") from None
-            if timed_out:
+            if rest[1]:  # stopped by the time limit
                 run.info["stopped"] = (f"Stopped after {len(run.epochs)} of {self.settings.epochs} epochs (time limit: "
                                        f"{self._pool.run_seconds:g} s per run).")
-            self._run, self._outcome, self._data = run, ("done", b"", timed_out), None
+            self._run, self._outcome, self._data = run, ("done",), None
         return self._run
 
 
@@ -174,10 +166,10 @@ class _Worker:
 
 
 class TrainingPool:
-    """Worker processes that train runs one at a time each, in order of arrival.
+    """Worker processes that each train one run at a time, in order of arrival.
 
     Args:
-        workers: how many processes (default ``PIPELINE_TRACE_WORKERS``, else the number of cores).
+        workers: how many processes (default ``PIPELINE_TRACE_WORKERS``, else :func:`cores`).
         run_seconds: a run's wall-clock limit (default ``PIPELINE_TRACE_RUN_SECONDS``, else 60).
         start_method: ``forkserver`` (default where there is one) or ``spawn``; never a plain fork,
             which is unsafe in a threaded server.
@@ -185,14 +177,12 @@ class TrainingPool:
 
     def __init__(self, workers: int | None = None, run_seconds: float | None = None,
                  start_method: str | None = None) -> None:
-        self.size = workers or int(os.environ.get(WORKERS_ENV) or 0) or os.cpu_count() or 1
+        self.size = workers or int(os.environ.get(WORKERS_ENV) or 0) or cores()
         self.run_seconds = run_seconds or float(os.environ.get(RUN_SECONDS_ENV) or RUN_SECONDS)
-        if self.size < 1 or self.run_seconds <= 0:
-            raise ValueError(f"a pool needs at least 1 worker and a time limit above 0, got {self.size} and "
-                             f"{self.run_seconds}")
         method = start_method or ("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        if method == "fork":
-            raise ValueError("a plain fork is unsafe in a threaded server: use forkserver or spawn")
+        if self.size < 1 or self.run_seconds <= 0 or method == "fork":
+            raise ValueError(f"a pool needs at least 1 worker, a time limit above 0 and forkserver or spawn; got "
+                             f"{self.size}, {self.run_seconds} and {method}")
         self._ctx = mp.get_context(method)
         if method == "forkserver":
             self._ctx.set_forkserver_preload(PRELOAD)
@@ -215,8 +205,7 @@ class TrainingPool:
         if estimate is None:
             from pipeline.budget import estimate as cost_of
 
-            cost = cost_of(lesson, settings, data)
-            estimate = cost.seconds if cost else 5.0
+            estimate = getattr(cost_of(lesson, settings, data), "seconds", 5.0)
         with self._lock:
             if self._closed:
                 raise JobFailed("The training pool is shutting down.")
@@ -228,7 +217,7 @@ class TrainingPool:
         return job
 
     def snapshot(self) -> dict[str, Any]:
-        """Workers' process ids, jobs waiting and running, and the counts so far (for benches and tests)."""
+        """Workers' process ids, jobs waiting and running, and the counts so far."""
         with self._lock:
             return {"pids": [w.process.pid for w in self._workers], "waiting": len(self._waiting),
                     "running": sum(w.job is not None for w in self._workers), **self.counts}
@@ -276,10 +265,10 @@ class TrainingPool:
     def _finish(self, job: Job, outcome: tuple) -> None:
         if job._finished.is_set():
             return
-        job.state = "done" if outcome[0] == "done" else "failed" if outcome[0] != "cancelled" else "cancelled"
+        job.state = {"done": "done", "cancelled": "cancelled"}.get(outcome[0], "failed")
         self.counts[job.state] += 1
         job._outcome = outcome
-        if outcome[0] != "done":
+        if job.state != "done":
             job._data = None
         job._finished.set()
         job._events.put(("end", None))
@@ -287,26 +276,32 @@ class TrainingPool:
     # --- the dispatcher thread ---
 
     def _loop(self) -> None:
-        for _ in range(self.size):
-            self._start_worker()
         while not self._closed:
             try:
                 self._step()
             except Exception:  # never let one bad message stop every learner's training
                 _log.exception("training pool dispatcher")
-                time.sleep(0.1)
+                time.sleep(0.5)
         self._shutdown()
 
     def _step(self) -> None:
         with self._lock:
-            workers = list(self._workers)
-        sources = [self._wake_r, *(w.conn for w in workers), *(w.process.sentinel for w in workers)]
-        ready = set(wait(sources, timeout=1.0))
-        if self._wake_r in ready:
+            missing = self.size - len(self._workers)
+        for _ in range(missing):
             try:
-                while self._wake_r.recv(4096):
-                    pass
-            except BlockingIOError:
+                self._start_worker()
+            except Exception as e:  # no process could start: fail what waits rather than keep it waiting
+                _log.exception("starting a training worker")
+                with self._lock:
+                    for job in list(self._waiting) if not self._workers else ():
+                        self._finish(job, ("failed", f"No training process could start ({type(e).__name__}: {e})."))
+                        self._waiting.remove(job)
+                time.sleep(1.0)
+                break
+        workers = list(self._workers)
+        ready = set(wait([self._wake_r, *(w.conn for w in workers), *(w.process.sentinel for w in workers)], 1.0))
+        with contextlib.suppress(BlockingIOError):
+            while self._wake_r.recv(4096):
                 pass
         for w in workers:
             if w.conn in ready:
@@ -329,29 +324,24 @@ class TrainingPool:
     def _receive(self, w: _Worker) -> None:
         try:
             while w.conn.poll():
-                self._route(w, w.conn.recv())
+                kind, job_id, *payload = w.conn.recv()
+                job = w.job
+                if kind == "ready":
+                    w.ready = True
+                elif job is None or job_id != job.id:
+                    continue  # a late message of a job already ended
+                elif kind in ("done", "failed", "cancelled", "stopped"):
+                    with self._lock:
+                        w.job, w.cancel_sent = None, False
+                        self._finish(job, (kind, *payload))
+                else:
+                    if kind == "train_start":
+                        job.total_batches = payload[0]
+                    elif kind == "batches":
+                        job.done_batches += len(payload[0])
+                    job._events.put((kind, payload[0]))
         except (EOFError, OSError):
             pass  # the worker is gone: its sentinel says so, and _died handles it
-
-    def _route(self, w: _Worker, msg: tuple) -> None:
-        kind, *rest = msg
-        if kind == "ready":
-            w.ready = True
-            return
-        job = w.job
-        if job is None or rest[0] != job.id:
-            return  # a late message of a job already ended
-        payload = rest[1:]
-        if kind in ("done", "failed", "cancelled", "stopped"):
-            with self._lock:
-                w.job, w.cancel_sent = None, False
-                self._finish(job, (kind, *payload))
-            return
-        if kind == "train_start":
-            job.total_batches = payload[0]
-        elif kind == "batches":
-            job.done_batches += len(payload[0])
-        job._events.put((kind, payload[0]))
 
     def _died(self, w: _Worker) -> None:
         self._receive(w)  # whatever it sent before it died
@@ -359,17 +349,14 @@ class TrainingPool:
         code = w.process.exitcode
         with self._lock:
             self._workers.remove(w)
-            job, w.job = w.job, None
-            if job is not None:
+            if w.job is not None:
                 how = w.killed_for or (f"killed by signal {-code}" if code is not None and code < 0 else
                                        f"exit code {code}")
                 hint = " — often a sign it ran out of memory" if code == -signal.SIGKILL and not w.killed_for else ""
-                self._finish(job, ("failed", f"The training process stopped unexpectedly ({how}{hint}). Try "
-                                             "smaller settings, or press Train again."))
+                self._finish(w.job, ("failed", f"The training process stopped unexpectedly ({how}{hint}). Try "
+                                               "smaller settings, or press Train again."))
             self.counts["replaced"] += 1
-        w.conn.close()
-        if not self._closed:
-            self._start_worker()
+        w.conn.close()  # the next step starts its replacement
 
     def _dispatch(self) -> None:
         now = time.monotonic()
@@ -387,7 +374,7 @@ class TrainingPool:
                     w.killed_for = f"it did not stop within {self.run_seconds + GRACE_SECONDS:g} s"
                     w.process.kill()
 
-    def _send(self, w: _Worker, msg: tuple) -> None:
+    def _send(self, w: _Worker, msg: tuple | None) -> None:
         with contextlib.suppress(OSError, ValueError):  # a dead worker: its sentinel fires, _died fails the job
             w.conn.send(msg)
 
@@ -399,7 +386,6 @@ class TrainingPool:
             w.process.join(max(deadline - time.monotonic(), 0.0))
             if w.process.is_alive():
                 w.process.kill()
-                w.process.join(1.0)
         with self._lock:
             for job in [*self._waiting, *(w.job for w in self._workers if w.job)]:
                 self._finish(job, ("failed", "The server is shutting down: the training stopped."))
@@ -416,7 +402,7 @@ class _Cancelled(Exception):
 
 
 class _Stream(Callback):
-    """Sends a job's progress to the pool, and stops it when cancelled or past its time limit."""
+    """Sends a job's progress to the pool; stops it when it is cancelled or past its time limit."""
 
     def __init__(self, conn: Connection, job_id: int, deadline: float) -> None:
         self.conn, self.job_id, self.deadline = conn, job_id, deadline
@@ -431,7 +417,7 @@ class _Stream(Callback):
         now = time.monotonic()
         if now - self.sent >= FLUSH_SECONDS:
             self._flush(now)
-        while self.conn.poll():  # only cancels (or a shutdown) arrive while a job trains
+        while self.conn.poll():  # only a cancel (or a shutdown) arrives while a job trains
             msg = self.conn.recv()
             if msg is None or msg == ("cancel", self.job_id):
                 self.closing = msg is None
@@ -455,7 +441,7 @@ class _Stream(Callback):
 
 
 def _worker_main(conn: Connection, run_seconds: float, code: str) -> None:
-    """A worker: one thread of torch, then jobs from ``conn`` until it closes."""
+    """A worker: one torch thread, then jobs from ``conn`` until it closes."""
     import torch
 
     from pipeline import runs
@@ -463,17 +449,9 @@ def _worker_main(conn: Connection, run_seconds: float, code: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     torch.set_num_threads(1)
-    runs.code_hash = lambda: code  # runs are named as the server names them (it checks the name on unpack)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        if msg[0] != "job":
-            continue  # a cancel that arrived after its job ended
+    runs.code_hash = lambda: code  # name runs as the server does (it checks the name when it unpacks)
+    conn.send(("ready", 0))
+    while (msg := _receive_job(conn)) is not None:
         _, job_id, slug, settings, data = msg
         lesson, stream = get_lesson(slug), _Stream(conn, job_id, time.monotonic() + run_seconds)
         try:
@@ -490,6 +468,17 @@ def _worker_main(conn: Connection, run_seconds: float, code: str) -> None:
             conn.send(("failed", job_id, f"Training failed: {type(e).__name__}: {e}"))
         if stream.closing:
             return
+
+
+def _receive_job(conn: Connection) -> tuple | None:
+    """The next job; None when the pool closes. A cancel arriving after its job ended is skipped."""
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return None
+        if msg is None or msg[0] == "job":
+            return msg
 
 
 # --- one pool per server process ---
@@ -513,17 +502,15 @@ def train(lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[C
           estimate: float | None = None) -> LessonRun:
     """Train in the pool (default: :func:`shared_pool`), following the job in this thread.
 
-    With a ``RunCache``, a run in the cache comes from there, and learners asking for a run in flight
-    share it (``RunCache.run(train=...)``). If the learner who started a shared run cancels it, the
-    others train it themselves.
+    With a ``RunCache``, a cached run comes from there, and learners asking for a run in flight share
+    it (``RunCache.run(train=...)``); if the learner who started it cancels, the others train it.
     """
     pool = pool or shared_pool()
     own: list[Job] = []
 
     def in_pool() -> LessonRun:
-        job = pool.submit(lesson, settings, data, estimate)
-        own.append(job)
-        return job.follow(callbacks, on_wait)
+        own.append(pool.submit(lesson, settings, data, estimate))
+        return own[-1].follow(callbacks, on_wait)
 
     if cache is None:
         return in_pool()
