@@ -10,6 +10,7 @@ import streamlit as st
 import ui
 from pipeline.quiz import choice_label, guess_question
 from pipeline.render.describe import data_rows, reading
+from pipeline.settings import specs
 from pipeline.stepper import PLAY_SPEEDS
 
 lesson = ui.lesson()
@@ -49,6 +50,23 @@ for note in prediction.notes:
 
 screens = prediction.screens()
 stepper = ui.stepper(slug, (id(run), text), len(screens))
+# An on/off setting flipped needs the run's data again: offered unless the run may be on a learner's own file.
+switches = [spec.name for spec in specs(lesson.settings_type) if spec.kind is bool] \
+    if not is_own or lesson.data_format is None else []
+choices = ["another input", *(f"{name} on and off" for name in switches)]
+compare = st.session_state.get(f"compare:{slug}")
+other: tuple[str, object] | None = None  # (heading, the other prediction) shown beside this one
+if compare == "another input":
+    text2 = st.text_input("Second input", key=f"pred-text2:{slug}", placeholder="e.g. the plot was good")
+    if text2:
+        try:
+            other = (f"“{text2}”", ui.predict(lesson, run, text2))
+        except ValueError as e:
+            st.error(f"Second input: {e}", icon=":material/error:")
+elif compare in choices:
+    setting = switches[choices.index(compare) - 1]
+    flipped = ui.variant_run(lesson, run, setting)
+    other = (f"{setting} {'on' if getattr(flipped.settings, setting) else 'off'}", ui.predict(lesson, flipped, text))
 seconds = PLAY_SPEEDS[st.session_state.get(speed_key) or "normal"]
 guessing = bool(st.session_state.get(guess_key))
 guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, screen) -> the choice made
@@ -71,6 +89,22 @@ def guess_first(index: int) -> bool:
     (st.success if right else st.error)(ui.escape_markdown(("Right: " if right else "Not this time: ") +
                                                            question.explanation), icon=":material/psychology:")
     return False
+
+
+def side_by_side(screen) -> None:
+    """This stage for this input (or model) beside the same stage for the other one."""
+    heading, second = other
+    screens2 = second.screens()
+    twin = screens2[min(stepper.index, len(screens2) - 1)]
+    this = f"“{text}”" if compare == "another input" else \
+        f"{setting} {'on' if getattr(run.settings, setting) else 'off'}"
+    st.subheader(ui.escape_markdown(screen.title), anchor=False)
+    for column, label, view, answer in zip(st.columns(2), (this, heading), (screen, twin),
+                                           (prediction, second), strict=True):
+        with column:
+            st.markdown(f"**{ui.escape_markdown(label)}** → {ui.escape_markdown(answer.output)}")
+            st.caption(ui.escape_markdown(reading(view)))
+            ui.picture(view, key=f"twin-{slug}-{stepper.index}-{label}")
 
 
 @st.fragment(run_every=seconds if stepper.playing else None)
@@ -97,6 +131,9 @@ def step_view() -> None:
     if guess_first(stepper.index):
         return
     st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
+    if other is not None:
+        side_by_side(screen)
+        return
     ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
     rows = data_rows(screen)
     if rows:
@@ -111,6 +148,9 @@ def step_view() -> None:
 
 step_view()
 speed, guess, reveal = st.columns(3)
+st.segmented_control("Compare side by side with", choices, key=f"compare:{slug}",
+                     help="The same stage for a second input (“good” beside “not good”), or for the same input "
+                          "through the model trained with an on/off setting flipped.")
 speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
                         help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")
 guess.toggle("Guess before each stage", key=guess_key, help="Predict, then reveal: before a stage is shown, guess "

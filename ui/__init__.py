@@ -21,6 +21,7 @@ from ui.runs import (
     predict,
     run_to_use,
     stepper,
+    variant_run,
 )
 from ui.state import (
     LESSON_KEY,
@@ -58,4 +59,4 @@ __all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "cla
            "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
            "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "presenting",
            "refuse_public_address", "run_to_use", "setting_widget", "settings_form", "show_layer", "sidebar",
-           "start_session", "stepper", "sync_link", "table"]
+           "start_session", "stepper", "sync_link", "table", "variant_run"]

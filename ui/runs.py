@@ -67,15 +67,32 @@ def run_to_use(slug: str) -> tuple[LessonRun, bool]:
     return (mine, True) if mine is not None else (default_run(slug).run, False)
 
 
+PREDICTIONS_KEPT = 4  # per session: a step click or a side-by-side comparison never traces again
+
+
 def predict(current: Lesson, run: LessonRun, text: str) -> Prediction:
     """``current.predict(run, text)``, remembered in the session so a step click does not re-trace."""
-    key = f"prediction:{current.slug}"
-    cached = st.session_state.get(key)
-    if cached is not None and cached[0] is run and cached[1] == text:
-        return cached[2]
+    kept: list = st.session_state.setdefault("predictions", [])
+    for entry in kept:
+        if entry[0] is run and entry[1] == text:
+            return entry[2]
     prediction = current.predict(run, text)
-    st.session_state[key] = (run, text, prediction)
+    kept.insert(0, (run, text, prediction))
+    del kept[PREDICTIONS_KEPT:]
     return prediction
+
+
+def variant_run(current: Lesson, run: LessonRun, setting: str) -> LessonRun:
+    """``run``'s settings with one on/off setting flipped (e.g. attention), from the run cache: trained
+    once, and shared by every learner who asks for the same settings."""
+    import dataclasses
+
+    from pipeline.runs import shared_cache
+
+    flipped = not getattr(run.settings, setting)
+    with st.spinner(f"Preparing the model with {setting} {'on' if flipped else 'off'} (trained once, then "
+                    "kept for everyone)…"):
+        return shared_cache().run(current, dataclasses.replace(run.settings, **{setting: flipped}))
 
 
 LINK_STEP_KEY = "link-step"  # a step the opened link asked for, applied when the stepper is made

@@ -141,3 +141,28 @@ def test_each_stage_links_the_words_it_uses_to_the_glossary(open_page) -> None:
     at.button(key="next").click().run()  # tokens, ids and padding
     entries = " ".join(m.value for m in at.markdown if m.value.startswith("- **"))
     assert "**token**" in entries and "**padding**" in entries and "Filler ids" in entries
+
+
+def test_two_inputs_side_by_side_at_the_same_stage(open_page) -> None:
+    at = open_page("prediction")
+    at.text_input(key=f"pred-text:{SLUG}").input("the acting was good").run()
+    at.segmented_control(key=f"compare:{SLUG}").set_value("another input").run()
+    at.text_input(key=f"pred-text2:{SLUG}").input("the acting was <b>not</b> good").run()
+    for _ in range(10):
+        if at.button(key="next").disabled:
+            break
+        at.button(key="next").click().run()
+    left, right = charts(at)[-2:]
+    assert trace(left, "classifier")["x"] != trace(right, "classifier")["x"]
+    labels = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert any("the acting was good" in plain(v) for v in labels)
+    assert any("the acting was <b>not</b> good" in plain(v) for v in labels)  # shown literally
+
+
+def test_seq2seq_compares_the_same_input_with_attention_on_and_off(open_page) -> None:
+    at = open_page("prediction", lesson="seq2seq")
+    at.segmented_control(key="compare:seq2seq").set_value("attention on and off").run()
+    assert not at.exception
+    labels = [plain(m.value) for m in at.markdown if m.value.startswith("**")]
+    assert [v.split(" →")[0] for v in labels] == ["**attention off**", "**attention on**"]
+    assert len(charts(at)) >= 2  # the same stage drawn for both models
