@@ -72,21 +72,25 @@ if submitted:
             shown[0] = status.text
             bar.progress(0.0, text=status.text)
 
+    def clear() -> None:
+        st.session_state.pop(job_key, None)
+        for slot in (cancel_slot, placeholder, bar):
+            slot.empty()
+
     feed = live.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
     try:
         run = pool.train(lesson, settings, data, [feed], cache=cache, on_wait=waiting,
                          estimate=cost.seconds if cost else None)
     except pool.JobCancelled as e:
+        clear()
         message.info(str(e), icon=":material/cancel:")
         st.stop()
     except (ValueError, pool.JobFailed, TrainingStopped) as e:
+        clear()
         message.error(str(e), icon=":material/error:")
         st.stop()
-    st.session_state.pop(job_key, None)
+    clear()
     st.session_state[ui.own_run_key(slug)], st.session_state[log_key] = run, feed.log
-    cancel_slot.empty()
-    placeholder.empty()
-    bar.empty()
 
 log = st.session_state.get(log_key)
 if ui.own_run(slug) is None or log is None:

@@ -197,6 +197,7 @@ def test_a_waiting_learner_sees_the_queue_and_can_cancel(open_page, one_trainer)
     busy.cancel()
     assert any(t.startswith("Waiting for a free trainer: you are next — about ") for t in texts if t), texts
     assert next_to_train(at) == ["The training was cancelled before it started."]
+    assert not any(b.label == "Cancel" for b in at.button) and not at.get("progress")
     assert "run:sequence-classification" not in at.session_state and not at.exception
 
 
