@@ -14,6 +14,7 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline.models import Seq2Seq, Seq2SeqConfig
 from pipeline.trace import trace
 
 
@@ -40,7 +41,22 @@ def main() -> int:
     same = all(torch.allclose(a.sample, b.sample, atol=1e-4) for a, b in zip(on_cpu, on_gpu, strict=True))
     print(f"statistics agree with the CPU's to {worst:.2e}; samples agree: {same}; samples on: "
           f"{on_gpu[0].sample.device}")
-    return 0 if same and worst < 1e-3 and len(copies) == 1 else 1
+    ok = same and worst < 1e-3 and len(copies) == 1
+    # The lesson's seq2seq model with functional ops recorded too (ops on CPU tensors inside a CUDA model).
+    torch.manual_seed(0)
+    seq = Seq2Seq(Seq2SeqConfig(40, 14, sos_id=2, eos_id=3, embed_dim=64, hidden_dim=128, attention=True)).eval()
+    ids = torch.randint(2, 40, (8, 10))
+    with torch.no_grad(), trace(seq, ops=True) as on_cpu:
+        seq(ids)
+    seq, ids = seq.cuda(), ids.cuda()
+    with torch.no_grad(), trace(seq, ops=True) as on_gpu:
+        seq(ids)
+    keys = [r.key for r in on_cpu] == [r.key for r in on_gpu]
+    worst = max((abs(a.stats.mean - b.stats.mean) for a, b in zip(on_cpu, on_gpu, strict=True)
+                 if a.stats is not None and b.stats is not None), default=0.0)
+    print(f"seq2seq with ops=True: {len(on_gpu)} records, same records as on the CPU: {keys}; means agree to "
+          f"{worst:.2e}")
+    return 0 if ok and keys and worst < 1e-3 else 1
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 import torchinfo
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
-from pipeline.trace import SAMPLE_LIMIT, RecordKind, TraceError, format_structure, take_sample, trace
-from pipeline.trace.capture import op_name, to_host
+from pipeline.trace import SAMPLE_LIMIT, RecordKind, TraceError, capture, format_structure, take_sample, trace
+from pipeline.trace.capture import op_name, packed_copy, to_host
 from pipeline.trace.record import TensorSpec, first_spec
 
 
@@ -345,8 +346,97 @@ def test_memory_does_not_grow_with_batch_size_or_number_of_passes():
 def test_one_transfer_packs_and_unpacks_tensors_of_mixed_dtypes_exactly():
     tensors = [torch.tensor([1.5, -2.0]), torch.tensor([[1, 2], [3, 4]]), torch.tensor([True, False, True]),
                torch.tensor(3.25, dtype=torch.float64), torch.arange(5, dtype=torch.int16)]
-    moved = to_host(tensors)
-    assert all(a.dtype == b.dtype and torch.equal(a, b) for a, b in zip(tensors, moved, strict=True))
+    for moved in (packed_copy(tensors), to_host(tensors)):
+        assert all(a.dtype == b.dtype and torch.equal(a, b) for a, b in zip(tensors, moved, strict=True))
+
+
+class _InPlace(nn.Module):
+    """A model whose outputs change after they are recorded (in-place ReLU), in half and bfloat16, with
+    an output returned twice (the container's is its last part's), a scalar and an integer output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, 80), nn.ReLU(inplace=True), nn.Linear(80, 80), nn.Tanh())
+        self.low = nn.Linear(80, 5).to(torch.bfloat16)
+
+    def forward(self, x):
+        h = self.body(x)
+        y = self.low(h.to(torch.bfloat16))
+        return y.float().sum(), y.argmax(-1)
+
+
+@pytest.mark.parametrize("make, x", [
+    (_InPlace, torch.randn(7, 6)),
+    (lambda: nn.Sequential(nn.Embedding(30, 40), nn.LSTM(40, 64, batch_first=True)), torch.randint(0, 30, (9, 12))),
+    (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64, batch_first=True, dropout=0.0), 2,
+                                   enable_nested_tensor=False), torch.randn(3, 70, 32)),
+])
+def test_the_batched_path_of_accelerators_gives_the_per_record_numbers(monkeypatch, make, x):
+    """Accelerators copy each output once and reduce them all at the end of the pass; run here on the CPU,
+    that path must give every record the same sample and statistics as the per-record reductions."""
+    torch.manual_seed(0)
+    model = make().eval()
+    with torch.no_grad(), trace(model) as eager:
+        model(x)
+    monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset())
+    with torch.no_grad(), trace(model) as batched:
+        model(x)
+    assert [r.key for r in batched] == [r.key for r in eager]
+    for a, b in zip(eager, batched, strict=True):
+        assert (a.sample is None) == (b.sample is None), a.name
+        if a.sample is not None:
+            assert a.sample.dtype == b.sample.dtype and a.sample.shape == b.sample.shape, a.name
+            assert torch.allclose(a.sample.float(), b.sample.float(), atol=1e-6), a.name
+        assert (a.stats is None) == (b.stats is None), a.name
+        if a.stats is not None:
+            for field in ("min", "max", "mean", "std"):
+                assert getattr(b.stats, field) == pytest.approx(getattr(a.stats, field), rel=1e-4, abs=1e-5), \
+                    (a.name, field)
+    if make is _InPlace:
+        linear = eager["body.0"]
+        assert linear.stats.min < 0  # recorded before the in-place ReLU changed it, on both paths
+        assert batched["body.0"].stats.min == pytest.approx(linear.stats.min)
+
+
+class _Kernels(TorchDispatchMode):
+    """Counts the ATen operations (kernels, on an accelerator) run while it is active."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += func not in _VIEWS
+        return func(*args, **(kwargs or {}))
+
+
+_VIEWS = {torch.ops.aten.view.default, torch.ops.aten._unsafe_view.default, torch.ops.aten.reshape.default,
+          torch.ops.aten.detach.default, torch.ops.aten.alias.default, torch.ops.aten.select.int,
+          torch.ops.aten.slice.Tensor, torch.ops.aten.split_with_sizes.default, torch.ops.aten.t.default,
+          torch.ops.aten.unsqueeze.default, torch.ops.aten.expand.default, torch.ops.aten.empty.memory_format}
+
+
+def test_on_an_accelerator_a_module_costs_one_kernel_and_the_pass_a_few_more(monkeypatch):
+    """Each launch costs microseconds on a GPU: the batched path runs one copy per module plus a fixed
+    number of kernels per pass, where reducing each record on its own runs four or five per module."""
+    def kernels(layers: int, eager: bool) -> int:
+        model = nn.Sequential(*[m for _ in range(layers // 2) for m in (nn.Linear(16, 16), nn.ReLU())]).eval()
+        x = torch.randn(4, 16)
+        monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset({"cpu"} if eager else ()))
+        with torch.no_grad():
+            model(x)
+            with trace(model):
+                model(x)  # the sample positions of each shape are worked out once, then kept
+            with _Kernels() as plain:
+                model(x)
+            with _Kernels() as traced, trace(model):
+                model(x)
+        return traced.count - plain.count
+
+    # 40 more layers (the Sequential's output is its last layer's, gathered once)
+    assert kernels(50, eager=True) - kernels(10, eager=True) >= 4 * 40
+    assert kernels(50, eager=False) - kernels(10, eager=False) == 40
+    assert kernels(10, eager=False) <= 10 + 20
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
