@@ -1,22 +1,60 @@
-"""Data flow: an animated diagram of a batch moving through the lesson's stages (plays in the browser)."""
+"""Data flow: the first example's real values travelling through the lesson's stages (plays in the browser)."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import ui
 from pipeline.render import animation, tables
 from pipeline.trace import Trace
+from pipeline.views import Prediction
 
 lesson = ui.lesson()
-run = ui.own_run(lesson.slug) or ui.default_run(lesson.slug).run
+slug = lesson.slug
+run, is_own = ui.run_to_use(slug)
+first = run.examples[0][0] if run.examples else ""
+typed = st.session_state.get(f"pred-text:{slug}") or ""
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def shared_flow(lesson_slug: str) -> go.Figure:
+    """The default model's animation of its first held-out example: the same for every learner, built once."""
+    cached = ui.default_run(lesson_slug)
+    return animation.dataflow_animation(cached.run.stages, cached.prediction)
+
 
 st.title("Data flow")
-st.markdown("Press **▶ Play** to send a batch through the model, or drag the slider to a stage. Each box "
-            "grows with the size of the tensor it outputs; the heatmap shows real values of the first example.")
-ui.chart(animation.dataflow_animation(run.stages), key=f"dataflow-{lesson.slug}")
-st.caption("Using your own trained model." if ui.own_run(lesson.slug) else
-           "Using the lesson's model, trained with the default settings.")
-with st.expander("All stages as a table"):
-    ui.table(tables.stage_rows(run.stages))
+own_text = typed if typed and typed != first else ""
+text = own_text or first
+note = "your input from the Prediction page" if own_text else "the first held-out example"
+try:  # the shared figure when nothing is the learner's own, else one for their model or input
+    prediction = None if text == first and not is_own else ui.predict(lesson, run, text)
+except ValueError as e:  # an input the lesson cannot read: show the first example instead
+    st.warning(f"{ui.escape_markdown(str(e))} Showing the first held-out example instead.", icon=":material/info:")
+    text, note = first, "the first held-out example"
+    prediction = ui.predict(lesson, run, first) if is_own else None
+
+
+def own_flow(mine: Prediction) -> go.Figure:
+    """This learner's animation, kept in their session while the prediction is the same (it takes a moment)."""
+    key = f"dataflow-figure:{slug}"
+    kept = st.session_state.get(key)
+    if kept is None or kept[0] is not mine:
+        kept = (mine, animation.dataflow_animation(run.stages, mine))
+        st.session_state[key] = kept
+    return kept[1]
+
+
+figure = shared_flow(slug) if prediction is None else own_flow(prediction)
+ui.chart(figure, key=f"dataflow-{slug}")
+st.caption(f"The values of {note}, “{ui.escape_markdown(text)}”, as they pass through "
+           f"{'your own trained model' if is_own else 'the lesson’s model, trained with the default settings'}. "
+           "Press **▶ Play** or drag the slider; hover a cell for its exact value.")
+
+st.subheader("Stages", anchor="stages")
+batch = run.stages[0].output_shape[0] if run.stages and run.stages[0].output_shape else None
+st.caption(f"The shapes of the whole traced batch{f' ({batch:,} inputs)' if batch else ''}; the example values are "
+           "from the batch's first input.")
+ui.table(tables.stage_rows(run.stages))
 
 st.subheader("Inside each stage", anchor="calls")
 st.caption("Every call the trace recorded in a stage, in the order it ran: its name, what it does, its output and "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -9,7 +10,7 @@ import torch
 
 from pipeline.document import Stage
 from pipeline.live import TrainingLog
-from pipeline.render import animation, figures
+from pipeline.render import animation, figures, flowframes
 from pipeline.trace import Record, RecordKind
 from pipeline.train import EpochResult
 from pipeline.views import (
@@ -102,6 +103,32 @@ def test_a_diverged_run_draws_gaps_where_the_numbers_are_not_finite() -> None:
     assert fig.to_json()  # valid JSON: no NaN inside
 
 
+# --- the data-flow animation ---------------------------------------------------------------------
+
+WORDS = ("not", "<b>good</b>", "film", "<pad>")
+WORD_MARKS = (Mark.WORD, Mark.UNK, Mark.WORD, Mark.PAD)
+TOKENS = TokensView(key="ids", title="Ids", description="d", ids=(7, 1, 1234, 0), tokens=WORDS, marks=WORD_MARKS)
+EMBED = MatrixView(key="embed", title="Embedding", description="d", values=((0.5, -0.5),) * 4, rows=WORDS,
+                   row_marks=WORD_MARKS, shape=(1, 4, 2))
+STATES = MatrixView(key="states", title="States", description="d", rows=WORDS, row_marks=WORD_MARKS,
+                    values=tuple((0.1 * i, -0.1 * i) for i in range(1, 5)))
+LAST = VectorView(key="lstm", title="LSTM", description="The state after the last word. More.", values=(0.3, -0.3))
+PROBS = ProbabilitiesView(key="probs", title="Softmax", description="d", values=(0.25, 0.75),
+                          labels=("negative", "<b>pos</b>"))
+CLASSIFIER = (TextView(key="raw", title="Raw", description="d", text="not <b>good</b> film"), TOKENS, EMBED, STATES,
+              views()["lstm_gates"], LAST, PROBS)
+
+
+def flow(*layers: View, keys: tuple[str, ...] = ("raw", "ids", "embed", "lstm", "probs")):
+    stages = [stage(k, [1000, 10], None) for k in keys]
+    return animation.dataflow_animation(stages, Prediction(text="x", output="y", confidence=1.0, layers=layers))
+
+
+def line(frame) -> str:
+    """A frame's sentence, as read (its line breaks as spaces)."""
+    return frame.layout.annotations[0].text.replace("<br>", " ")
+
+
 def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
     assert animation.sample_matrix(torch.tensor([1, 2, 3])) == [[1, 2, 3]]
     assert animation.sample_matrix(torch.arange(6).reshape(2, 3)) == [[0, 1, 2], [3, 4, 5]]
@@ -109,46 +136,124 @@ def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
     assert animation.sample_matrix("text") is None and animation.sample_matrix(torch.zeros(0)) is None
 
 
-def test_dataflow_animation_has_a_frame_per_stage_with_play_pause_and_slider() -> None:
+def test_views_go_to_their_stage_by_key_prefix_or_order() -> None:
+    stages = ["raw", "ids", "embedding", "encoder", "decoder", "output"]
+    keys = ["raw", "ids", "embedding", "encoder_states", "encoder", "attention_1", "decoder_gates", "output", "extra"]
+    assert flowframes.assign_stages(keys, stages) == [0, 1, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_the_words_become_ids_then_embedding_rows_then_states_then_the_answer() -> None:
+    fig = flow(*CLASSIFIER)
+    lines = [line(f) for f in fig.frames]
+    assert len(fig.frames) == 1 + 4 + 4 + 4 + 0 + 1 + 1  # text, 3 words + padding (x3), no gates, vector, answer
+    assert lines[1] == "Word 1: “not” → id 7 (known word)."
+    assert lines[2] == "Word 2: “&lt;b&gt;good&lt;/b&gt;” is not in the vocabulary → &lt;unk&gt;, id 1 " \
+                       "(unknown word (&lt;unk&gt;))."
+    assert "id 1,234" in lines[3] and lines[4].startswith("1 × &lt;pad&gt; → id 0")
+    assert lines[5] == "“not” → id 7 → row 7 of the embedding table." and "row 1,234 of the" in lines[7]
+    assert [len(f.data[3].z) for f in fig.frames[5:9]] == [1, 2, 3, 4]  # the rows appear one by one
+    ticks = list(fig.frames[6].layout.yaxis2.ticktext)
+    assert ticks[0] == "1 · not" and ticks[1].startswith("<b><span") and "2 · &lt;b&gt;good&lt;/… ?" in ticks[1]
+    assert figures.MARK_COLORS[Mark.UNK] in ticks[1] and figures.MARK_COLORS[Mark.PAD] in ticks[3]
+    assert "“film” (word 3 of 3) → row 3" in lines[11] and list(fig.frames[11].data[4].y) == [2.5, 2.5, 3.5, 3.5, 2.5]
+    assert "It is row 3, the state after “film”." in lines[13]  # the vector is the LSTM's last real row
+    answer = fig.frames[14]
+    assert list(answer.layout.yaxis3.ticktext) == ["negative", "&lt;b&gt;pos&lt;/b&gt;"]  # class names, escaped
+    assert list(answer.data[6].x) == [0.25, 0.75] and list(answer.data[7].text) == ["25%", "75%"]
+    assert "2 numbers → 2 scores → probabilities. The answer: “&lt;b&gt;pos&lt;/b&gt;” (75.0%)" in lines[14]
+    assert [list(r) for r in answer.data[3].z] == [[0.3, -0.3]]  # the vector the bars come from stays above them
+    boxes = [f.data[0].marker.color for f in (fig.frames[0], fig.frames[9], answer)]
+    assert [c.index(figures.ACCENT) for c in boxes] == [0, 3, 4]  # the current stage is highlighted
+
+
+def test_every_frame_sets_the_same_traces_and_layout_keys_so_nothing_stays_from_the_frame_before() -> None:
+    stages = [stage(k, [1000, 10], None) for k in ("source", "decoder")]
+    seq2seq = animation.dataflow_animation(stages, Prediction(text="x", output="y", confidence=1.0,
+                                                              layers=(views()["tokens"], decoder())))
+    for fig in (flow(*CLASSIFIER), seq2seq, animation.dataflow_animation(STAGES)):
+        first = fig.frames[0]
+        for frame in fig.frames:
+            assert list(frame.traces) == list(range(8))
+            assert [(t.type, t.name, sorted(t.to_plotly_json())) for t in frame.data] == \
+                   [(t.type, t.name, sorted(t.to_plotly_json())) for t in first.data]
+            layout, before = frame.layout.to_plotly_json(), first.layout.to_plotly_json()
+            assert {k: sorted(v) for k, v in layout.items() if k != "annotations"} == \
+                   {k: sorted(v) for k, v in before.items() if k != "annotations"}
+            assert len(layout["annotations"]) == 3
+        assert fig.frames[-1].data[3].text is not None and fig.frames[-1].data[3].texttemplate is not None
+
+
+def test_the_decoder_writes_a_token_per_frame_while_its_attention_lights_up() -> None:
+    fig = flow(views()["tokens"], decoder(), keys=("source", "decoder"))
+    steps = fig.frames[4:]  # after the 4 source tokens
+    assert len(steps) == 3
+    assert [f.layout.annotations[2].text.split(" · ")[0] for f in steps] == \
+           ["Output so far: le", "Output so far: le chat", "Output so far: le chat &lt;eos&gt;"]
+    assert line(steps[0]).startswith("The context seeds the decoder; with input “&lt;sos&gt;” → it writes “le”")
+    assert line(steps[1]) == "Step 2: input “le” → it writes “chat” (80%). It looks most at “the” (70%)."
+    attention = [list(r) for r in steps[1].data[3].z]  # rows: source words; columns: steps so far
+    assert attention[1] == [0.7, 0.7, None]
+    assert steps[1].layout.yaxis2.ticktext[0].endswith("&lt;sos&gt; ▸</span>")  # marked by symbol and colour
+    assert list(steps[2].layout.yaxis3.ticktext) == ["&lt;eos&gt;", "un", "&lt;unk&gt;"]
+    memory = flow(views()["tokens"], decoder(attention=False), keys=("source", "decoder")).frames[4:]
+    assert [len(f.data[3].z) for f in memory] == [1, 2, 3]  # no attention: the memory fills in, a row per step
+
+
+def test_attention_shows_each_heads_row_for_the_current_word() -> None:
+    view = views()["attention"]
+    fig = flow(view, keys=("attention",))
+    assert len(fig.frames) == 2 and list(fig.frames[0].layout.xaxis2.ticktext) == ["head 1", "head 2"]
+    z = [list(r) for r in fig.frames[1].data[3].z]  # "chat": one column per head, one row per word looked at
+    assert z == [[0.25, 0], [0.25, 0], [0.25, 0], [0.25, 1.0]] and fig.frames[1].data[3].texttemplate == "%{z:.0%}"
+    assert line(fig.frames[0]) == "“le” (word 1 of 2) looks at every word; each head's strongest pull: 1 → “the”, " \
+                                  "2 → “&lt;sos&gt;”."
+
+
+def test_a_plain_trace_gets_one_frame_per_stage_from_its_samples() -> None:
     fig = animation.dataflow_animation(STAGES)
-    assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
+    assert len(fig.frames) == len(STAGES) and fig.layout.separators == ".,"
+    assert fig.frames[0].data[5].text[0] == "“a &lt;b&gt;sentence&lt;/b&gt;”"  # text: escaped, no heatmap
+    assert fig.frames[0].data[3].visible is False and fig.frames[0].layout.xaxis2.visible is False
+    ids = fig.frames[1]
+    assert [list(r) for r in ids.data[3].z] == [[4, 8, 2, 0]]
+    assert ids.data[3].texttemplate == "%{z:,.0f}"  # integers as 1,000 (with the figure's separators)
+    assert line(ids) == "Ids: Op(ids) turns 4 × ? into 1,000 × 10."
+    embed = fig.frames[2]
+    assert [list(r) for r in embed.data[3].z] == [[-2, -1.5, -1, -0.5], [0, 0.5, 1, 1.5]]
+    assert embed.data[3].zmin == -2 and embed.data[3].zmax == 2  # symmetric: 0 is white
+    assert embed.layout.annotations[1].text == "Embed · 2 × 4"  # the sample with its shape
+    assert len(fig.frames[3].data[3].z) == 6 and "2 × 3 × 4 as 6 rows" in fig.frames[3].layout.annotations[1].text
+    for k, frame in enumerate(fig.frames):
+        assert frame.data[0].marker.color[k] == figures.ACCENT
+
+
+def test_the_animation_plays_in_the_browser_with_a_slider_per_frame() -> None:
+    fig = flow(*CLASSIFIER)
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
-    assert [s.label for s in fig.layout.sliders[0].steps] == ["1", "2", "3", "4", "5"]
-    # every frame replaces the same traces and the same number of annotations (none left behind)
-    assert {len(f.data) for f in fig.frames} == {len(STAGES) + 4}
-    assert len({len(f.layout.annotations) for f in fig.frames}) == 1
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == len(fig.frames) and steps[0].label == "1 of 5 · 1/15" and steps[-1].label == "5 of 5 · 15/15"
+    assert fig.layout.sliders[0].currentvalue.prefix == "Stage "
 
 
-def test_dataflow_frames_highlight_the_current_stage_and_show_its_real_sample() -> None:
-    fig = animation.dataflow_animation(STAGES)
-    frame = fig.frames[2]
-    fills = [t.fillcolor for t in frame.data[: len(STAGES)]]
-    assert fills == [figures.DONE, figures.DONE, figures.ACCENT, figures.TODO, figures.TODO]
-    heatmap = frame.data[-1]
-    assert heatmap.visible is True and [list(r) for r in heatmap.z] == [[-2, -1.5, -1, -0.5], [0, 0.5, 1, 1.5]]
-    assert heatmap.zmin == -2 and heatmap.zmax == 2  # symmetric: 0 is white
-    assert frame.layout.xaxis2.range == (-0.5, 3.5) and frame.layout.yaxis2.range == (1.5, -0.5)
-    assert len(fig.frames[3].data[-1].z) == 6  # a 3-D sample stacks its leading dimensions
-    description = [a.text for a in frame.layout.annotations if a.text and a.text.startswith("<b>3.")]
-    assert description and "1,000 × 10 × 50" in description[0] and "&lt;b&gt;" in description[0]
-    box, batch = frame.data[2], frame.data[-2]
-    assert batch.name == "batch" and batch.x[0] == pytest.approx((box.x[0] + box.x[1]) / 2)  # above stage 3
-    ids = fig.frames[1].data[-1]
-    assert [list(r) for r in ids.text] == [["4", "8", "2", "0"]]  # integer samples shown as integers
+def test_a_long_input_is_revealed_a_few_words_per_frame() -> None:
+    words = tuple(f"w{i}" for i in range(30))
+    tokens = TokensView(key="ids", title="Ids", description="d", ids=tuple(range(30)), tokens=words,
+                        marks=(Mark.WORD,) * 30)
+    embed = MatrixView(key="embed", title="E", description="d", values=((0.1,),) * 30, rows=words)
+    fig = flow(tokens, embed)
+    assert len(fig.frames) == 20 and line(fig.frames[0]) == "Words 1–3 become ids 0, 1, 2."
 
 
-def test_dataflow_text_stage_shows_the_text_escaped_instead_of_a_heatmap() -> None:
-    frame = animation.dataflow_animation(STAGES).frames[0]
-    assert frame.data[-1].visible is False and frame.layout.xaxis2.visible is False
-    texts = [a.text for a in frame.layout.annotations]
-    assert "a &lt;b&gt;sentence&lt;/b&gt;" in texts and not any("<b>sentence" in t for t in texts)
+def test_escaping_and_refusals() -> None:
+    page = json.dumps(json.loads(flow(*CLASSIFIER).to_json()), ensure_ascii=False)
+    assert "<b>good" not in page and "<b>pos" not in page and "&lt;b&gt;good" in page
 
+    class Sparkles(View):
+        pass
 
-def test_dataflow_box_widths_grow_with_log_tensor_size() -> None:
-    fig = animation.dataflow_animation(STAGES)
-    widths = [max(t.x) - min(t.x) for t in fig.data[: len(STAGES)]]
-    assert widths[2] > widths[1] > widths[4] > widths[0]  # 500k > 10k > 3k > 1k values
+    with pytest.raises(TypeError, match="no data-flow frames are registered for Sparkles"):
+        flow(Sparkles(key="s", title="S", description="d"))
     with pytest.raises(ValueError, match="at least one stage"):
         animation.dataflow_animation([])
 
@@ -234,23 +339,3 @@ def test_every_view_type_has_a_figure_or_is_text_and_an_unknown_type_is_refused(
     with pytest.raises(TypeError, match="no figure is registered for Sparkles"):
         figures.layer_figure(Sparkles(key="s", title="S", description="d"))
     assert Prediction(text="x", output="y", confidence=1.0, layers=tuple(built.values())).screens()
-
-
-def test_every_dataflow_frame_sets_its_cell_text_so_none_is_left_from_the_frame_before() -> None:
-    fig = animation.dataflow_animation(STAGES)
-    for frame in fig.frames:
-        heatmap = frame.data[-1]
-        assert heatmap.text is not None and heatmap.texttemplate is not None
-    assert fig.frames[0].data[-1].texttemplate == "" and fig.frames[2].data[-1].texttemplate == "%{text}"
-
-
-def test_probe_answers_are_drawn_per_sentence_with_a_line_per_class() -> None:
-    history = [EpochResult(i, 1.0, 0.5, 1.0, 0.5, probes={"<b>good</b>": {"pos": 0.2 * i, "neg": 1 - 0.2 * i},
-                                                         "bad": {"pos": 0.1, "neg": 0.9}}) for i in (1, 2, 3)]
-    fig = figures.probes_figure(history)
-    assert [t.name for t in fig.data] == ["pos", "neg", "pos", "neg"]
-    assert list(fig.data[0].y) == pytest.approx([0.2, 0.4, 0.6])
-    assert fig.layout.annotations[0].text.startswith("&lt;b&gt;")
-    assert [t.showlegend for t in fig.data] == [True, True, False, False]
-    decoded = [EpochResult(1, 1.0, 0.5, 1.0, 0.5, probes={"seven": "7 0"})]
-    assert figures.probes_figure(decoded) is None and figures.probes_figure([]) is None

@@ -20,6 +20,7 @@ from pipeline.document import TraceDocument, trace_document
 from pipeline.lessons import LESSONS, get_lesson
 from pipeline.quiz import choice_label
 from pipeline.render import handout
+from pipeline.render.animation import dataflow_animation
 from pipeline.render.handout import CSP, MAX_HANDOUT_BYTES, handout_html, script_json
 from pipeline.trace import trace
 from pipeline.views import ProbabilitiesView, TextView, TokensView
@@ -104,7 +105,9 @@ def test_it_shows_the_lesson_examples_data_flow_training_and_provenance(document
     charts = figures_json(page)
     assert len(charts) == page.count('<div class="chart"') == page.count("<figure>") == len(
         re.findall(r'<div class="chart" id="chart-\d+"></div>(?:</div></div>)?<figcaption>[^<]+</figcaption>', page))
-    assert charts["chart-1"]["frames"] and len(charts["chart-1"]["frames"]) == len(doc.stages)  # the animation
+    flow = charts["chart-1"]["frames"]  # the animation: the document's prediction travelling through the stages
+    assert len(flow) == len(dataflow_animation(doc.stages, doc.prediction).frames) > len(doc.stages)
+    assert f"“{doc.prediction.text}” goes in" in flow[0]["layout"]["annotations"][0]["text"].replace("<br>", " ")
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))
@@ -195,7 +198,8 @@ def test_a_plain_traced_model_shows_its_name_and_stage_table() -> None:
     assert "<h1>Sequential</h1>" in page and "<strong>Sequential</strong>" in page
     assert "3. 2</td>" in page and "2 × 4" in page and "Linear(3 -&gt; 2)" in page  # the stage table
     assert 'id="quiz"' not in page and 'id="training"' not in page and 'id="prediction"' not in page
-    assert len(figures_json(page)) == 1  # the data-flow animation
+    (flow,) = figures_json(page).values()  # the data-flow animation: a frame per stage, from its sample (ReLU "1")
+    assert len(flow["frames"]) == 3 and flow["frames"][1]["layout"]["annotations"][1]["text"] == "1 · 3"
 
 
 def test_a_handout_over_the_size_limit_is_refused(documents, monkeypatch) -> None:

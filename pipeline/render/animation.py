@@ -1,7 +1,13 @@
-"""The animated data-flow diagram: a batch moving through a lesson's stages, one Plotly frame per stage.
+"""The animated data flow: the first example's real values travelling through the stages, one Plotly frame per step.
 
-Boxes grow with the size of each stage's output tensor; the current stage shows its shape, its real
-sample as a heatmap and its description. Play / Pause and the slider run in the browser, no reruns.
+``dataflow_animation(stages, prediction)`` draws a small diagram of the stages across the top (the
+current one highlighted), a line per frame saying what happens, and the values themselves below it:
+the words becoming ids, the ids picking embedding rows, a recurrent layer filling its state word by
+word, a decoder writing one token per frame, the answer as probability bars. The frames come from the
+prediction's typed views (``flowframes.view_shots``); without a prediction (any traced model) each
+stage's sample becomes a simple view, so the same engine draws it. Every frame sets the same fixed
+traces and layout keys, so nothing from the frame before stays on screen. Play / Pause and the slider
+run in the browser, no reruns.
 """
 
 from __future__ import annotations
@@ -15,27 +21,23 @@ import plotly.graph_objects as go
 import torch
 
 from pipeline.document import Stage
-from pipeline.render.figures import (
-    ACCENT,
-    DIVERGING,
-    DONE,
-    MAX_CELL_TEXT,
-    MAX_TEXT_COLUMNS,
-    MUTED,
-    SEQUENTIAL,
-    TODO,
-    VAL,
-    base,
-    esc,
-)
+from pipeline.render.figures import ACCENT, DONE, MUTED, TODO, base, esc
+from pipeline.render.flowframes import flow_shots
+from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS, Bars, Grid, Shot
 from pipeline.render.tables import flatten, fmt_shape
+from pipeline.views import MatrixView, Prediction, TextView, VectorView, View, matrix
 
-FRAME_MS = 1600
-
-
-def tensor_size(shape: Sequence[int | None]) -> int:
-    """Number of values in a tensor of ``shape``; a dimension that varies counts as 1."""
-    return math.prod(d or 1 for d in shape) if shape else 1
+FRAME_MS = 1100
+HEIGHT = 494
+MARGIN = {"l": 104, "r": 12, "t": 28, "b": 96}  # fixed: margins that follow labels would move every frame; the
+# top one holds the mode bar (a phone always shows it), so it never covers the stage diagram
+DIAGRAM = (0.845, 1.0)  # paper y of the stage boxes
+LINE_TOP = 0.825  # the frame's sentence hangs from here
+VALUES = (0.0, 0.6)  # paper y of the values area (grid and bars)
+MAX_ROW_TICKS = 16
+ROWS_FULL = 10  # a grid of fewer rows takes a share of the values area, so its rows keep one height
+LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's width (Plotly does not wrap)
+TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
 
 
 def sample_matrix(sample: object) -> list[list[float]] | None:
@@ -46,134 +48,197 @@ def sample_matrix(sample: object) -> list[list[float]] | None:
     return x.reshape(1, -1).tolist() if x.dim() < 2 else x.reshape(-1, x.shape[-1]).tolist()
 
 
-def _box_geometry(stages: Sequence[Stage], gap: float = 0.9) -> list[tuple[float, float, float]]:
-    """(left, width, height) per stage box; both sides grow with log10 of the tensor size."""
-    boxes, left = [], 0.0
-    for s in stages:
-        magnitude = math.log10(tensor_size(s.output_shape) + 1)
-        width, height = 0.35 * magnitude + 0.3, 0.07 * magnitude + 0.12
-        boxes.append((left, width, height))
-        left += width + gap
-    return boxes
+def stage_view(stage: Stage) -> View:
+    """A stage of any traced model as a simple view of its first example: text, a vector or a matrix."""
+    what = f"{stage.operation} turns {fmt_shape(stage.input_shape)} into {fmt_shape(stage.output_shape)}."
+    shape = tuple(stage.sample.shape) if isinstance(stage.sample, torch.Tensor) else tuple(stage.output_shape)
+    common = {"key": stage.key, "title": stage.title, "description": what, "shape": shape}
+    z = sample_matrix(stage.sample)
+    if z is None:
+        text = " ".join(str(v) for v in flatten(stage.sample)) if stage.sample not in (None, "") else "(no sample)"
+        return TextView(text=text, **common)
+    if stage.sample.dim() < 2:
+        return VectorView(values=tuple(z[0][:MAX_COLUMNS]), **common)
+    # More rows than are drawn, so the heading can say how many there are ("as 64 rows, the first 32").
+    return MatrixView(values=matrix(row[:MAX_COLUMNS] for row in z[: 4 * MAX_ROWS]), rows=(), **common)
 
 
-def _wrap(text: str, width: int) -> str:
-    return "<br>".join(textwrap.wrap(esc(" ".join(text.split())), width)) or "&nbsp;"
-
-
-def dataflow_animation(stages: Sequence[Stage], frame_ms: int = FRAME_MS) -> go.Figure:
-    """A batch moving through the stages: boxes sized by tensor size, the current stage's real sample
-    as a heatmap, and its description beside it. Play / Pause buttons and a slider run in the browser."""
+def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
+                       frame_ms: int = FRAME_MS) -> go.Figure:
+    """The first example moving through ``stages``: from ``prediction``'s typed views when given, else from each
+    stage's sample. A diagram of the stages on top, a sentence per frame, the values below; Play / Pause and a
+    slider."""
     if not stages:
         raise ValueError("dataflow_animation needs at least one stage")
-    boxes = _box_geometry(stages)
-    frames = [go.Frame(name=str(i), data=_flow_traces(stages, boxes, i), traces=list(range(len(stages) + 4)),
-                       layout={"annotations": _flow_annotations(stages, boxes, i), **_sample_axes(stages[i])})
-              for i in range(len(stages))]
-    fig = go.Figure(data=frames[0].data, frames=frames)
-    right = boxes[-1][0] + boxes[-1][1]
-    fig.update_layout(
-        xaxis={"domain": [0, 1], "range": [-0.3, right + 0.3], "visible": False, "fixedrange": True},
-        yaxis={"domain": [0.56, 1], "range": [-0.65, 0.95], "visible": False, "fixedrange": True},
-        annotations=frames[0].layout.annotations, showlegend=False, **_sample_axes(stages[0]),
-        updatemenus=[_play_pause(frame_ms)], sliders=[_slider(stages)])
-    return base(fig, 740, margin={"l": 20, "r": 20, "t": 30, "b": 130})
+    views = list(prediction.layers) if prediction is not None else [stage_view(s) for s in stages]
+    shots = flow_shots(views, [s.key for s in stages])
+    if not shots:
+        raise ValueError(f"the prediction's layers ({', '.join(v.key for v in views)}) give no data-flow frames")
+    # Plain dicts, validated once by go.Figure: building go objects per frame costs several times more.
+    frames = [{"name": str(k), "data": frame_traces(shot, stages), "traces": list(range(len(TRACE_NAMES))),
+               "layout": frame_layout(shot)} for k, shot in enumerate(shots)]
+    layout = {"xaxis": {"domain": [0, 1], "range": [-0.5, len(stages) - 0.5], "visible": False, "fixedrange": True},
+              "yaxis": {"domain": list(DIAGRAM), "range": [-0.55, 1.0], "visible": False, "fixedrange": True},
+              "showlegend": False, "uniformtext": {"mode": "hide", "minsize": 10}, "hovermode": "closest",
+              "updatemenus": [_play_pause(frame_ms)], "sliders": [_slider(shots, len(stages))], **frames[0]["layout"]}
+    fig = base(go.Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, margin=MARGIN)
+    fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")  # the panels overlap: one's background would hide another
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    return fig
 
 
-def _flow_traces(stages: Sequence[Stage], boxes: list[tuple[float, float, float]], current: int
-                 ) -> list[go.BaseTraceType]:
-    traces: list[go.BaseTraceType] = []
-    for i, (left, width, height) in enumerate(boxes):
-        fill = ACCENT if i == current else DONE if i < current else TODO
-        traces.append(go.Scatter(x=[left, left + width, left + width, left, left],
-                                 y=[-height / 2, -height / 2, height / 2, height / 2, -height / 2],
-                                 fill="toself", fillcolor=fill, mode="lines", line={"color": ACCENT, "width": 2},
-                                 hoverinfo="skip", name=f"stage {i + 1}"))
-    centers = [left + width / 2 for left, width, _ in boxes]
-    numbers = [str(i + 1) for i in range(len(stages))]
-    text_colors = ["white" if i == current else "#111827" for i in range(len(stages))]
-    traces.append(go.Scatter(x=centers, y=[0] * len(stages), mode="text", text=numbers, hoverinfo="skip",
-                             textfont={"size": 22, "color": text_colors}, name="stage numbers"))
-    labels = [f"<b>{_wrap(s.title, 16)}</b><br>{esc(fmt_shape(s.output_shape))}" for s in stages]
-    traces.append(go.Scatter(x=centers, y=[-0.45] * len(stages), mode="text", text=labels, hoverinfo="skip",
-                             textfont={"size": 14, "color": "#111827"}, name="stage labels"))
-    top = boxes[current][2] / 2
-    traces.append(go.Scatter(x=[centers[current]], y=[top + 0.22], mode="markers+text", text=["batch"],
-                             textposition="top center", marker={"symbol": "triangle-down", "size": 22,
-                                                                "color": VAL}, name="batch", hoverinfo="skip"))
-    traces.append(_sample_heatmap(stages[current]))
-    return traces
+def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
+    """The same eight traces in every frame, each with every attribute set (an unset one would keep the last
+    frame's value): the stage boxes, their numbers, the arrows, the values grid, its outline, the text, the bars
+    and their percentages."""
+    n, now = len(stages), shot.stage
+    fills = [ACCENT if i == now else DONE if i < now else TODO for i in range(n)]
+    # A funnel, not a bar trace: the stage labels then size apart from the probability bars (Plotly's
+    # ``uniformtext`` is shared by the traces of one type), and a label that does not fit is hidden, not squeezed.
+    boxes = _trace("funnel", 0, "x", "y", x=list(range(n)), y=[1] * n, width=0.8, orientation="v",
+                   marker={"color": fills, "line": {"color": ACCENT, "width": 1.5}}, connector={"visible": False},
+                   text=[_wrap(s.title, 14, 2) for s in stages], textinfo="text", textposition="inside",
+                   insidetextanchor="middle", textangle=0, constraintext="both",
+                   textfont={"size": 13, "color": ["white" if i == now else "#111827" for i in range(n)]},
+                   hovertext=[f"{i + 1}. {esc(s.title)}<br>{esc(fmt_shape(s.output_shape))}"
+                              for i, s in enumerate(stages)], hoverinfo="text")
+    numbers = _trace("scatter", 1, "x", "y", x=list(range(n)), y=[0.75] * n, mode="text",
+                     text=[str(i + 1) for i in range(n)], hoverinfo="skip",
+                     textfont={"size": 11, "color": [ACCENT if i == now else MUTED for i in range(n)]})
+    arrows = _trace("scatter", 2, "x", "y", x=[i + 0.5 for i in range(n - 1)] or [None], y=[0] * max(n - 1, 1),
+                    mode="markers", marker={"symbol": "triangle-right", "size": 9, "color": MUTED}, hoverinfo="skip")
+    return [boxes, numbers, arrows, _grid_trace(shot.grid), _focus_trace(shot.grid), _words_trace(shot.words),
+            *_bars_traces(shot.bars)]
 
 
-def _sample_axes(stage: Stage) -> dict[str, Any]:
-    """Axes of the sample heatmap, with explicit ranges: animation frames do not autorange."""
-    z = sample_matrix(stage.sample)
-    rows, cols = (len(z), len(z[0])) if z else (1, 1)
-    common = {"fixedrange": True, "showgrid": False, "zeroline": False, "visible": z is not None}
-    return {"xaxis2": {"domain": [0, 0.42], "anchor": "y2", "range": [-0.5, cols - 0.5],
-                       "dtick": max(1, cols // 8), "title": {"text": "column"}, **common},
-            "yaxis2": {"domain": [0.02, 0.42], "anchor": "x2", "range": [rows - 0.5, -0.5],
-                       "dtick": max(1, rows // 8), "title": {"text": "row"}, **common}}
+def _trace(kind: str, slot: int, xaxis: str, yaxis: str, **attrs: Any) -> dict[str, Any]:
+    return {"type": kind, "name": TRACE_NAMES[slot], "xaxis": xaxis, "yaxis": yaxis, **attrs}
 
 
-def _sample_heatmap(stage: Stage) -> go.Heatmap:
-    z = sample_matrix(stage.sample)
-    if z is None:  # every frame sets text too: Plotly keeps the last frame's cell text otherwise
-        return go.Heatmap(z=[[0]], text=[[""]], texttemplate="", visible=False, xaxis="x2", yaxis="y2",
-                          name="sample")
-    values = flatten(z)
-    integers = isinstance(stage.sample, torch.Tensor) and not stage.sample.is_floating_point()
-    bound = max((abs(v) for v in values), default=1.0) or 1.0
-    scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": max(values)} if integers or min(values) >= 0 else \
-        {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
-    cells = len(values) <= MAX_CELL_TEXT and len(z[0]) <= MAX_TEXT_COLUMNS
-    text = [[str(int(v)) if integers else f"{v:.2f}" for v in row] if cells else [""] * len(row) for row in z]
-    return go.Heatmap(z=z, text=text, texttemplate="%{text}" if cells else "", visible=True,
-                      xaxis="x2", yaxis="y2", xgap=1, ygap=1, name="sample",
-                      colorbar={"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}, **scale)
+def _grid_trace(grid: Grid | None) -> dict[str, Any]:
+    z, scale = (grid.z, grid.scale) if grid else ([[None]], {"colorscale": "Blues", "zmin": 0, "zmax": 1})
+    rows, cols = len(z), len(z[0])
+    text = grid.cell_text if grid and grid.cell_text else [[""] * cols for _ in range(rows)]
+    template = "%{text}" if grid and grid.cell_text else grid.cell_format if grid else ""
+    return _trace("heatmap", 3, "x2", "y2", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
+                  texttemplate=template, visible=grid is not None, showscale=False, xgap=1, ygap=1,
+                  hovertemplate=(grid.hover if grid else "") + "<extra></extra>", textfont={"size": 13},
+                  colorscale=scale["colorscale"], zmin=scale["zmin"], zmax=scale["zmax"])
 
 
-def _flow_annotations(stages: Sequence[Stage], boxes: list[tuple[float, float, float]], current: int
-                      ) -> list[dict[str, Any]]:
-    notes = [{"x": boxes[i + 1][0], "y": 0, "ax": boxes[i][0] + boxes[i][1], "ay": 0, "xref": "x", "yref": "y",
-              "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 3, "arrowsize": 1.2,
-              "arrowwidth": 2, "arrowcolor": MUTED, "text": ""} for i in range(len(stages) - 1)]
-    s = stages[current]
-    description = (f"<b>{current + 1}. {esc(s.title)}</b><br>{esc(fmt_shape(s.input_shape))} → "
-                   f"{esc(fmt_shape(s.output_shape))}<br><i>{_wrap(s.operation, 44)}</i><br><br>"
-                   f"{_wrap(s.description, 44)}")
-    notes.append({"x": 0.53, "y": 0.42, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
-                  "align": "left", "showarrow": False, "text": description, "font": {"size": 15}})
-    notes.append({"x": 0, "y": 0.47, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "bottom",
-                  "showarrow": False, "text": _sample_caption(s), "font": {"size": 14}})
-    as_text = isinstance(s.sample, str | list) and bool(s.sample)
-    # Always present (empty when not needed): a frame with fewer annotations would leave old ones behind.
-    notes.append({"x": 0.21, "y": 0.2, "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 18},
-                  "text": _wrap(" ".join(str(v) for v in flatten(s.sample)), 32) if as_text else ""})
-    return notes
+def _focus_trace(grid: Grid | None) -> dict[str, Any]:
+    x: list[float | None] = [None]
+    y: list[float | None] = [None]
+    if grid is not None and grid.focus is not None:
+        r0, r1, c0, c1 = grid.focus
+        x = [c0 + 0.5, c1 + 1.5, c1 + 1.5, c0 + 0.5, c0 + 0.5]
+        y = [r0 + 0.5, r0 + 0.5, r1 + 1.5, r1 + 1.5, r0 + 0.5]
+    return _trace("scatter", 4, "x2", "y2", x=x, y=y, mode="lines", line={"color": "#111827", "width": 2.5},
+                  hoverinfo="skip")
 
 
-def _sample_caption(stage: Stage) -> str:
-    example = list(stage.output_shape[1:])
-    shape = list(stage.sample.shape) if isinstance(stage.sample, torch.Tensor) else []
-    if not shape:
-        return "<b>First example of the batch</b>"
-    shown = fmt_shape(shape)
-    return f"<b>First example of the batch</b>: {esc(shown)} of its {esc(fmt_shape(example))} values"
+def _words_trace(words: str) -> dict[str, Any]:
+    return _trace("scatter", 5, "x2", "y2", x=[0.5] if words else [None], y=[0.55] if words else [None],
+                  mode="text", text=[_wrap(f"“{words}”", 24, 4)] if words else [""], hoverinfo="skip",
+                  textfont={"size": 18, "color": "#111827"})
+
+
+def _bars_traces(bars: Bars | None) -> list[dict[str, Any]]:
+    """The probability bars, and their percentages as a text trace (bar text may not fit inside a short bar)."""
+    values = bars.values if bars else [None]
+    colors = [ACCENT if bars and i == bars.highlight else MUTED for i in range(len(values))]
+    positions = list(range(len(values)))
+    return [_trace("bar", 6, "x3", "y3", x=values, y=positions, orientation="h", marker={"color": colors},
+                   visible=bars is not None, hovertemplate="%{x:.1%}<extra></extra>"),
+            _trace("scatter", 7, "x3", "y3", x=[v or 0 for v in values], y=positions, mode="text",
+                   text=[esc(_pct_text(v)) for v in values] if bars else [""], textposition="middle right",
+                   textfont={"size": 14, "color": "#111827"}, cliponaxis=False, visible=bars is not None,
+                   hoverinfo="skip")]
+
+
+def frame_layout(shot: Shot) -> dict[str, Any]:
+    """The axes and the three notes of a frame, every key set in every frame: a frame that left one out would
+    keep the last frame's (today's stale-number bug)."""
+    grid, bars = shot.grid, shot.bars
+    g_band, b_band = _paper(_fit(grid) if grid else (0.0, 1.0)), _paper(bars.band if bars else (0.0, 0.3))
+    rows, cols = (len(grid.rows), len(grid.z[0])) if grid else (1, 1)
+    named_cols = bool(grid and grid.cols)
+    xaxis2 = {"domain": [0, grid.width if grid else 1], "range": [0.5, cols + 0.5] if grid else [0, 1],
+              "visible": bool(grid), "showticklabels": bool(grid and grid.xticks),
+              "tickmode": "array" if named_cols else "auto", "tickvals": list(range(1, cols + 1)) if named_cols else [],
+              "ticktext": [esc(c) for c in grid.cols] if grid and named_cols else [], "nticks": 8,
+              "showgrid": False, "zeroline": False, "fixedrange": True, "anchor": "y2", "tickfont": {"size": 12},
+              "ticks": ""}
+    every = math.ceil(rows / MAX_ROW_TICKS)  # a tall sample labels every few rows, so labels never overlap
+    yaxis2 = {"domain": g_band, "range": [rows + 0.5, 0.5] if grid else [0, 1], "visible": bool(grid),
+              "tickmode": "array", "tickvals": list(range(1, rows + 1, every)),
+              "ticktext": grid.rows[::every] if grid else [""],
+              "showgrid": False, "zeroline": False, "fixedrange": True, "anchor": "x2", "tickfont": {"size": 13},
+              "ticks": ""}
+    k = len(bars.values) if bars else 1
+    xaxis3 = {"domain": [0, 0.86], "range": [0, 1.0], "visible": bool(bars), "tickformat": ".0%", "nticks": 5,
+              "showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False, "fixedrange": True, "anchor": "y3",
+              "tickfont": {"size": 12}, "ticks": ""}
+    yaxis3 = {"domain": b_band, "range": [k - 0.5, -0.5], "visible": bool(bars), "tickmode": "array",
+              "tickvals": list(range(k)), "ticktext": [esc(label) for label in bars.labels] if bars else [""],
+              "fixedrange": True, "anchor": "x3", "tickfont": {"size": 13}, "ticks": ""}
+    if not grid and shot.words:
+        xaxis2["visible"], yaxis2["visible"] = False, False
+    return {"xaxis2": xaxis2, "yaxis2": yaxis2, "xaxis3": xaxis3, "yaxis3": yaxis3,
+            "annotations": [_note(_wrap(shot.line, LINE_CHARS, LINE_LINES), LINE_TOP, "top", 14),
+                            _note(_wrap(grid.heading, HEADING_CHARS, 1) if grid else "", g_band[1], "bottom", 12),
+                            _note(_wrap(bars.heading, HEADING_CHARS, 1) if bars else "", b_band[1], "bottom", 12)]}
+
+
+def _note(text: str, y: float, anchor: str, size: int) -> dict[str, Any]:
+    # From the figure's left edge (over the labels' margin): a phone has no width to spare.
+    return {"text": text, "x": 0, "y": y, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": anchor,
+            "align": "left", "showarrow": False, "font": {"size": size, "color": "#111827"}, "yshift": 2,
+            "xshift": 8 - MARGIN["l"]}
+
+
+def _fit(grid: Grid) -> tuple[float, float]:
+    """A whole-area grid of few rows keeps rows of a readable height, hanging from the top."""
+    low, high = grid.band
+    if grid.band == (0.0, 1.0) and len(grid.rows) < ROWS_FULL:
+        low = 1 - len(grid.rows) / ROWS_FULL
+    return low, high
+
+
+def _paper(band: tuple[float, float]) -> list[float]:
+    low, high = VALUES
+    return [low + band[0] * (high - low), low + band[1] * (high - low)]
+
+
+def _wrap(text: str, width: int, lines: int) -> str:
+    """Plain text escaped and wrapped to ``lines`` lines of ``width`` characters (Plotly does not wrap)."""
+    wrapped = textwrap.wrap(" ".join(text.split()), width, max_lines=lines, placeholder=" …")
+    return "<br>".join(esc(line) for line in wrapped)
+
+
+def _pct_text(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.0%}" if value >= 0.01 or value == 0 else "<1%"
 
 
 def _play_pause(frame_ms: int) -> dict[str, Any]:
-    play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
-            "transition": {"duration": 0}}  # heatmaps cannot tween: switch whole frames cleanly
+    play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True, "mode": "immediate",
+            "transition": {"duration": 0}}  # heatmaps cannot tween: whole frames switch cleanly
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    return {"type": "buttons", "direction": "left", "x": 0, "y": -0.11, "xanchor": "left", "yanchor": "top",
-            "pad": {"r": 10, "t": 10}, "showactive": False, "font": {"size": 16},
+    return {"type": "buttons", "direction": "left", "x": 0, "y": -0.06, "xanchor": "left", "yanchor": "top",
+            "pad": {"l": 0, "t": 0}, "showactive": False, "font": {"size": 14},
             "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                         {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}
 
 
-def _slider(stages: Sequence[Stage]) -> dict[str, Any]:
+def _slider(shots: Sequence[Shot], stages: int) -> dict[str, Any]:
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
-    steps = [{"label": str(i + 1), "method": "animate", "args": [[str(i)], jump]} for i in range(len(stages))]
-    return {"active": 0, "steps": steps, "x": 0.24, "len": 0.7, "y": -0.09, "yanchor": "top", "pad": {"t": 10},
-            "currentvalue": {"prefix": "Stage ", "suffix": f" of {len(stages)}", "font": {"size": 16}}}
+    n = len(shots)
+    steps = [{"label": f"{s.stage + 1} of {stages} · {k + 1}/{n}", "method": "animate", "args": [[str(k)], jump]}
+             for k, s in enumerate(shots)]
+    return {"active": 0, "steps": steps, "x": 0, "len": 1, "y": -0.15, "yanchor": "top",
+            "pad": {"t": 0, "b": 0, "l": 8, "r": 8}, "ticklen": 4, "minorticklen": 0,
+            "font": {"size": 1, "color": "rgba(0,0,0,0)"},  # the steps' own labels would overlap: the current one shows
+            "currentvalue": {"prefix": "Stage ", "font": {"size": 14, "color": "#111827"}, "offset": 6}}

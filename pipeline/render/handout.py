@@ -202,7 +202,7 @@ def _data_flow(doc: TraceDocument, charts: Charts) -> str:
     table = _table(tables.stage_rows(stages), "Every stage: its input and output shapes, what it does, and the "
                    "first example's values (? means the size varies from example to example).")
     return (f'<h2 id="data-flow">Data flow · {len(stages)} stages</h2>\n'
-            + charts.add(dataflow_animation(stages), caption, wide=True) + table)
+            + charts.add(dataflow_animation(stages, doc.prediction), caption, wide=True) + table)
 
 
 def _training(doc: TraceDocument, charts: Charts) -> str:

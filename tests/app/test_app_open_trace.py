@@ -8,6 +8,8 @@ from app_helpers import charts, plain, table
 
 from pipeline.examples import EXAMPLES, example_files
 from pipeline.fileformat import open_path
+from pipeline.render.figures import ACCENT, esc
+from pipeline.render.tables import fmt_shape
 
 
 def test_both_shipped_examples_open_with_their_data_flow_and_calls(open_page) -> None:
@@ -18,7 +20,11 @@ def test_both_shipped_examples_open_with_their_data_flow_and_calls(open_page) ->
         assert not at.exception and not at.error
         doc = open_path(example.path)
         (flow,) = charts(at)
-        assert len(flow["frames"]) == len(doc.stages)
+        assert len(flow["frames"]) == len(doc.stages)  # one frame per stage: its first example's values
+        for k, (frame, stage) in enumerate(zip(flow["frames"], doc.stages, strict=True)):
+            line, heading = (a["text"].replace("<br>", " ") for a in frame["layout"]["annotations"][:2])
+            assert line.startswith(f"{esc(stage.title)}: ") and frame["data"][0]["marker"]["color"][k] == ACCENT
+            assert fmt_shape(stage.sample.shape) in heading and frame["data"][3]["z"]  # the sample, with its shape
         stages = table(at, 0)
         assert list(stages["Stage"]) == [f"{i}. {s.title}" for i, s in enumerate(doc.stages, start=1)]
         calls = at.dataframe[0].value

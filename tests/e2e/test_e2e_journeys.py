@@ -43,6 +43,8 @@ def test_data_flow_animation_plays_in_the_browser(page: Page, screenshots) -> No
     expect(heading(page)).to_have_text("Data flow")
     active = plot_js(0, "g._fullLayout.sliders[0].active")
     assert page.evaluate(active) == 0
+    sentence = plot_js(0, "g._fullLayout.annotations[0].text")
+    assert "goes in" in page.evaluate(sentence)  # the first example's own words enter
     page.screenshot(path=str(screenshots / "03-data-flow-stage-1.png"))
 
     page.locator(".updatemenu-button").filter(has_text="Play").click()
@@ -52,14 +54,15 @@ def test_data_flow_animation_plays_in_the_browser(page: Page, screenshots) -> No
     page.wait_for_timeout(2500)
     assert page.evaluate(active) == paused_at  # pause holds
     page.wait_for_timeout(500)
+    assert "→ id" in page.evaluate(sentence)  # the words are becoming ids
     heatmap_cells = page.evaluate(plot_js(0, "g.data.find(t => t.type === 'heatmap').z.flat().length"))
     assert heatmap_cells > 1
     page.screenshot(path=str(screenshots / "04-data-flow-playing.png"))
 
-    page.locator(".updatemenu-button").filter(has_text="Play").click()
-    page.wait_for_function(f"({active})() === 4", timeout=20_000)
+    page.locator(".updatemenu-button").filter(has_text="Play").click()  # it goes on from where it paused
+    page.wait_for_function(f"({active})() >= {paused_at + 3}", timeout=20_000)
     page.wait_for_timeout(500)  # the frame's redraw follows the slider
-    page.screenshot(path=str(screenshots / "05-data-flow-last-stage.png"))
+    page.screenshot(path=str(screenshots / "05-data-flow-later.png"))
 
 
 def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) -> None:
