@@ -196,9 +196,11 @@ def _data_flow(doc: TraceDocument, charts: Charts) -> str:
     if not stages:
         return ""
     names = "; ".join(f"{i}. {s.title}" for i, s in enumerate(stages, start=1))
-    caption = (f"Animation of one batch passing through the {len(stages)} stages, from "
-               f"{fmt_shape(stages[0].input_shape)} to {fmt_shape(stages[-1].output_shape)}: {names}. "
-               "Press Play or drag the slider; the table below lists the same stages.")
+    moving = (f"the values of “{doc.prediction.text}” moving" if doc.prediction is not None else
+              "a sample of each stage's values, one stage after another,")
+    caption = (f"Animation of {moving} through the {len(stages)} stages, from {fmt_shape(stages[0].input_shape)} "
+               f"to {fmt_shape(stages[-1].output_shape)}: {names}. Press Play or drag the slider; the table below "
+               "lists the same stages for the whole traced batch.")
     table = _table(tables.stage_rows(stages), "Every stage: its input and output shapes, what it does, and the "
                    "first example's values (? means the size varies from example to example).")
     return (f'<h2 id="data-flow">Data flow · {len(stages)} stages</h2>\n'
