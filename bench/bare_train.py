@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline.data.sentiment import generate  # noqa: E402 -- the same sentences
-from pipeline.text import TextPipeline, Vocabulary, tokenize  # noqa: E402
+from pipeline.data.sentiment import generate
+from pipeline.text import TextPipeline, Vocabulary, tokenize
 
 
 class Net(nn.Module):

@@ -4,8 +4,9 @@ A run's cost follows from a few counts that are cheap to take before anything tr
 vocabulary size (the distinct words of the training split), the model's parameters (built on the
 ``meta`` device: exact, and no memory), multiply-adds per example, optimiser steps and epochs. A
 small linear model per lesson turns them into seconds and megabytes; its constants were fitted to
-real runs on this machine (see ``TIME`` and ``MEMORY``). A run over the budget is refused with the
-estimate and the settings to lower::
+real runs on this machine and kept on the lesson's class (``cost_time`` and ``cost_memory``, with its
+``workload`` method that takes the counts). A run over the budget is refused with the estimate and
+the settings to lower::
 
     cost = check(lesson, settings, data)  # OverBudget (a ValueError) names what to lower
     cost.seconds, cost.memory_mb
@@ -18,27 +19,17 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 BUDGET_SECONDS = 120.0  # of one core, per run
 BUDGET_MB = 2000.0  # peak memory of one run, above an idle training process
 SECONDS_ENV, MB_ENV = "PIPELINE_TRACE_BUDGET_SECONDS", "PIPELINE_TRACE_BUDGET_MB"
 
-# Fitted with `python -m pipeline.budget --calibrate` (2-core x86 server, torch 2.13 CPU, one thread):
-# 11-12 real runs per lesson, each in a fresh process forked from a warm one: CPU seconds and peak RSS.
-# seconds = a + b*steps + c*steps*params/1e6 + d*forward_madds/1e9 + e*examples/1e3
-TIME: dict[str, tuple[float, ...]] = {
-    "sequence-classification": (0.10475, 0.001554, 0.014515, 0.018608, 0.053964),
-    "seq2seq": (0.131437, 0.00577, 0.001063, 0.029964, 0.122973),
-    "transformer-classification": (0.168161, 0.00263, 0.012326, 0.04849, 0.161042),
-}
-# megabytes = m0 + m1*weights_mb + m2*activations_mb (the whole dataset's traced pass)
-MEMORY: dict[str, tuple[float, ...]] = {
-    "sequence-classification": (40.2343, 5.4435, 0.7204),
-    "seq2seq": (41.1516, 1.9766, 0.6304),
-    "transformer-classification": (43.5408, 11.2738, 0.2894),
-}
+# A lesson's constants are fitted by `python -m pipeline.budget --calibrate SLUG` (on the 2-core x86
+# server, torch 2.13 CPU, one thread: 11-12 real runs per lesson, each in a fresh process forked from a
+# warm one, measuring CPU seconds and peak RSS) and kept on its class:
+#   cost_time:   seconds = a + b*steps + c*steps*params/1e6 + d*forward_madds/1e9 + e*examples/1e3
+#   cost_memory: megabytes = m0 + m1*weights_mb + m2*activations_mb (the whole dataset's traced pass)
 FACTOR = 2.0  # the calibration's estimates fall within this factor of measured runs (tests hold it)
 
 
@@ -99,17 +90,16 @@ def _positive(name: str, default: float) -> float:
 
 def workload(lesson: Any, settings: Any, data: Any = None) -> Workload | None:
     """The counts a run's cost depends on, or None for a lesson without a cost model."""
-    count = _WORKLOADS.get(lesson.slug)
-    return None if count is None else count(settings, data)
+    return lesson.workload(settings, data)
 
 
 def estimate(lesson: Any, settings: Any, data: Any = None) -> Cost | None:
     """The seconds of one core and peak megabytes a run needs; None for a lesson without a cost model."""
     w = workload(lesson, settings, data)
-    if w is None or lesson.slug not in TIME:
+    if w is None or lesson.cost_time is None or lesson.cost_memory is None:
         return None
-    seconds = sum(k * f for k, f in zip(TIME[lesson.slug], w.time_features(), strict=True))
-    memory = sum(k * f for k, f in zip(MEMORY[lesson.slug], w.memory_features(), strict=True))
+    seconds = sum(k * f for k, f in zip(lesson.cost_time, w.time_features(), strict=True))
+    memory = sum(k * f for k, f in zip(lesson.cost_memory, w.memory_features(), strict=True))
     return Cost(max(seconds, 0.05), max(memory, 1.0), w)
 
 
@@ -169,107 +159,44 @@ def _advice(lesson: Any, settings: Any, data: Any, what: str) -> str:
     return " or ".join(steps) if steps else "use smaller settings"
 
 
-# --- counting, per lesson ---------------------------------------------------------------------------
+# --- counting helpers for the lessons' ``workload`` methods ------------------------------------------
 
-def _count_params(build: Callable[[], Any]) -> int:
+def count_params(build: Callable[[], Any]) -> int:
+    """The exact parameter count of ``build()``'s model, built on the ``meta`` device (no memory, no time)."""
     import torch
 
     with torch.device("meta"):
         return sum(p.numel() for p in build().parameters())
 
 
-@lru_cache(maxsize=32)
-def _generated_text(samples: int, seed: int) -> tuple[int, int, int, int]:
-    from pipeline.data.sentiment import generate
+def text_counts(data: Any, seed: int) -> tuple[int, int, int, int]:
+    """(examples, train, vocabulary, classes) of a labelled text dataset, split as the lessons split it.
 
-    return _text_counts(generate(samples, seed), seed)
-
-
-def _text_counts(data: Any, seed: int) -> tuple[int, int, int, int]:
-    """(examples, train, vocabulary, classes) of a labelled text dataset, split as the lessons split it."""
-    from pipeline.text import tokenize
+    The vocabulary is capped as the lessons cap it (``MAX_VOCAB``), ``<pad>`` and ``<unk>`` included.
+    """
+    from pipeline.text import MAX_VOCAB, tokenize
 
     train, _ = data.split(0.2, seed)
     vocab = {t for text in train.texts for t in tokenize(text)} - {"<pad>", "<unk>"}
-    return len(data), len(train), len(vocab) + 2, len(data.classes)
+    return len(data), len(train), min(len(vocab), MAX_VOCAB) + 2, len(data.classes)
 
 
-def _classification(settings: Any, data: Any) -> Workload:
-    from pipeline.models import ClassifierConfig, SequenceClassifier
-    from pipeline.text import MAX_LEN
-
-    n, train, vocab, classes = _generated_text(settings.samples, settings.seed) if data is None else \
-        _text_counts(data, settings.seed)
-    e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
-    params = _count_params(lambda: SequenceClassifier(ClassifierConfig(vocab, classes, e, h)))
-    return Workload(n, train, vocab, params, t * 4 * h * (e + h) + h * classes, t * (e + 5 * h),
-                    settings.epochs * -(-train // settings.batch_size), settings.epochs)
-
-
-def _transformer(settings: Any, data: Any) -> Workload:
-    from pipeline.text import MAX_LEN
-    from pipeline.transformer import TransformerClassifier, TransformerConfig
-
-    n, train, vocab, classes = _generated_text(settings.samples, settings.seed) if data is None else \
-        _text_counts(data, settings.seed)
-    d, ff, layers, heads, t = settings.d_model, settings.d_ff, settings.n_layers, settings.n_heads, MAX_LEN
-    params = _count_params(lambda: TransformerClassifier(TransformerConfig(vocab, classes, MAX_LEN, d, heads, layers,
-                                                                           ff)))
-    madds = layers * (t * (4 * d * d + 2 * d * ff) + 2 * t * t * d) + d * classes
-    # every op's output of the whole dataset's traced pass stays alive until the pass ends (ops=True)
-    return Workload(n, train, vocab, params, madds, layers * t * (12 * d + 2 * ff + 3 * heads * t) + 2 * t * d,
-                    settings.epochs * -(-train // settings.batch_size), settings.epochs)
-
-
-@lru_cache(maxsize=32)
-def _generated_pairs(samples: int, seed: int) -> tuple[int, int, int, int, float]:
-    from pipeline.data.number_words import generate
-
-    return _pair_counts(generate(samples, seed), seed)
-
-
-def _pair_counts(data: Any, seed: int) -> tuple[int, int, int, int, float]:
+def pair_counts(data: Any, seed: int) -> tuple[int, int, int, int, float]:
     """(pairs, train, source vocabulary, target vocabulary, mean source length) of a parallel corpus."""
-    from pipeline.text import tokenize
+    from pipeline.text import MAX_VOCAB, tokenize
 
     train, _ = data.split(0.2, seed)
     source = [tokenize(s) for s in train.sources]
     vocab = {t for tokens in source for t in tokens} - {"<pad>", "<unk>"}
     targets = {t for s in train.targets for t in tokenize(s)}
-    return len(data), len(train), len(vocab) + 2, len(targets) + 4, sum(map(len, source)) / max(len(source), 1)
-
-
-def _seq2seq(settings: Any, data: Any) -> Workload:
-    from pipeline.models import Seq2Seq, Seq2SeqConfig
-    from pipeline.text import MAX_LEN
-
-    n, train, vocab, target, length = _generated_pairs(settings.samples, settings.seed) if data is None else \
-        _pair_counts(data, settings.seed)
-    e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
-    cfg = Seq2SeqConfig(vocab, target, sos_id=2, eos_id=3, embed_dim=e, hidden_dim=h, attention=settings.attention,
-                        max_len=MAX_LEN)
-    params = _count_params(lambda: Seq2Seq(cfg))
-    attend = t * (2 * length * h + 2 * h * h) if settings.attention else 0
-    madds = length * 4 * h * (e + h) + t * (4 * h * (e + h) + h * target) + attend
-    activations = length * (e + 5 * h) + t * (e + 5 * h + target + (length + 2 * h if settings.attention else 0))
-    return Workload(n, train, vocab, params, madds, activations, settings.epochs * -(-train // settings.batch_size),
-                    settings.epochs)
-
-
-_WORKLOADS: dict[str, Callable[[Any, Any], Workload]] = {
-    "sequence-classification": _classification,
-    "seq2seq": _seq2seq,
-    "transformer-classification": _transformer,
-}
+    return (len(data), len(train), min(len(vocab), MAX_VOCAB) + 2, len(targets) + 4,
+            sum(map(len, source)) / max(len(source), 1))
 
 
 # --- calibration: `python -m pipeline.budget --calibrate` --------------------------------------------
 
-_WIDE = {"sequence-classification": {"embed_dim": 256, "hidden_dim": 256}, "seq2seq": {"embed_dim": 256,
-         "hidden_dim": 256}, "transformer-classification": {"d_model": 256, "d_ff": 512, "n_layers": 2}}
-_NARROW = {"sequence-classification": {"embed_dim": 8, "hidden_dim": 8}, "seq2seq": {"embed_dim": 8, "hidden_dim": 8},
-           "transformer-classification": {"d_model": 16, "d_ff": 16, "n_heads": 2}}
-_GRID: list[tuple[dict[str, Any], str, int]] = [  # (settings, width: default/wide/narrow, words of a random corpus)
+# (settings, width: default or one of the lesson's ``calibration_widths``, words of a random corpus)
+_GRID: list[tuple[dict[str, Any], str, int]] = [
     ({"samples": 200, "epochs": 1}, "", 0), ({}, "", 0), ({"batch_size": 8}, "", 0),
     ({"batch_size": 128, "epochs": 10}, "", 0), ({"samples": 5000, "epochs": 2}, "", 0),
     ({"samples": 5000, "epochs": 1}, "wide", 0), ({"samples": 2000, "batch_size": 16}, "narrow", 0),
@@ -329,7 +256,7 @@ def _fit(rows: list[list[float]], measured: list[float], floor: float) -> list[f
 
 
 def calibrate(slugs: list[str]) -> None:
-    """Run the grid for every lesson with a cost model, fit ``TIME`` and ``MEMORY``, print them and the fit."""
+    """Run the grid for each lesson, fit its ``cost_time`` and ``cost_memory``, print them and the fit."""
     import multiprocessing as mp
 
     import torch
@@ -345,7 +272,7 @@ def calibrate(slugs: list[str]) -> None:
         names = {f.name for f in dataclasses.fields(lesson.settings_type)}
         done: list[tuple[Any, Any, float, float, str]] = []
         for overrides, width, words in _GRID:
-            values = {**overrides, **{"": {}, "wide": _WIDE, "narrow": _NARROW}[width].get(slug, {})}
+            values = {**overrides, **(lesson.calibration_widths.get(width, {}) if width else {})}
             values = {k: v for k, v in values.items() if k in names}
             if (words and lesson.data_format is None) or ("attention" in overrides and "attention" not in names):
                 continue
@@ -358,19 +285,22 @@ def calibrate(slugs: list[str]) -> None:
             p.join()
             done.append((settings, data, seconds, mb, f"{values}" + (f" on {words:,} random words" if words else "")))
         counts = [workload(lesson, settings, data) for settings, data, *_ in done]
-        TIME[slug] = tuple(_fit([w.time_features() for w in counts], [row[2] for row in done], 0.05))
-        MEMORY[slug] = tuple(_fit([w.memory_features() for w in counts], [row[3] for row in done], 20.0))
+        lesson.cost_time = tuple(_fit([w.time_features() for w in counts], [row[2] for row in done], 0.05))
+        lesson.cost_memory = tuple(_fit([w.memory_features() for w in counts], [row[3] for row in done], 20.0))
         print(f"\n{slug}\n{'CPU s':>7} {'est':>7} {'MB':>7} {'est':>7}  settings")
         for settings, data, seconds, mb, label in done:
             cost = estimate(lesson, settings, data)
             print(f"{seconds:7.2f} {cost.seconds:7.2f} {mb:7.0f} {cost.memory_mb:7.0f}  {label}", flush=True)
-    print("\nTIME =", {k: tuple(round(v, 6) for v in c) for k, c in TIME.items()})
-    print("MEMORY =", {k: tuple(round(v, 4) for v in c) for k, c in MEMORY.items()})
+        print(f"{type(lesson).__name__}.cost_time = {tuple(round(v, 6) for v in lesson.cost_time)}")
+        print(f"{type(lesson).__name__}.cost_memory = {tuple(round(v, 4) for v in lesson.cost_memory)}")
 
 
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:2] != ["--calibrate"] or not set(sys.argv[2:]) <= set(_WORKLOADS):
-        sys.exit(f"usage: python -m pipeline.budget --calibrate [LESSON ...] (of {', '.join(_WORKLOADS)})")
-    calibrate(sys.argv[2:] or list(_WORKLOADS))
+    from pipeline.lessons import LESSONS
+
+    modelled = [slug for slug, lesson in LESSONS.items() if lesson.cost_time is not None]
+    if sys.argv[1:2] != ["--calibrate"] or not set(sys.argv[2:]) <= set(LESSONS):
+        sys.exit(f"usage: python -m pipeline.budget --calibrate [LESSON ...] (of {', '.join(LESSONS)})")
+    calibrate(sys.argv[2:] or modelled)

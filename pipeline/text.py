@@ -17,6 +17,7 @@ from torch import nn
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 MAX_LEN = 10  # tokens per sequence after padding / truncation
+MAX_VOCAB = 10_000  # words a lesson keeps from its training split (the most frequent); the rest read as <unk>
 MAX_TEXT_CHARS = 10_000  # longer input is refused with a message rather than tokenised
 
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")  # words (with an inner apostrophe) or single symbols

@@ -11,6 +11,7 @@ import torch
 from pipeline import budget, pool
 from pipeline.lessons import get_lesson
 from pipeline.runs import pack
+from pipeline.text import MAX_VOCAB
 
 SLUGS = ["sequence-classification", "seq2seq", "transformer-classification"]
 
@@ -88,9 +89,11 @@ def test_the_memory_limit_and_the_limits_from_the_environment(monkeypatch: pytes
 def test_a_learners_file_counts_its_own_vocabulary_and_the_advice_names_it() -> None:
     lesson = get_lesson("sequence-classification")
     data = budget._random_corpus(4000, 30_000)
-    settings = lesson.settings_type(embed_dim=256, epochs=20)
+    settings = lesson.settings_type(embed_dim=256, epochs=50)
     counts = budget.workload(lesson, settings, data)
-    assert counts.vocab == len(lesson.prepare(settings, data).model.text.vocab)
+    prepared = lesson.prepare(settings, data)
+    assert counts.vocab == len(prepared.model.text.vocab) == MAX_VOCAB + 2  # capped as the lesson caps it
+    assert prepared.info["words_left_out"] > 5_000  # of ~17,000 distinct words in the training split
     with pytest.raises(budget.OverBudget, match=r"or use a smaller data file \(it has 4,000 rows\)\.$"):
         budget.check(lesson, settings, data)
 

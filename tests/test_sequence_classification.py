@@ -3,8 +3,10 @@
 import pytest
 import torch
 
+from pipeline.data.sentiment import generate
 from pipeline.fileformat import json_text, loads
-from pipeline.text import InputError
+from pipeline.lessons import get_lesson
+from pipeline.text import InputError, tokenize
 from pipeline.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
 
 
@@ -135,3 +137,19 @@ def test_the_answers_to_the_probe_sentences_are_kept_for_every_epoch(classificat
     last = run.epochs[-1].probes
     assert max(last["the acting was good"], key=last["the acting was good"].get) == "positive"
     assert run.epochs[0].probes != last  # the answers moved while it learned
+
+
+def test_a_file_with_more_words_than_the_vocabulary_keeps_says_how_many_were_left_out(monkeypatch):
+    from pipeline.lessons import sequence_classification
+
+    monkeypatch.setattr(sequence_classification, "MAX_VOCAB", 30)
+    lesson = get_lesson("sequence-classification")
+    settings = lesson.settings_type(samples=200, epochs=1)
+    run = lesson.run(settings)
+    assert run.info["vocab_size"] == 32 and run.info["words_left_out"] > 0  # 30 words, <pad> and <unk>
+    rare = next(t for t in tokenize(" ".join(generate(200, 0).texts)) if t not in run.model.text.vocab.stoi)
+    notes = " ".join(lesson.predict(run, f"the film was {rare}").notes)
+    assert f"“{rare}”" in notes
+    assert f"the model keeps the 30 most frequent, and the other {run.info['words_left_out']:,} read as <unk>" in notes
+    known = " ".join(run.model.text.vocab.itos[2:6])
+    assert "most frequent" not in " ".join(lesson.predict(run, known).notes)  # every word known: no note

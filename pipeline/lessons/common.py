@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -21,6 +22,25 @@ def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: An
     with torch.no_grad(), trace(model, train=False, ops=ops) as t:
         output = model(*args, **kwargs)
     return output, t
+
+
+@lru_cache(maxsize=32)
+def sentiment_counts(samples: int, seed: int) -> tuple[int, int, int, int]:
+    """The work budget's counts of the generated sentiment corpus (both classification lessons train on it)."""
+    from pipeline.budget import text_counts
+    from pipeline.data.sentiment import generate
+
+    return text_counts(generate(samples, seed), seed)
+
+
+def vocabulary_note(info: Mapping[str, Any]) -> list[str]:
+    """When the training data had more distinct words than a lesson keeps: how many were left out."""
+    left_out = info.get("words_left_out") or 0
+    if not left_out:
+        return []
+    kept = info.get("vocab_size", info.get("source_vocab_size", 0)) - 2
+    return [f"The training data had {kept + left_out:,} different words; the model keeps the {kept:,} most "
+            f"frequent, and the other {left_out:,} read as <unk>."]
 
 
 def spans_to_stages(t: Trace, spans: Mapping[str, tuple[str, str]], content: LessonContent) -> list[Stage]:
@@ -42,14 +62,16 @@ def token_view(key: str, title: str, description: str, tokens: Sequence[str], id
                       ids=tuple(ids), tokens=shown, marks=marks)
 
 
-def unknown_words_note(tokens: Sequence[str], marks: Sequence[Mark], if_none_known: str) -> list[str]:
-    """A note listing the words read as <unk>, or nothing when every word is known."""
+def unknown_words_note(tokens: Sequence[str], marks: Sequence[Mark], if_none_known: str,
+                       info: Mapping[str, Any] | None = None) -> list[str]:
+    """A note listing the words read as <unk>, or nothing when every word is known; with the run's ``info``,
+    also how many words of the training data the vocabulary left out, if any."""
     unknown = [t for t, m in zip(tokens, marks, strict=False) if m is Mark.UNK]
     if not unknown:
         return []
     listed = ", ".join(f"“{t}”" for t in dict.fromkeys(unknown))
     extra = f" {if_none_known}" if Mark.WORD not in marks else ""
-    return [f"Not in the vocabulary, read as <unk>: {listed}.{extra}"]
+    return [f"Not in the vocabulary, read as <unk>: {listed}.{extra}", *vocabulary_note(info or {})]
 
 
 def dropped_tokens_note(tokens: Sequence[str], count: int, max_len: int) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from pipeline.budget import Workload
 from pipeline.content import LessonContent, load_content
 from pipeline.document import LessonInfo, Stage, TraceDocument, provenance
 from pipeline.text import check_text
@@ -83,6 +84,17 @@ class Lesson(ABC):
     def load_data(self, raw: bytes, name: str) -> Any:
         """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
         raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
+
+    # The work budget's cost model (pipeline.budget): ``workload`` counts what a run's cost depends on, and
+    # constants fitted by ``python -m pipeline.budget --calibrate SLUG`` turn the counts into seconds and
+    # megabytes. None: this lesson's runs are not budgeted.
+    cost_time: ClassVar[tuple[float, ...] | None] = None
+    cost_memory: ClassVar[tuple[float, ...] | None] = None
+    calibration_widths: ClassVar[dict[str, dict[str, Any]]] = {}  # "wide"/"narrow" model settings to calibrate on
+
+    def workload(self, settings: Any, data: Any = None) -> Workload | None:
+        """The counts a run's cost depends on (examples, vocabulary, parameters, multiply-adds, steps)."""
+        return None
 
     trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
     probes: ClassVar[tuple[str, ...]] = ()  # inputs whose answers are followed epoch by epoch while it learns

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.budget import Workload, count_params, pair_counts
 from pipeline.data.number_words import ParallelCorpus, coverage_note, generate, translate
 from pipeline.lessons.common import (
     GATES_TEXT,
@@ -25,7 +27,7 @@ from pipeline.lessons.common import (
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD, PAD_ID, UNK, TextPipeline, Vocabulary, pad, tokenize
+from pipeline.text import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK, TextPipeline, Vocabulary, pad, tokenize
 from pipeline.trace import Trace
 from pipeline.train import StepOutput, TrainConfig, seeded
 from pipeline.views import (
@@ -133,6 +135,12 @@ class At(StrEnum):
     TOKENS = "tokens"
 
 
+@lru_cache(maxsize=32)
+def _number_word_counts(samples: int, seed: int) -> tuple[int, int, int, int, float]:
+    """The work budget's counts of the generated number-words corpus."""
+    return pair_counts(generate(samples, seed), seed)
+
+
 class SequenceToSequence(Lesson):
     slug = "seq2seq"
     settings_type = Seq2SeqSettings
@@ -148,6 +156,24 @@ class SequenceToSequence(Lesson):
     step = staticmethod(seq2seq_step)
     probes = ("seven", "forty two", "seven hundred and five", "two thousand and fifty")
 
+    cost_time = (0.131437, 0.00577, 0.001063, 0.029964, 0.122973)
+    cost_memory = (41.1516, 1.9766, 0.6304)
+    calibration_widths: ClassVar[dict[str, dict[str, int]]] = {"wide": {"embed_dim": 256, "hidden_dim": 256},
+                                                               "narrow": {"embed_dim": 8, "hidden_dim": 8}}
+
+    def workload(self, settings: Seq2SeqSettings, data: ParallelCorpus | None = None) -> Workload:
+        n, train, vocab, target, length = _number_word_counts(settings.samples, settings.seed) if data is None \
+            else pair_counts(data, settings.seed)
+        e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
+        cfg = Seq2SeqConfig(vocab, target, sos_id=2, eos_id=3, embed_dim=e, hidden_dim=h,
+                            attention=settings.attention, max_len=MAX_LEN)
+        params = count_params(lambda: Seq2Seq(cfg))
+        attend = t * (2 * length * h + 2 * h * h) if settings.attention else 0
+        madds = length * 4 * h * (e + h) + t * (4 * h * (e + h) + h * target) + attend
+        activations = length * (e + 5 * h) + t * (e + 5 * h + target + (length + 2 * h if settings.attention else 0))
+        return Workload(n, train, vocab, params, madds, activations,
+                        settings.epochs * -(-train // settings.batch_size), settings.epochs)
+
     def answer(self, model: Translator, inputs: list[str]) -> list[str]:
         ids = model(inputs, stop_at_eos=True)  # (N, T)
         return [" ".join(t for t in model.target_vocab.decode(row) if t not in (EOS, PAD)) for row in ids.tolist()]
@@ -156,7 +182,7 @@ class SequenceToSequence(Lesson):
                 ) -> Prepared:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
-        source = TextPipeline(Vocabulary.build(tokenize(s) for s in train.sources), MAX_LEN)
+        source = TextPipeline(Vocabulary.build((tokenize(s) for s in train.sources), max_size=MAX_VOCAB), MAX_LEN)
         target_vocab = Vocabulary([SOS, EOS, *sorted({t for s in train.targets for t in tokenize(s)})])
         cfg = Seq2SeqConfig(len(source.vocab), len(target_vocab), sos_id=target_vocab.stoi[SOS],
                             eos_id=target_vocab.stoi[EOS], embed_dim=settings.embed_dim,

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.budget import Workload, count_params, text_counts
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.lessons.common import (
@@ -19,6 +20,7 @@ from pipeline.lessons.common import (
     class_answers,
     dropped_tokens_note,
     gates_view,
+    sentiment_counts,
     token_view,
     traced_forward,
     unknown_words_note,
@@ -26,7 +28,7 @@ from pipeline.lessons.common import (
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
+from pipeline.text import MAX_LEN, MAX_VOCAB, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
 from pipeline.train import StepOutput, TrainConfig, seeded
 from pipeline.views import (
     Mark,
@@ -102,6 +104,18 @@ class SequenceClassification(Lesson):
 
     step = staticmethod(classification_step)
     probes = PROBES
+    cost_time = (0.10475, 0.001554, 0.014515, 0.018608, 0.053964)
+    cost_memory = (40.2343, 5.4435, 0.7204)
+    calibration_widths: ClassVar[dict[str, dict[str, int]]] = {"wide": {"embed_dim": 256, "hidden_dim": 256},
+                                                               "narrow": {"embed_dim": 8, "hidden_dim": 8}}
+
+    def workload(self, settings: ClassificationSettings, data: TextDataset | None = None) -> Workload:
+        n, train, vocab, classes = sentiment_counts(settings.samples, settings.seed) if data is None else \
+            text_counts(data, settings.seed)
+        e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
+        params = count_params(lambda: SequenceClassifier(ClassifierConfig(vocab, classes, e, h)))
+        return Workload(n, train, vocab, params, t * 4 * h * (e + h) + h * classes, t * (e + 5 * h),
+                        settings.epochs * -(-train // settings.batch_size), settings.epochs)
 
     def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)
@@ -110,13 +124,14 @@ class SequenceClassification(Lesson):
                 ) -> Prepared:
         data = data or generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
-        text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
+        text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
         cfg = ClassifierConfig(len(text.vocab), len(data.classes), settings.embed_dim, settings.hidden_dim)
         with seeded(settings.seed):
             pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes).to(device)
         train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
-                "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
+                "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
+                "max_len": MAX_LEN}
         examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
         return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
 
@@ -131,7 +146,7 @@ class SequenceClassification(Lesson):
         tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
         marks = token_marks(ids, PAD_ID, UNK_ID)
         notes = unknown_words_note(tokens, marks, "None of the words are known, so the model has only their count "
-                                   "and position to go on.")
+                                   "and position to go on.", run.info)
         notes += dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, max_len)
         tokens_layer = token_view("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
                                   tokens, ids, t[At.ENCODE].output_shape, notes)

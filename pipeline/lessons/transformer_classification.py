@@ -16,12 +16,20 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from pipeline.budget import Workload, count_params, text_counts
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import PROBES, generate
-from pipeline.lessons.common import class_answers, dropped_tokens_note, token_view, traced_forward, unknown_words_note
+from pipeline.lessons.common import (
+    class_answers,
+    dropped_tokens_note,
+    sentiment_counts,
+    token_view,
+    traced_forward,
+    unknown_words_note,
+)
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
+from pipeline.text import MAX_LEN, MAX_VOCAB, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
 from pipeline.trace import Trace
 from pipeline.train import TrainConfig, seeded
 from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig
@@ -121,8 +129,24 @@ class TransformerClassification(Lesson):
     step = staticmethod(transformer_step)
     probes = PROBES
 
+    cost_time = (0.168161, 0.00263, 0.012326, 0.04849, 0.161042)
+    cost_memory = (43.5408, 11.2738, 0.2894)
+    calibration_widths: ClassVar[dict[str, dict[str, Any]]] = {
+        "wide": {"d_model": 256, "d_ff": 512, "n_layers": 2}, "narrow": {"d_model": 16, "d_ff": 16, "n_heads": 2}}
+
     def answer(self, model: TextTransformer, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)
+
+    def workload(self, settings: TransformerSettings, data: TextDataset | None = None) -> Workload:
+        n, train, vocab, classes = sentiment_counts(settings.samples, settings.seed) if data is None else \
+            text_counts(data, settings.seed)
+        d, ff, layers, heads, t = settings.d_model, settings.d_ff, settings.n_layers, settings.n_heads, MAX_LEN
+        params = count_params(lambda: TransformerClassifier(TransformerConfig(vocab, classes, MAX_LEN, d, heads,
+                                                                               layers, ff)))
+        madds = layers * (t * (4 * d * d + 2 * d * ff) + 2 * t * t * d) + d * classes
+        # every op's output of the whole dataset's traced pass stays alive until the pass ends (ops=True)
+        return Workload(n, train, vocab, params, madds, layers * t * (12 * d + 2 * ff + 3 * heads * t) + 2 * t * d,
+                        settings.epochs * -(-train // settings.batch_size), settings.epochs)
 
     stages: ClassVar[dict[str, tuple[str, str]]] = {
         "raw_text": (At.NORMALIZE, At.NORMALIZE),
@@ -137,14 +161,15 @@ class TransformerClassification(Lesson):
                 ) -> Prepared:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
-        text = TextPipeline(Vocabulary.build(tokenize(t) for t in train.texts), MAX_LEN)
+        text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
         cfg = TransformerConfig(len(text.vocab), len(data.classes), MAX_LEN, settings.d_model, settings.n_heads,
                                 settings.n_layers, settings.d_ff)
         with seeded(settings.seed):
             pipeline = TextTransformer(text, TransformerClassifier(cfg), data.classes).to(device)
         train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
-                "vocab_size": len(text.vocab), "classes": data.classes, "max_len": MAX_LEN}
+                "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
+                "max_len": MAX_LEN}
         examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
         return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
 
@@ -159,7 +184,7 @@ class TransformerClassification(Lesson):
         tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
         marks = token_marks(ids, PAD_ID, UNK_ID)
         notes = unknown_words_note(tokens, marks, "None of the words are known: every word is the same <unk> "
-                                   "vector, so only the positions tell them apart.")
+                                   "vector, so only the positions tell them apart.", run.info)
         notes += dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, run.info["max_len"])
         tokens_layer = token_view("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
                                   tokens, ids, t[At.ENCODE].output_shape, notes)
