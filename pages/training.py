@@ -6,15 +6,16 @@ import time
 import streamlit as st
 
 import ui
-from pipeline import budget, live, pool, runs
+from pipeline import budget, history, live, pool, runs
 from pipeline.lessons import TrainingStopped
 from pipeline.render import figures, tables
-from pipeline.settings import make_settings
+from pipeline.settings import make_settings, specs
 from ui.widgets import training_form
 
 lesson = ui.lesson()
 slug = lesson.slug
 log_key, job_key, cancelled_key = f"train-log:{slug}", f"train-job:{slug}", f"train-cancelled:{slug}"
+history_key = f"train-history:{slug}"
 
 
 def cancel_training(slug: str) -> None:
@@ -25,12 +26,66 @@ def cancel_training(slug: str) -> None:
     st.session_state[f"train-cancelled:{slug}"] = True
 
 
+def use_settings(slug: str, index: int) -> None:
+    """A "Use these settings" button: the form takes that run's settings back, and its model comes back at
+    once when the run cache still holds it (runs on the built-in data only)."""
+    past: history.PastRun = st.session_state[f"train-history:{slug}"][index]
+    for spec in specs(past.settings):
+        st.session_state[f"setting:{slug}:{spec.name}"] = getattr(past.settings, spec.name)
+    found = runs.shared_cache().get(lesson, past.settings) if past.source == history.BUILT_IN else None
+    if found is not None and found.complete:
+        st.session_state[ui.own_run_key(slug)] = found
+        st.session_state[f"train-log:{slug}"] = live.TrainingLog(past.settings.epochs, epochs=list(found.epochs))
+    st.session_state[f"train-restored:{slug}"] = (past, found is not None)
+
+
+def probes_section(epochs: list, key: str) -> None:
+    """How the probe inputs' answers changed epoch by epoch: a chart of class probabilities, else a table."""
+    if not epochs or not epochs[0].probes:
+        return
+    st.markdown("**How its answers changed while it learned**")
+    fig = figures.probes_figure(epochs)
+    if fig is not None:
+        ui.chart(fig, key=key)
+    else:
+        ui.table(tables.probe_rows(epochs))
+
+
+def compare_section() -> None:
+    """The learner's last runs: their validation curves overlaid, each labelled by what set it apart."""
+    kept: list[history.PastRun] = st.session_state.get(history_key, [])
+    if len(kept) < 2:
+        return
+    st.subheader("Compare your last runs", anchor="compare")
+    st.caption(f"Your last {len(kept)} runs of this lesson (up to {history.KEPT}), newest first, each named by what "
+               "its settings changed. Press **Use these settings** to put a run's settings back in the form.")
+    labelled = history.labelled(kept)
+    ui.chart(figures.runs_overlay([(label, past.epochs) for label, past in labelled]), key=f"runs-{slug}")
+    for i, (label, past) in enumerate(labelled):
+        text, button = st.columns([4, 1.3], vertical_alignment="center")
+        best = f"final validation accuracy {past.final_accuracy:.1%}" if past.final_accuracy is not None else ""
+        text.markdown(f"{i + 1}. **{ui.escape_markdown(label)}** · {len(past.epochs)} epochs · {best} · trained on "
+                      f"{ui.escape_markdown(past.source)}")
+        button.button("Use these settings", key=f"restore:{slug}:{i}", on_click=use_settings, args=(slug, i),
+                      icon=":material/restore:", width="stretch")
+
+
 st.title("Training")
 st.markdown("Choose the settings and press **Train**. Your run waits for a free trainer, then the curves grow "
             "every few batches, from the real numbers. Switching pages or pressing another button stops it.")
 values, upload, submitted, message = training_form(lesson)
 if st.session_state.pop(cancelled_key, False):
     message.info("Training cancelled: nothing was kept.", icon=":material/cancel:")
+restored = st.session_state.pop(f"train-restored:{slug}", None)
+if restored is not None:
+    past, found = restored
+    if found:
+        then = ": its model is back too."
+    elif past.source == history.BUILT_IN:
+        then = "; press **Train** to get its model back."
+    else:
+        then = f"; upload {ui.escape_markdown(past.source)} again and press **Train** to get its model back."
+    message.info(f"The form has that run's settings again{then}", icon=":material/restore:")
 
 if submitted:
     try:
@@ -45,16 +100,21 @@ if submitted:
     cache = runs.shared_cache()
     first = ("Another learner is training exactly these settings: you will get their model when it is done."
              if cache.training(lesson, settings, data) else "Starting…")
-    bar, cancel_slot, placeholder = st.progress(0.0, text=first), st.empty(), st.empty()
+    bar, cancel_slot, placeholder, probes_slot = st.progress(0.0, text=first), st.empty(), st.empty(), st.empty()
     cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
                        args=(slug,))
     following: list[pool.Job] = []
-    shown, drawn = [first], [-1.0]
+    shown, drawn, answered = [first], [-1.0], [0]
 
     def draw(log: live.TrainingLog) -> None:
         """Redraw the live chart, unless newer batches are already here or one was drawn a moment ago (epoch
-        ends too): at most ``workers`` learners train at once, so the server draws a bounded number a second."""
+        ends too): at most ``workers`` learners train at once, so the server draws a bounded number a second.
+        The probe answers are redrawn once per epoch, when the epoch's answers arrive."""
         now = time.monotonic()
+        if len(log.epochs) != answered[0] and not (following and following[0].lagging):
+            answered[0] = len(log.epochs)
+            with probes_slot.container():
+                probes_section(log.epochs, key=f"live-probes-{slug}-{answered[0]}")
         if (following and following[0].lagging) or now - drawn[0] < 1 / live.MAX_REDRAWS_PER_SECOND:
             return
         drawn[0] = now
@@ -74,7 +134,7 @@ if submitted:
 
     def clear() -> None:
         st.session_state.pop(job_key, None)
-        for slot in (cancel_slot, placeholder, bar):
+        for slot in (cancel_slot, placeholder, probes_slot, bar):
             slot.empty()
 
     feed = live.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
@@ -91,10 +151,14 @@ if submitted:
         st.stop()
     clear()
     st.session_state[ui.own_run_key(slug)], st.session_state[log_key] = run, feed.log
+    source = upload.name if data is not None else history.BUILT_IN
+    st.session_state[history_key] = history.remember(st.session_state.get(history_key, []), history.PastRun(
+        run.settings, tuple(run.epochs), source, run.complete))
 
 log = st.session_state.get(log_key)
 if ui.own_run(slug) is None or log is None:
     st.info("No model trained in this session yet: the other pages use the lesson's default model.")
+    compare_section()
     st.stop()
 run = ui.own_run(slug)
 if run.complete:
@@ -105,8 +169,11 @@ else:
 if not log.done_batches:
     st.caption("These settings were trained before, by you or another learner: this is that model.")
 ui.chart(figures.training_curves(run.epochs, log, log.total_epochs), key=f"curves-{slug}")
+probes_section(run.epochs, key=f"probes-{slug}")
 st.subheader("Epoch by epoch", anchor=False)
 ui.table(tables.epoch_rows(run.epochs))
-if st.button("Forget my model", help="Go back to the lesson's default model on every page."):
+if st.button("Forget my model", help="Go back to the lesson's default model on every page (your last runs stay "
+             "listed below)."):
     del st.session_state[ui.own_run_key(slug)], st.session_state[log_key]
     st.rerun()
+compare_section()

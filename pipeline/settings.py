@@ -114,3 +114,22 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def differences(runs: list[Any], sources: list[str] | None = None) -> list[str]:
+    """A label per settings object naming what sets it apart from the others: ``Learning rate 0.01 · Epochs 10``.
+
+    Only settings whose values are not the same in every run are named (with ``sources``, the data each
+    run trained on, when those differ too); runs that differ in nothing are told apart by number.
+    """
+    if not runs:
+        return []
+    varying = [spec for spec in specs(runs[0]) if len({getattr(r, spec.name) for r in runs}) > 1]
+    labels = []
+    for i, run in enumerate(runs):
+        parts = [f"{spec.label} {spec.fmt(getattr(run, spec.name))}" for spec in varying]
+        if sources is not None and len(set(sources)) > 1:
+            parts.append(sources[i])
+        labels.append(" · ".join(parts) or "same settings")
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} (run {i + 1})" if label in repeated else label for i, label in enumerate(labels)]

@@ -339,3 +339,17 @@ def test_every_view_type_has_a_figure_or_is_text_and_an_unknown_type_is_refused(
     with pytest.raises(TypeError, match="no figure is registered for Sparkles"):
         figures.layer_figure(Sparkles(key="s", title="S", description="d"))
     assert Prediction(text="x", output="y", confidence=1.0, layers=tuple(built.values())).screens()
+
+
+def test_runs_overlay_draws_each_run_in_both_panels_named_literally() -> None:
+    from pipeline.train import EpochResult
+
+    def run(accuracies):
+        return [EpochResult(k, 1 / k, a, 1.5 / k, a) for k, a in enumerate(accuracies, start=1)]
+
+    fig = figures.runs_overlay([("Learning rate 0.01", run([0.5, 0.7])), ("<b>mine</b>.csv", run([0.4, 0.6, 0.8]))])
+    assert [(t.name, t.xaxis, list(t.y)) for t in fig.data] == [
+        ("Learning rate 0.01", "x", [1.5, 0.75]), ("Learning rate 0.01", "x2", [0.5, 0.7]),
+        ("&lt;b&gt;mine&lt;/b&gt;.csv", "x", [1.5, 0.75, 0.5]), ("&lt;b&gt;mine&lt;/b&gt;.csv", "x2", [0.4, 0.6, 0.8])]
+    assert [t.showlegend for t in fig.data] == [True, False, True, False]
+    assert fig.data[0].line.dash != fig.data[2].line.dash  # not told apart by colour alone

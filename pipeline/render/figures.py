@@ -101,6 +101,33 @@ def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = Non
                                                                                      "b": 100})
 
 
+RUN_COLORS = ["#1d4ed8", "#c2410c", "#15803d", "#7c3aed", "#b45309", "#0f766e", "#be185d", "#4b5563"]
+RUN_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash"]
+
+
+def runs_overlay(runs: Sequence[tuple[str, Sequence[EpochResult]]]) -> go.Figure:
+    """Several runs' validation loss and accuracy, epoch by epoch, one line per run labelled with what set
+    it apart; colour and dash both change from run to run, so colour never tells them apart alone."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("Validation loss (lower is better)", "Validation accuracy (higher is better)"))
+    longest = 1
+    for k, (label, epochs) in enumerate(runs):
+        x = [e.epoch for e in epochs]
+        longest = max(longest, *x) if x else longest
+        line = {"color": RUN_COLORS[k % len(RUN_COLORS)], "dash": RUN_DASHES[k % len(RUN_DASHES)], "width": 2.5}
+        name = esc(label)
+        for col, (attr, fmt) in enumerate((("val_loss", ".3f"), ("val_accuracy", ".1%")), start=1):
+            fig.add_scatter(x=x, y=finite([getattr(e, attr) for e in epochs]), name=name, legendgroup=str(k),
+                            showlegend=col == 1, mode="lines+markers", line=line, row=1, col=col,
+                            hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:{fmt}}}<extra></extra>")
+    fig.update_xaxes(title_text="epoch", range=[0, longest + 0.1], dtick=max(1, math.ceil(longest / 10)),
+                     showgrid=True, gridcolor="#e5e7eb")
+    fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb", row=1, col=2)
+    return base(fig, 420, legend={"orientation": "h", "y": -0.3, "x": 0}, margin={"l": 20, "r": 20, "t": 50,
+                                                                                     "b": 110})
+
+
 def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
     """How the answers to the probe sentences changed while the model learned: one panel per sentence,
     one line per class (its probability after each epoch). None when the answers are not probabilities."""

@@ -47,8 +47,10 @@ def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> No
     log = at.session_state["train-log:sequence-classification"]
     assert run.settings.epochs == 2 and run.settings.hidden_dim == 8
     assert len(log.epochs) == 2 and len(log.batch_x) == log.done_batches == log.total_batches == 2 * 10
-    (curves,) = charts(at)
+    curves, probes = charts(at)
     assert trace(curves, "validation loss")["y"] == [e.val_loss for e in run.epochs]
+    first = run.epochs[0].probes
+    assert len(probes["data"]) == len(first) * len(next(iter(first.values())))  # a line per probe and class
     assert trace(curves, "training loss, each batch")["x"][-1] == 2.0
     epochs = table(at, 0)
     assert list(epochs["Epoch"]) == ["1", "2"] and all(epochs["Observation"])
@@ -221,3 +223,26 @@ def test_the_same_settings_again_come_from_the_run_cache(open_page) -> None:
     assert not any("trained before" in c.value for c in first.caption)
     assert any("trained before, by you or another learner" in c.value for c in second.caption)
     assert second.session_state["run:sequence-classification"] is first.session_state["run:sequence-classification"]
+
+
+def test_the_last_runs_are_overlaid_by_what_differed_and_one_click_sets_a_run_back(open_page) -> None:
+    slug = "sequence-classification"
+    at = open_page("training")
+    for lr in (0.002, 0.05):
+        set_settings(at, slug, {**TINY, "seed": 31, "lr": lr})
+        at.button(key=f"FormSubmitter:settings-{slug}-Train").click().run()
+        assert not at.exception
+    assert any(h.value == "Compare your last runs" for h in at.subheader)
+    overlay = charts(at)[-1]
+    names = [t["name"] for t in overlay["data"] if t.get("showlegend") is not False]
+    assert names == ["Learning rate 0.05", "Learning rate 0.002"]  # newest first, named by the one difference
+    kept = at.session_state[f"train-history:{slug}"]
+    assert [t["y"] for t in overlay["data"] if t["xaxis"] == "x2"] == \
+        [[e.val_accuracy for e in past.epochs] for past in kept]
+
+    at.button(key=f"restore:{slug}:1").click().run()  # the older run: learning rate 0.002
+    lr = next(w for w in at.number_input if w.key == f"setting:{slug}:lr")
+    assert lr.value == 0.002
+    assert any("its model is back too" in i.value for i in at.info)
+    assert at.session_state[f"run:{slug}"].settings.lr == 0.002
+    assert len(at.session_state[f"train-history:{slug}"]) == 2  # restoring is not a new run
