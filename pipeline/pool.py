@@ -33,13 +33,14 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from pipeline.lessons import Lesson, LessonRun, TrainingStopped
-from pipeline.train import BatchResult, Callback, EpochResult, StopTraining
+from pipeline.pool_worker import worker_main
+from pipeline.train import Callback
 
 WORKERS_ENV, RUN_SECONDS_ENV = "PIPELINE_TRACE_WORKERS", "PIPELINE_TRACE_RUN_SECONDS"
 RUN_SECONDS = 60.0  # wall-clock limit of one run
 GRACE_SECONDS = 30.0  # past its limit by this much, a worker is killed (a batch that never ends)
-FLUSH_SECONDS = 0.1  # batch results travel in bundles, at most this far apart
-PRELOAD = ["__main__", "torch", "torch._dynamo", "pipeline.lessons", "pipeline.runs", "pipeline.observations"]
+PRELOAD = ["__main__", "torch", "torch._dynamo", "pipeline.lessons", "pipeline.runs", "pipeline.observations",
+           "pipeline.pool_worker"]
 _log = logging.getLogger(__name__)
 
 
@@ -314,7 +315,7 @@ class TrainingPool:
         from pipeline.runs import code_hash
 
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.run_seconds, code_hash()),
+        process = self._ctx.Process(target=worker_main, args=(child, self.run_seconds, code_hash()),
                                     name="training-worker", daemon=True)
         process.start()
         child.close()
@@ -393,92 +394,6 @@ class TrainingPool:
             self._workers.clear()
         self._wake_r.close()
         self._wake_w.close()
-
-
-# --- the worker process ---
-
-class _Cancelled(Exception):
-    """Raised in a worker when its job is cancelled: not a StopTraining, so nothing is traced or kept."""
-
-
-class _Stream(Callback):
-    """Sends a job's progress to the pool; stops it when it is cancelled or past its time limit."""
-
-    def __init__(self, conn: Connection, job_id: int, deadline: float) -> None:
-        self.conn, self.job_id, self.deadline = conn, job_id, deadline
-        self.bundle: list[BatchResult] = []
-        self.sent, self.timed_out, self.closing = time.monotonic(), False, False
-
-    def on_train_start(self, total_batches: int) -> None:
-        self.conn.send(("train_start", self.job_id, total_batches))
-
-    def on_batch_end(self, result: BatchResult) -> None:
-        self.bundle.append(result)
-        now = time.monotonic()
-        if now - self.sent >= FLUSH_SECONDS:
-            self._flush(now)
-        while self.conn.poll():  # only a cancel (or a shutdown) arrives while a job trains
-            msg = self.conn.recv()
-            if msg is None or msg == ("cancel", self.job_id):
-                self.closing = msg is None
-                raise _Cancelled
-        if not self.timed_out and now > self.deadline:
-            self.timed_out = True
-            raise StopTraining
-
-    def on_epoch_end(self, result: EpochResult) -> None:
-        self._flush(time.monotonic())
-        self.conn.send(("epoch_end", self.job_id, result))
-
-    def on_train_end(self, history: list[EpochResult]) -> None:
-        self._flush(time.monotonic())
-        self.conn.send(("train_end", self.job_id, history))
-
-    def _flush(self, now: float) -> None:
-        if self.bundle:
-            self.conn.send(("batches", self.job_id, self.bundle))
-            self.bundle, self.sent = [], now
-
-
-def _worker_main(conn: Connection, run_seconds: float, code: str) -> None:
-    """A worker: one torch thread, then jobs from ``conn`` until it closes."""
-    import torch
-
-    from pipeline import runs
-    from pipeline.lessons import get_lesson
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
-    torch.set_num_threads(1)
-    runs.code_hash = lambda: code  # name runs as the server does (it checks the name when it unpacks)
-    conn.send(("ready", 0))
-    while (msg := _receive_job(conn)) is not None:
-        _, job_id, slug, settings, data = msg
-        lesson, stream = get_lesson(slug), _Stream(conn, job_id, time.monotonic() + run_seconds)
-        try:
-            run = lesson.run(settings, [stream], data)
-            conn.send(("done", job_id, runs.pack(lesson, run, data), stream.timed_out))
-        except _Cancelled:
-            conn.send(("cancelled", job_id, "The training was cancelled."))
-        except TrainingStopped:
-            conn.send(("stopped", job_id, f"The time limit ({run_seconds:g} s per run) came before the first "
-                                          "epoch ended, so there is no model to keep: choose smaller settings."))
-        except ValueError as e:
-            conn.send(("failed", job_id, str(e)))
-        except Exception as e:
-            conn.send(("failed", job_id, f"Training failed: {type(e).__name__}: {e}"))
-        if stream.closing:
-            return
-
-
-def _receive_job(conn: Connection) -> tuple | None:
-    """The next job; None when the pool closes. A cancel arriving after its job ended is skipped."""
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return None
-        if msg is None or msg[0] == "job":
-            return msg
 
 
 # --- one pool per server process ---
