@@ -4,6 +4,7 @@ each page is a file in pages/. Nothing here imports torch: the first lines of a 
 import streamlit as st
 
 import ui
+from pipeline import serve
 
 ui.refuse_public_address()
 ui.start_session()  # the link a learner opened: lesson, input, step, settings, presenter mode (once per session)
@@ -24,4 +25,7 @@ page = st.navigation(pages)
 ui.classroom.follow(page.url_path)  # a class: the teacher's view goes out, a learner's follows it (before the sidebar)
 ui.sidebar()
 ui.sync_link(page.url_path)
-page.run()
+try:
+    page.run()
+finally:
+    serve.page_sent()  # under `pipeline-trace serve`: the first page is out, now torch and the models load

@@ -2,9 +2,10 @@
 
 Whatever the working folder, the server listens on 127.0.0.1 (``--public`` listens on every interface,
 for a class behind a reverse proxy), caps uploads at the loaders' own limit, shows learners no
-tracebacks, keeps XSRF protection on and collects no usage statistics. While Streamlit starts, a
-thread imports torch and loads every lesson's default run from the run cache (training it once if
-it is not there), so the first learner waits for neither.
+tracebacks, keeps XSRF protection on and collects no usage statistics. Once the first page has been
+sent (or after ``WARM_UP_AFTER`` seconds with no visitor), a thread imports torch and loads every
+lesson's default run from the run cache (training it once if it is not there), so the next pages wait
+for neither -- and the first page, which needs neither, does not share the CPU with it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ def warm_up() -> None:
     gc.freeze()
 
 
+WARM_UP_AFTER = 20.0  # seconds after the server starts, if no page has been sent by then
+_warm_up_lock = threading.Lock()
+_warm_up_state = {"scheduled": False, "started": False}
+
+
+def schedule_warm_up(after: float = WARM_UP_AFTER) -> None:
+    """Warm up once the first page has been sent (:func:`page_sent`), or after ``after`` seconds."""
+    _warm_up_state["scheduled"] = True
+    timer = threading.Timer(after, page_sent)
+    timer.daemon = True
+    timer.start()
+
+
+def page_sent() -> None:
+    """Called after every page script (app.py): the first call starts the scheduled warm-up, once."""
+    if not _warm_up_state["scheduled"] or _warm_up_state["started"]:
+        return
+    with _warm_up_lock:
+        if _warm_up_state["started"]:
+            return
+        _warm_up_state["started"] = True
+    threading.Thread(target=warm_up, name="pipeline-trace-warm-up", daemon=True).start()
+
+
 def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
     """Run the app until interrupted; returns an exit code."""
     if not APP.is_file():
@@ -67,6 +92,6 @@ def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
     config._main_script_path = str(APP)  # config and secrets are looked up beside the app, not in the cwd
     bootstrap.load_config_options(flag_options=options)
     if warm:
-        threading.Thread(target=warm_up, name="pipeline-trace-warm-up", daemon=True).start()
+        schedule_warm_up()
     bootstrap.run(str(APP), False, [], options)
     return 0
