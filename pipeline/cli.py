@@ -14,6 +14,7 @@ error is one line on stderr with exit code 2; nothing prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,17 +89,20 @@ def _html_output(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; for ``run LESSON ...`` only that lesson's options are built (no other lesson is imported)."""
-    from pipeline.lessons import all_lessons, get_lesson
+    """The parser; lessons (and torch) are imported for ``run`` only, and for ``run LESSON ...`` only that
+    lesson: ``serve``, ``show``, ``schema`` and ``list`` start without them."""
     from pipeline.settings import specs
 
-    lessons_wanted = all_lessons
-    if argv and len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
-        try:
-            one = get_lesson(argv[1])
-            lessons_wanted = lambda: {one.slug: one}  # noqa: E731
-        except KeyError:
-            pass  # argparse lists the lessons there are
+    def lessons_wanted() -> dict:
+        if not argv or argv[0] != "run":
+            return {}
+        from pipeline.lessons import all_lessons, get_lesson
+
+        if len(argv) >= 2 and not argv[1].startswith("-"):
+            with contextlib.suppress(KeyError):  # an unknown lesson: argparse lists the lessons there are
+                one = get_lesson(argv[1])
+                return {one.slug: one}
+        return all_lessons()
 
     parser = _Parser(prog=PROG, description="See how a neural network turns data into a prediction: run a traced "
                                             "lesson, open a trace file, or trace a model of your own.")

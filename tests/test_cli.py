@@ -168,3 +168,12 @@ def test_serve_uses_the_safe_settings_whatever_the_folder():
 def test_serve_refuses_a_bad_port(capsys):
     code, _, err = run_cli(capsys, "serve", "--port", "70000")
     assert code == 2 and "--port must be between 1 and 65535, got 70000" in err
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "8502"], ["schema"], ["list"], ["show", "t.json"]])
+def test_commands_that_train_nothing_start_without_importing_torch(argv):
+    """`serve` must come up fast: only `run` (and its lesson) imports the lessons and torch."""
+    code = ("import sys\nfrom pipeline.cli import build_parser\n"
+            f"build_parser({argv!r}).parse_args({argv!r})\nprint('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
