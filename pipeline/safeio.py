@@ -13,7 +13,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from pipeline.text import InputError
+from pipeline.errors import InputError
 
 
 def _kind(mode: int) -> str:

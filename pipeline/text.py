@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
+from pipeline.errors import InputError
+
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 MAX_LEN = 10  # tokens per sequence after padding / truncation
@@ -23,9 +25,8 @@ MAX_TEXT_CHARS = 10_000  # longer input is refused with a message rather than to
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")  # words (with an inner apostrophe) or single symbols
 _DROP = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width), surrogate, private, unassigned
 
-
-class InputError(ValueError):
-    """Input a learner typed or uploaded that the lesson cannot use, with a message saying why."""
+__all__ = ["MAX_LEN", "MAX_TEXT_CHARS", "MAX_VOCAB", "PAD", "PAD_ID", "UNK", "UNK_ID", "EncodePad", "InputError",
+           "Normalize", "TextPipeline", "Tokenize", "Vocabulary", "check_text", "normalize", "pad", "tokenize"]
 
 
 def check_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:

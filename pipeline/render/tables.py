@@ -1,18 +1,20 @@
 """Plain tables for the app, the terminal and the handout: examples, data flow, calls and epochs.
 
 Rows are plain dicts (the terminal needs no pandas); ``frame(rows)`` makes a pandas frame for a page.
+Importing this module imports neither torch nor pandas: the Overview draws its tables from kept JSON
+before any model code loads.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from pipeline.document import Stage
-from pipeline.trace import RecordKind, Trace, format_structure
-from pipeline.train import EpochResult
+if TYPE_CHECKING:
+    from pipeline.document import Stage
+    from pipeline.trace import Trace
+    from pipeline.train import EpochResult
 
 Rows = list[dict[str, Any]]
 
@@ -35,9 +37,15 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a tensor -- without importing torch: if it is not imported, nothing is a tensor."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
 def flatten(values: Any) -> list[Any]:
     """Nested lists (or a tensor) -> one flat list, in row-major order."""
-    if isinstance(values, torch.Tensor):
+    if _is_tensor(values):
         return values.flatten().tolist()
     if isinstance(values, list | tuple):
         return [v for item in values for v in flatten(item)]
@@ -48,7 +56,7 @@ def preview(values: Any, limit: int = PREVIEW_ITEMS) -> str:
     """A short, readable preview of sample values: ``[0.12, -1.17, 0.36, …]``."""
     if values is None:
         return "—"
-    flat = flatten(values.flatten()[: limit + 1] if isinstance(values, torch.Tensor) else values)
+    flat = flatten(values.flatten()[: limit + 1] if _is_tensor(values) else values)
     if not flat:
         return "—"
     if len(flat) == 1 and isinstance(flat[0], str):
@@ -78,6 +86,8 @@ def stage_rows(stages: Sequence[Stage]) -> Rows:
 
 def call_rows(trace: Trace) -> Rows:
     """Every recorded call: its name, what it is, its output and its parameters (torchinfo's table, plus values)."""
+    from pipeline.trace import RecordKind, format_structure
+
     return [{"Call": ("  " * r.depth) + r.label + (f" [{r.call + 1}]" if r.call else ""),
              "Kind": r.kind.value, "Operation": r.operation, "Output": format_structure(r.outputs),
              "Parameters": f"{r.num_params:,}" if r.kind is RecordKind.MODULE else "",
