@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from app_helpers import charts, table, table_with, trace
 
 import ui
 from pipeline.lessons import LESSONS, get_lesson
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SLUG = "sequence-classification"
 
@@ -73,3 +77,21 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
     assert len(table_with(at, "Operation")) == len(content.stages)
     assert at.success[0].value == content.key_insight
     assert len(charts(at)) >= 1 and table_with(at, "What it shows") is not None
+
+
+def test_a_new_server_paints_the_overview_without_importing_torch(open_page, tmp_path) -> None:
+    """The first page of a fresh server process, on a kept card, must not wait for torch (nor the class
+    database): a subprocess runs app.py as a new server would and reports what it imported."""
+    import os
+    import subprocess
+    import sys
+
+    open_page()  # the kept card exists (this test process made or found it in the shared data folder)
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+            "assert not at.exception, at.exception\n"
+            "print(sorted(m for m in ('torch', 'sqlalchemy') if m in sys.modules), len(at.table))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["[]", str(len(open_page().table))]
