@@ -14,7 +14,7 @@ from pipeline.lessons import LESSONS, get_lesson
 from pipeline.lessons.transformer_classification import (
     At,
     In,
-    TextTransformer,
+    TextClassifier,
     TransformerClassification,
     block,
 )
@@ -126,7 +126,7 @@ def test_the_trace_file_keeps_every_heads_attention(lesson_run):
 
 def test_prediction_views_come_from_the_trace(lesson_run):
     lesson, run = lesson_run
-    pipeline: TextTransformer = run.model
+    pipeline: TextClassifier = run.model
     p = lesson.predict(run, "The plot was not zorgly")
     assert [(layer.key, type(layer)) for layer in p.layers] == LAYERS
     tokens = p.layer("tokenize_pad")

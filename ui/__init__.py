@@ -42,7 +42,6 @@ from ui.widgets import (
     escape_markdown,
     marked_choices,
     setting_widget,
-    settings_form,
     table,
 )
 
@@ -58,5 +57,5 @@ def __getattr__(name: str):
 __all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "classroom", "content", "current_slug",
            "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
            "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "presenting",
-           "refuse_public_address", "run_to_use", "setting_widget", "settings_form", "show_layer", "sidebar",
+           "refuse_public_address", "run_to_use", "setting_widget", "show_layer", "sidebar",
            "start_session", "stepper", "sync_link", "table", "variant_run"]

@@ -69,25 +69,6 @@ def setting_widget(spec: SettingSpec, key: str) -> Any:
                            persist_state="session")
 
 
-def settings_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], UploadedFile | None, bool]:
-    """The lesson's settings as a form with a Train button: (values by name, uploaded data file, submitted).
-
-    Lessons that accept a learner's own data (``data_format``) also get a file uploader.
-    """
-    values, upload = {}, None
-    with st.form(f"settings-{current.slug}", border=True):
-        cols = st.columns(columns)
-        for i, spec in enumerate(specs(current.settings_type)):
-            with cols[i % columns]:
-                values[spec.name] = setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
-        if current.data_format:
-            upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
-                                      key=f"data:{current.slug}",
-                                      help="Leave empty to train on the lesson's built-in sentences.")
-        submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
-    return values, upload, submitted
-
-
 def open_setting_widget(spec: SettingSpec, key: str) -> Any:
     """One input for a setting that takes any number: its range (in the help) is checked when Train is
     pressed, so a value out of range gets a message beside the button rather than only a red field
@@ -106,8 +87,9 @@ def open_setting_widget(spec: SettingSpec, key: str) -> Any:
 def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], UploadedFile | None, bool, Any]:
     """The settings form of the Training page: (values by name, uploaded file, submitted, message slot).
 
-    Like :func:`settings_form`, with number inputs that take any number, and an empty slot right
-    below the Train button for what stops a run there (a value out of range, a run over the budget).
+    Number inputs take any number, and an empty slot right below the Train button holds what stops a run
+    there (a value out of range, a run over the budget). Lessons that accept a learner's own data
+    (``data_format``) also get a file uploader.
     """
     values, upload = {}, None
     with st.form(f"settings-{current.slug}", border=True):

@@ -11,7 +11,7 @@ from torch import nn
 
 from pipeline.content import LessonContent
 from pipeline.document import Stage, stage_span
-from pipeline.text import PAD, PAD_ID, UNK_ID
+from pipeline.text import PAD, PAD_ID, UNK_ID, TextPipeline
 from pipeline.trace import Trace, trace
 from pipeline.train import Callback, EpochResult
 from pipeline.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
@@ -22,6 +22,24 @@ def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: An
     with torch.no_grad(), trace(model, train=False, ops=ops) as t:
         output = model(*args, **kwargs)
     return output, t
+
+
+class TextClassifier(nn.Module):
+    """Raw texts -> class probabilities: the text pipeline, then a classifier of padded ids (an LSTM's, a
+    Transformer's: anything with a ``classifier`` layer and ``predict_proba``).
+
+    Shape:
+        - Input: a list of B strings
+        - Output: (B, C) probabilities
+    """
+
+    def __init__(self, text: TextPipeline, model: nn.Module, classes: list[str]) -> None:
+        super().__init__()
+        self.text, self.model, self.classes = text, model, classes
+
+    def forward(self, texts: list[str]) -> torch.Tensor:
+        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
+        return self.model.predict_proba(ids)  # (B, C)
 
 
 @lru_cache(maxsize=32)

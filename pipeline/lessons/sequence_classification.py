@@ -17,6 +17,7 @@ from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.lessons.common import (
     GATES_TEXT,
+    TextClassifier,
     class_answers,
     dropped_tokens_note,
     gates_view,
@@ -62,23 +63,6 @@ class At(StrEnum):
     LSTM = "model.encoder.lstm"
     CLASSIFIER = "model.classifier"
     SOFTMAX = "model.softmax"
-
-
-class TextClassifier(nn.Module):
-    """Raw texts -> class probabilities: the text pipeline, then the classifier.
-
-    Shape:
-        - Input: a list of B strings
-        - Output: (B, C) probabilities
-    """
-
-    def __init__(self, text: TextPipeline, model: SequenceClassifier, classes: list[str]) -> None:
-        super().__init__()
-        self.text, self.model, self.classes = text, model, classes
-
-    def forward(self, texts: list[str]) -> torch.Tensor:
-        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
-        return self.model.predict_proba(ids)  # (B, C)
 
 
 def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-from torch import nn
 
 from pipeline.budget import Workload, count_params, text_counts
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.lessons.common import (
+    TextClassifier,
     class_answers,
     dropped_tokens_note,
     sentiment_counts,
@@ -103,23 +103,6 @@ def block(i: int, part: str = In.OUTPUT) -> str:
     return f"{At.BLOCKS}.{i}" + (f".{part}" if part else "")
 
 
-class TextTransformer(nn.Module):
-    """Raw texts -> class probabilities: the text pipeline, then the Transformer classifier.
-
-    Shape:
-        - Input: a list of B strings
-        - Output: (B, C) probabilities
-    """
-
-    def __init__(self, text: TextPipeline, model: TransformerClassifier, classes: list[str]) -> None:
-        super().__init__()
-        self.text, self.model, self.classes = text, model, classes
-
-    def forward(self, texts: list[str]) -> torch.Tensor:
-        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
-        return self.model.predict_proba(ids)  # (B, C)
-
-
 class TransformerClassification(Lesson):
     slug = "transformer-classification"
     settings_type = TransformerSettings
@@ -134,7 +117,7 @@ class TransformerClassification(Lesson):
     calibration_widths: ClassVar[dict[str, dict[str, Any]]] = {
         "wide": {"d_model": 256, "d_ff": 512, "n_layers": 2}, "narrow": {"d_model": 16, "d_ff": 16, "n_heads": 2}}
 
-    def answer(self, model: TextTransformer, inputs: list[str]) -> list[dict[str, float]]:
+    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)
 
     def workload(self, settings: TransformerSettings, data: TextDataset | None = None) -> Workload:
@@ -165,7 +148,7 @@ class TransformerClassification(Lesson):
         cfg = TransformerConfig(len(text.vocab), len(data.classes), MAX_LEN, settings.d_model, settings.n_heads,
                                 settings.n_layers, settings.d_ff)
         with seeded(settings.seed):
-            pipeline = TextTransformer(text, TransformerClassifier(cfg), data.classes).to(device)
+            pipeline = TextClassifier(text, TransformerClassifier(cfg), data.classes).to(device)
         train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
         info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
                 "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
@@ -178,7 +161,7 @@ class TransformerClassification(Lesson):
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
-        pipeline: TextTransformer = run.model
+        pipeline: TextClassifier = run.model
         _, t = traced_forward(pipeline, [text], ops=True)
         stage, cfg = self.content.stage, pipeline.model.cfg
         tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()

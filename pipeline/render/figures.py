@@ -92,13 +92,17 @@ def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = Non
             fig.add_scatter(x=x, y=finite([getattr(e, attr) for e in epochs]), name=f"{who} {what}",
                             mode="lines+markers", line=line, row=1, col=col,
                             hovertemplate=f"epoch %{{x}}<br>{who} {what} %{{y:{fmt}}}<extra></extra>")
-    last = total_epochs or max(x, default=1)
-    fig.update_xaxes(title_text="epoch", range=[0, last + 0.1], dtick=max(1, math.ceil(last / 10)),
+    return _loss_and_accuracy_axes(fig, total_epochs or max(x, default=1), 440)
+
+
+def _loss_and_accuracy_axes(fig: go.Figure, epochs: int, height: int) -> go.Figure:
+    """Epochs along both panels, loss from zero on the left, accuracy 0-100 % on the right, legend below."""
+    fig.update_xaxes(title_text="epoch", range=[0, epochs + 0.1], dtick=max(1, math.ceil(epochs / 10)),
                      showgrid=True, gridcolor="#e5e7eb")
     fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb", row=1, col=2)
-    return base(fig, 440, legend={"orientation": "h", "y": -0.3, "x": 0}, margin={"l": 20, "r": 20, "t": 50,
-                                                                                     "b": 100})
+    return base(fig, height, legend={"orientation": "h", "y": -0.3, "x": 0},
+                margin={"l": 20, "r": 20, "t": 50, "b": 100})
 
 
 RUN_COLORS = ["#1d4ed8", "#c2410c", "#15803d", "#7c3aed", "#b45309", "#0f766e", "#be185d", "#4b5563"]
@@ -120,12 +124,7 @@ def runs_overlay(runs: Sequence[tuple[str, Sequence[EpochResult]]]) -> go.Figure
             fig.add_scatter(x=x, y=finite([getattr(e, attr) for e in epochs]), name=name, legendgroup=str(k),
                             showlegend=col == 1, mode="lines+markers", line=line, row=1, col=col,
                             hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:{fmt}}}<extra></extra>")
-    fig.update_xaxes(title_text="epoch", range=[0, longest + 0.1], dtick=max(1, math.ceil(longest / 10)),
-                     showgrid=True, gridcolor="#e5e7eb")
-    fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb", row=1, col=2)
-    return base(fig, 420, legend={"orientation": "h", "y": -0.3, "x": 0}, margin={"l": 20, "r": 20, "t": 50,
-                                                                                     "b": 110})
+    return _loss_and_accuracy_axes(fig, longest, 440)
 
 
 def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
