@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
+from servers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("PIPELINE_TRACE_CHROMIUM", "/usr/bin/chromium")
@@ -51,12 +50,6 @@ FLAGS = ["--server.address", "127.0.0.1", "--server.headless", "true", "--browse
          "--server.fileWatcherType", "none", "--runner.postScriptGC", "false", "--client.showErrorDetails", "none"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(which: str, port: int, folder: Path) -> subprocess.Popen:
     env = {**os.environ, "PIPELINE_TRACE_DATA": str(folder / "data")}
     if which == "ours":
@@ -65,26 +58,6 @@ def start(which: str, port: int, folder: Path) -> subprocess.Popen:
         command = [sys.executable, "-m", "streamlit", "run", str(folder / "baseline.py"), "--server.port", str(port),
                    *FLAGS]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(port: int, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError("the server did not come up")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def open_page(browser: Browser, port: int, path: str = "/", until: str = DRAWN) -> tuple[Page, float]:
@@ -102,7 +75,7 @@ def cold_start(which: str, browser: Browser, folder: Path) -> float:
     started = time.perf_counter()
     process = start(which, port, folder)
     try:
-        wait_healthy(port)
+        wait_healthy(port, process)
         page, _ = open_page(browser, port)
         page.wait_for_selector(IDLE)
         page.wait_for_function(DRAWN, polling=20)

@@ -19,16 +19,16 @@ import argparse
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from servers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,26 +53,6 @@ class Learner:
     sent: int = 0
     poll_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server did not answer on {url} within 120 s")
 
 
 class Usage(threading.Thread):
@@ -178,7 +158,7 @@ def run(args: argparse.Namespace, folder: str) -> int:
                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy())
     stop, answers, usage = threading.Event(), {}, Usage(server.pid)
     try:
-        wait_healthy(url, server)
+        wait_healthy(port, server)
         usage.start()
         engine = room.engine_for()
         info, secret = room.start_class(engine, LESSON)

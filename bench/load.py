@@ -27,17 +27,16 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from servers import free_port, wait_healthy
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -178,16 +177,12 @@ def start_server(port: int, ttl: int, data: str, options: list[str]) -> subproce
         command += [f"--{key}", value]
     env = {**os.environ, "PIPELINE_TRACE_DATA": data}
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("the server did not answer its health check within 120 s")
+    try:
+        wait_healthy(port, server, timeout=120)
+    except SystemExit:
+        server.kill()
+        raise
+    return server
 
 
 async def one_learner(port: int, seed: int) -> Learner:
@@ -239,9 +234,7 @@ def main() -> None:
     args = parser.parse_args()
     if not all(1 <= n <= 60 for n in args.learners) or not 1 <= args.lone <= 10 or not 1 <= args.ttl <= 600:
         parser.error("--learners 1..60, --lone 1..10, --ttl 1..600")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="pipeline-trace-load-") as data:
         server = start_server(port, args.ttl, data, args.option)
