@@ -223,6 +223,26 @@ def test_functional_ops_are_recorded_with_ops_true_named_after_the_torch_functio
     assert plain.ops() == [] and len(plain) == 2
 
 
+@pytest.mark.parametrize("eager", [True, False])
+def test_an_uninitialised_tensor_is_recorded_with_its_shape_and_no_values(monkeypatch, eager):
+    """torch.empty's "values" are whatever was in memory (on an H200 its mean was 1e18 off the CPU's):
+    showing them to a learner as the model's numbers would be a lie."""
+    class Scratch(nn.Module):
+        def forward(self, x):
+            out = torch.empty_like(x)
+            out.copy_(x * 2)
+            return out + x.new_empty(x.shape).fill_(1)
+
+    monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset({"cpu"} if eager else ()))
+    model = Scratch()
+    with torch.no_grad(), trace(model, ops=True) as t:
+        model(torch.ones(3, 4))
+    for fn in ("empty_like", "new_empty"):
+        record = t[f"{fn}()"]
+        assert record.output_shape == [3, 4] and record.sample is None and record.stats is None
+    assert t["add()"].stats.mean == pytest.approx(3.0)
+
+
 def test_op_names_read_like_the_torch_functions():
     assert op_name(torch.matmul) == "matmul" and op_name(torch.Tensor.__matmul__) == "matmul"
     assert op_name(torch.Tensor.__rmatmul__) == "matmul" and op_name(torch.Tensor.__truediv__) == "div"

@@ -253,7 +253,8 @@ class _Tracer:
                 output[0] if type(output) is tuple and output and isinstance(output[0], torch.Tensor) else \
                 _first_leaf(output)
             if isinstance(main, torch.Tensor):
-                self._pending.append((record, self._gathered(main)))
+                if not (record.kind is RecordKind.OP and record.type in UNINITIALIZED):
+                    self._pending.append((record, self._gathered(main)))
             elif main is not None:
                 record.sample = clip_text(main) if isinstance(main, str) else _text_sample(main)
         else:  # a later pass: compare cheap shape fingerprints, describe again only when they change
@@ -453,6 +454,9 @@ def operation_of(module: nn.Module) -> str:
     extra = module.extra_repr().split("\n")[0]
     return f"{type(module).__name__}({extra})"
 
+
+# Ops that allocate without writing: their "values" are whatever was in memory, so they get a shape, no sample.
+UNINITIALIZED = frozenset({"empty", "empty_like", "new_empty", "empty_strided", "new_empty_strided"})
 
 _REFLECTED = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "pow", "mod", "and", "or", "xor"}
 _RENAMED = {"truediv": "div", "floordiv": "floor_divide", "and": "logical_and", "or": "logical_or"}
