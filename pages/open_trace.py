@@ -40,7 +40,7 @@ st.header(ui.escape_markdown(doc.title), anchor=False)
 made = doc.source.get("made_by", "")
 st.caption(f"From {ui.escape_markdown(source)} · {len(doc.trace):,} calls recorded · "
            f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
-           (f" · made by `{made}`" if made and "`" not in made else ""))
+           (f" · made by {ui.escape_markdown(made)}" if made else ""))  # no `code`: too faint in a caption
 ui.chart(animation.dataflow_animation(doc.stages), key="open-trace-flow")
 st.subheader("Stages", anchor=False)
 ui.table(tables.stage_rows(doc.stages))

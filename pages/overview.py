@@ -42,7 +42,7 @@ if p:
     st.metric("Prediction", p["output"], sure, delta_color="off", delta_arrow="off")
     for note in p["notes"]:
         st.info(ui.escape_markdown(note), icon=":material/info:")
-    st.page_link("pages/prediction.py", label="Step through it, with every picture, on the Prediction page",
+    st.page_link("pages/prediction.py", label="Step through it on the Prediction page",
                  icon=":material/footprint:")
 
 st.header("Key insight", anchor="key-insight")

@@ -112,21 +112,24 @@ def step_view() -> None:
     """The stepper: buttons (with keys), where we are, the verdict, the current stage. Reruns itself while playing."""
     was_playing = stepper.playing
     stepper.tick(time.monotonic(), seconds)
+    ui.sync_link("prediction")  # a fragment's rerun skips app.py: the address must follow the step from here
     last = len(screens) - 1
-    cols = st.columns([1, 1, 1.3, 1, 1, 2.6], vertical_alignment="center")
-    cols[0].button("⏮", key="first", on_click=stepper.first, disabled=stepper.index == 0, width="stretch",
-                   help="First stage (Home)", shortcut="Home")
-    cols[1].button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0, width="stretch",
-                   help="Previous stage (←)", shortcut="Left")
-    if cols[2].button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", width="stretch", disabled=guessing,
-                      help="Play through the stages (Space)", shortcut="Space"):
+    # One row that wraps (never squeezes a label to "N…"): at 150 % zoom or on a phone the stage number moves
+    # under the buttons. First/Last use Streamlit's icon font: ⏮/⏭ are missing from many systems' fonts.
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    bar.button("First", key="first", icon=":material/first_page:", on_click=stepper.first,
+               disabled=stepper.index == 0, help="First stage (Home)", shortcut="Home")
+    bar.button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0,
+               help="Previous stage (←)", shortcut="Left")
+    if bar.button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", disabled=guessing,
+                  help="Play through the stages (Space)", shortcut="Space"):
         stepper.toggle(time.monotonic())
         st.rerun()  # the whole page, so the auto-advance timer starts or stops
-    cols[3].button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == last, width="stretch",
-                   help="Next stage (→)", shortcut="Right")
-    cols[4].button("⏭", key="last", on_click=stepper.last, disabled=stepper.index == last, width="stretch",
-                   help="Last stage (End)", shortcut="End")
-    cols[5].markdown(f"### Stage {stepper.index + 1} of {len(screens)}")
+    bar.button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == last,
+               help="Next stage (→)", shortcut="Right")
+    bar.button("Last", key="last", icon=":material/last_page:", on_click=stepper.last,
+               disabled=stepper.index == last, help="Last stage (End)", shortcut="End")
+    bar.markdown(f"### Stage {stepper.index + 1} of {len(screens)}", width="content")
     screen = screens[stepper.index]
     if guess_first(stepper.index):
         return

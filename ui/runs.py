@@ -37,7 +37,10 @@ def lesson() -> Lesson:
     _prepare_torch()
     from pipeline.lessons import get_lesson
 
-    return get_lesson(current_slug())
+    current = get_lesson(current_slug())
+    if st.session_state.get(LINK_SETTINGS_KEY, ("",))[0] == current.slug:  # before the page reads its model
+        _restore_from_link(current, st.session_state.pop(LINK_SETTINGS_KEY)[1])
+    return current
 
 
 @st.cache_resource(show_spinner="Loading this lesson's model (trained once, for every learner)…", max_entries=16)
@@ -59,6 +62,29 @@ def own_run_key(slug: str) -> str:
 def own_run(slug: str) -> LessonRun | None:
     """The model this learner trained on the Training page, if any (kept in their session only)."""
     return st.session_state.get(own_run_key(slug))
+
+
+LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings) the opened link asked for, looked up in the run cache once
+
+
+def _restore_from_link(current: Lesson, values: dict) -> None:
+    """After a reload (or from a shared link) the link's settings name a run (the lesson's defaults for the
+    rest): if the run cache holds it, it is this learner's model again at once, never trained again."""
+    from pipeline.live import TrainingLog
+    from pipeline.runs import shared_cache
+    from pipeline.settings import make_settings
+
+    slug = current.slug
+    if own_run(slug) is not None:
+        return
+    try:
+        settings = make_settings(current.settings_type, values)
+    except ValueError:  # the link's settings were checked one by one; a combination may still be refused
+        return
+    run = shared_cache().get(current, settings)
+    if run is not None and run.complete:  # shown as the Training page shows a run the cache had when Train is pressed
+        st.session_state[own_run_key(slug)] = run
+        st.session_state[f"train-log:{slug}"] = TrainingLog(settings.epochs, epochs=list(run.epochs))
 
 
 def run_to_use(slug: str) -> tuple[LessonRun, bool]:
@@ -96,6 +122,7 @@ def variant_run(current: Lesson, run: LessonRun, setting: str) -> LessonRun:
 
 
 LINK_STEP_KEY = "link-step"  # a step the opened link asked for, applied when the stepper is made
+LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
 
 
 def stepper(slug: str, signature: tuple, count: int) -> Stepper:
@@ -108,7 +135,11 @@ def stepper(slug: str, signature: tuple, count: int) -> Stepper:
         entry = (signature, Stepper(count))
         st.session_state[key] = entry
         asked = st.session_state.pop(LINK_STEP_KEY, None)
-        if asked is not None:
+        from_link = st.session_state.pop(LINK_STEP_NOTE_KEY, False)
+        if asked is not None and asked > count and from_link:  # a hand-written link: say so, start at 1
+            st.warning(f"The link's step {asked} is past the last stage of this input ({count}); starting at "
+                       "step 1.", icon=":material/link_off:")
+        elif asked is not None:
             entry[1].go(asked - 1)
     return entry[1]
 

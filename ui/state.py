@@ -7,6 +7,7 @@ reload or a copied link gives the same view. Only the lessons' content files are
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 from urllib.parse import urlencode, urlsplit
@@ -24,9 +25,19 @@ NOTES_KEY = "link-notes"
 STARTED_KEY = "link-read"
 CLASS_KEY = "class-code"
 PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
+# On a phone a table of five or six columns would scroll far past the screen's edge, its last columns out of
+# sight (and st.table's scroll box takes no keyboard focus): smaller type and padding there, so most tables
+# fit and the widest scroll by a few characters. Cells never break inside a number.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stTable"] table { font-size: 0.8rem; }
+  [data-testid="stTable"] :is(th, td) { padding: 0.3rem; }
+}
+</style>"""
+# The main block starts below the fixed header (3.75rem high), so the input is never hidden under it.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 1rem; max-width: 100%; }
 [data-testid="stHeading"] h1 { font-size: 1.9rem; }
 </style>"""
 
@@ -98,9 +109,11 @@ def start_session() -> None:
         st.session_state[f"pred-text:{slug}"] = view.text
     if view.step is not None:
         st.session_state["link-step"] = view.step
+        st.session_state["link-step-note"] = True  # ui.runs.stepper: a step past the last stage gets a note
     for name, value in view.settings.items():
         st.session_state[f"setting:{slug}:{name}"] = value
-    st.session_state["link-settings"] = dict(view.settings)
+    if view.settings:  # ui.runs.lesson looks this run up in the run cache: a reload finds the model again
+        st.session_state["link-settings"] = (slug, dict(view.settings))
     st.session_state[PRESENT_KEY] = view.present
     if view.class_code:
         st.session_state[CLASS_KEY] = view.class_code
@@ -133,8 +146,13 @@ def current_view(page_path: str) -> View:
         step = entry[1].index + 1
     settings = {}
     prefix = f"setting:{slug}:"
+    from ui.runs import own_run_key  # here: ui.runs imports this module
+
+    own = state.get(own_run_key(slug))
     if page_path == "training":
         settings = {k[len(prefix):]: v for k, v in state.items() if isinstance(k, str) and k.startswith(prefix)}
+    elif own is not None and not state.get(CLASS_KEY):  # the learner's own model (a class lends the teacher's)
+        settings = dataclasses.asdict(own.settings)
     return View(slug, state.get(f"pred-text:{slug}"), step, settings, presenting(), state.get(CLASS_KEY))
 
 
@@ -175,6 +193,7 @@ def sidebar() -> None:
             st.caption("Opening this link shows this page, lesson, input, step and settings. It holds no "
                        "password or key.")
             st.code(st.session_state.get("link-url", ""), language=None, wrap_lines=True)
+    st.html(PHONE_CSS)
     if presenting():
         st.html(PRESENTER_CSS)
     link_notes()
