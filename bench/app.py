@@ -165,6 +165,8 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--clicks", type=int, default=0, help="Next clicks in one session for the memory check")
     args = parser.parse_args()
+    if args.pairs < 5:
+        parser.error("--pairs must be at least 5: a median of fewer paired ratios says little on a noisy machine")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         folder = Path(tmp)
         (folder / "baseline.py").write_text(BASELINE)

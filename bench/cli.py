@@ -35,6 +35,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=6)
     args = parser.parse_args()
+    if args.pairs < 5:
+        parser.error("--pairs must be at least 5: a median of fewer paired ratios says little on a noisy machine")
     timed(CLI), timed(BARE)  # warm the disk cache of both
     cli, bare = [], []
     for i in range(args.pairs):

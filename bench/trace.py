@@ -131,6 +131,8 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=0.05, help="seconds per timed measurement (default 0.05)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
+    if args.pairs < 5:
+        parser.error("--pairs must be at least 5: a median of fewer paired ratios says little on a noisy machine")
     if args.device == "cpu":
         torch.set_num_threads(1)
     tick = clock(args.device)

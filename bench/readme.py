@@ -1,0 +1,114 @@
+"""Regenerate the README's benchmark section from the saved outputs in bench/results/.
+
+    .venv/bin/python bench/readme.py            # rewrite README.md between the bench markers
+    .venv/bin/python bench/readme.py --check    # exit 1 if the README is out of date
+
+Each benchmark's output is saved with ``bench/readme.py --save NAME -- COMMAND...``, which runs the
+command, prints its output as it comes and writes it, headed by the command line and the date, to
+bench/results/NAME.txt. The README shows, for each entry of SECTIONS, what the benchmark is
+compared with and that saved output as it was printed: no number is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+README = ROOT / "README.md"
+START, END = "<!-- bench:start (bench/readme.py writes this section) -->", "<!-- bench:end -->"
+
+# (saved output, title, what it measures against what, the goal)
+SECTIONS = [
+    ("trace-cpu", "Tracer, CPU",
+     "A traced forward against a plain forward and torchinfo's `summary` of the same model and input (both "
+     "record every module's output), and with functional ops against TorchLens; the product's own path "
+     "(`pipeline.trace.trace`).", "ours/torchinfo near 1"),
+    ("trace-cuda-h200", "Tracer, GPU (NVIDIA H200, lent for this run)",
+     "The same comparison on an accelerator, where samples and statistics are copied to the host once per "
+     "forward. `gpu-checks-h200.txt` beside it: one device-to-host copy per traced forward, statistics equal "
+     "to the CPU's. `trace-cuda-h200-per-record.txt` holds the earlier per-record path's figures.",
+     "ours/torchinfo near 1"),
+    ("cli", "Command line",
+     "`pipeline-trace run sequence-classification --epochs 5` (import, train, trace, report) against "
+     "`bench/bare_train.py`, the same training in a bare PyTorch script with `torch.optim.Adam`; fresh "
+     "processes, alternated.", "≤ 1.1×"),
+    ("app", "App in Chromium",
+     "Cold start (server start until the Overview is drawn, run cache warm on disk), warm open (a new tab "
+     "until its first chart is drawn), a Next click until the new step is drawn, against a one-chart "
+     "Streamlit app doing the same; then memory over many Next clicks in one session.",
+     "cold and warm ≤ 1.3×, Next ≤ 1.5×, memory ± 30 MB"),
+    ("load", "A whole class at once",
+     "N learners in Chromium each train and step through a prediction at the same moment, against the same "
+     "work done by one learner alone (wall time of the class over the ideal, N × a lone learner / workers).",
+     "numbers equal a lone run's, memory flat after the sessions end"),
+    ("classroom", "Live class session",
+     "A teacher's stage changes and questions reaching 30 learners (simulated sessions plus real browser "
+     "pages) through PostgreSQL: delay until each learner sees the change, answers counted.",
+     "every answer counted, p95 delay of a few seconds"),
+]
+
+
+def save(name: str, command: list[str]) -> int:
+    """Run ``command`` in the project root, echo its output and keep it, headed by how it was made."""
+    shown = " ".join(shlex.quote(part) for part in command).replace(sys.executable, ".venv/bin/python")
+    lines = [f"$ {shown}", f"# {datetime.date.today().isoformat()}"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            lines.append(line.rstrip("\n"))
+    if proc.returncode == 0:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{name}.txt").write_text("\n".join(lines) + "\n")
+    else:
+        print(f"exit status {proc.returncode}: bench/results/{name}.txt left as it was", file=sys.stderr)
+    return proc.returncode
+
+
+def section() -> str:
+    parts = [START]
+    for name, title, what, goal in SECTIONS:
+        path = RESULTS / f"{name}.txt"
+        parts.append(f"### {title}\n\n{what} Goal: {goal}.\n")
+        if path.exists():
+            parts.append(f"```\n{path.read_text().rstrip()}\n```\n")
+        else:
+            parts.append(f"Not measured yet: `bench/results/{name}.txt` is missing.\n")
+    parts.append(END)
+    return "\n".join(parts)
+
+
+def updated(text: str) -> str:
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md lacks the markers {START!r} and {END!r}")
+    head, rest = text.split(START, 1)
+    return head + section() + rest.split(END, 1)[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the README's section is out of date")
+    parser.add_argument("--save", metavar="NAME", help="run the command after -- and save its output as NAME")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if args.save:
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("--save needs a command after --")
+        return save(args.save, command)
+    text = README.read_text()
+    new = updated(text)
+    if args.check:
+        print("README.md is up to date" if new == text else "README.md's benchmark section is out of date")
+        return 0 if new == text else 1
+    README.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
