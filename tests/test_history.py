@@ -1,4 +1,4 @@
-"""A learner's last runs: labelled by what set each apart, newest first, bounded, a repeat replacing its earlier self."""
+"""A learner's last runs: labelled by what set each apart, newest first, bounded, a repeat replacing its own."""
 
 from __future__ import annotations
 

@@ -9,8 +9,17 @@ import re
 import time
 
 import pytest
-from browser_helpers import (click_button, full_screenshot, go_to, open_app, pick_lesson, plot_js, settle,
-                             stage_title, step_button)
+from browser_helpers import (
+    click_button,
+    full_screenshot,
+    go_to,
+    open_app,
+    pick_lesson,
+    plot_js,
+    settle,
+    stage_title,
+    step_button,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
