@@ -140,9 +140,9 @@ def test_the_answers_to_the_probe_sentences_are_kept_for_every_epoch(classificat
 
 
 def test_a_file_with_more_words_than_the_vocabulary_keeps_says_how_many_were_left_out(monkeypatch):
-    from pipeline.lessons import sequence_classification
+    from pipeline.lessons import common
 
-    monkeypatch.setattr(sequence_classification, "MAX_VOCAB", 30)
+    monkeypatch.setattr(common, "MAX_VOCAB", 30)  # the classification lessons build their vocabulary there
     lesson = get_lesson("sequence-classification")
     settings = lesson.settings_type(samples=200, epochs=1)
     run = lesson.run(settings)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from pipeline.content import LessonContent
+from pipeline.data import TextDataset, load_csv
+from pipeline.data.sentiment import PROBES, generate
 from pipeline.document import Stage, stage_span
-from pipeline.text import PAD, PAD_ID, UNK_ID, TextPipeline
+from pipeline.lessons.protocol import Lesson, Prepared
+from pipeline.text import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
 from pipeline.trace import Trace, trace
-from pipeline.train import Callback, EpochResult
+from pipeline.train import Callback, EpochResult, TrainConfig, seeded
 from pipeline.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
 
 
@@ -146,3 +150,36 @@ def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]
     """A text classifier's answers (``model(texts)`` gives probabilities; ``model.classes`` names them)."""
     probs = model(inputs)  # (N, C)
     return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
+
+
+class TextClassificationLesson(Lesson):
+    """What the sentence-classification lessons share: the same CSV format, generated sentences, split and
+    probes (so any two of them compare on equal terms), the data as padded ids, and answers as class
+    probabilities. A lesson says how to build its model from the vocabulary and class counts."""
+
+    data_format: ClassVar[str | None] = "CSV with columns text,label (UTF-8, at most 5 MB)"
+    probes = PROBES
+
+    @abstractmethod
+    def make_model(self, settings: TrainConfig, vocab_size: int, num_classes: int) -> nn.Module:
+        """The classifier of padded ids (B, T) -> logits (B, C) these settings describe."""
+
+    def prepare(self, settings: TrainConfig, data: TextDataset | None = None, device: str = "cpu") -> Prepared:
+        data = data if data is not None else generate(settings.samples, settings.seed)
+        train, val = data.split(0.2, settings.seed)
+        text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
+        with seeded(settings.seed):
+            model = self.make_model(settings, len(text.vocab), len(data.classes))
+            pipeline = TextClassifier(text, model, data.classes).to(device)
+        train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
+        info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
+                "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
+                "max_len": MAX_LEN}
+        examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
+        return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
+
+    def load_data(self, raw: bytes, name: str) -> TextDataset:
+        return load_csv(raw, name)
+
+    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
+        return class_answers(model, inputs)

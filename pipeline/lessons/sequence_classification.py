@@ -13,12 +13,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.budget import Workload, count_params, text_counts
-from pipeline.data import TextDataset, load_csv
-from pipeline.data.sentiment import PROBES, generate
+from pipeline.data import TextDataset
 from pipeline.lessons.common import (
     GATES_TEXT,
+    TextClassificationLesson,
     TextClassifier,
-    class_answers,
     dropped_tokens_note,
     gates_view,
     sentiment_counts,
@@ -26,11 +25,11 @@ from pipeline.lessons.common import (
     traced_forward,
     unknown_words_note,
 )
-from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
+from pipeline.lessons.protocol import LessonRun
 from pipeline.models import ClassifierConfig, SequenceClassifier
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, MAX_VOCAB, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
-from pipeline.train import StepOutput, TrainConfig, seeded
+from pipeline.text import MAX_LEN, PAD_ID, UNK_ID
+from pipeline.train import StepOutput, TrainConfig
 from pipeline.views import (
     Mark,
     MatrixView,
@@ -73,11 +72,10 @@ def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> Step
     return StepOutput(F.cross_entropy(logits, labels), len(labels), {"accuracy": (correct, len(labels))})
 
 
-class SequenceClassification(Lesson):
+class SequenceClassification(TextClassificationLesson):
     slug = "sequence-classification"
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
-    data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"
     stages: ClassVar[dict[str, tuple[str, str]]] = {
         "raw_text": (At.NORMALIZE, At.NORMALIZE),
         "tokenize_pad": (At.TOKENIZE, At.ENCODE),
@@ -87,7 +85,6 @@ class SequenceClassification(Lesson):
     }
 
     step = staticmethod(classification_step)
-    probes = PROBES
     cost_time = (0.10475, 0.001554, 0.014515, 0.018608, 0.053964)
     cost_memory = (40.2343, 5.4435, 0.7204)
     calibration_widths: ClassVar[dict[str, dict[str, int]]] = {"wide": {"embed_dim": 256, "hidden_dim": 256},
@@ -101,26 +98,8 @@ class SequenceClassification(Lesson):
         return Workload(n, train, vocab, params, t * 4 * h * (e + h) + h * classes, t * (e + 5 * h),
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
 
-    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
-        return class_answers(model, inputs)
-
-    def prepare(self, settings: ClassificationSettings, data: TextDataset | None = None, device: str = "cpu"
-                ) -> Prepared:
-        data = data or generate(settings.samples, settings.seed)
-        train, val = data.split(0.2, settings.seed)
-        text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
-        cfg = ClassifierConfig(len(text.vocab), len(data.classes), settings.embed_dim, settings.hidden_dim)
-        with seeded(settings.seed):
-            pipeline = TextClassifier(text, SequenceClassifier(cfg), data.classes).to(device)
-        train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
-        info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
-                "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
-                "max_len": MAX_LEN}
-        examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
-        return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
-
-    def load_data(self, raw: bytes, name: str) -> TextDataset:
-        return load_csv(raw, name)
+    def make_model(self, settings: ClassificationSettings, vocab_size: int, num_classes: int) -> nn.Module:
+        return SequenceClassifier(ClassifierConfig(vocab_size, num_classes, settings.embed_dim, settings.hidden_dim))
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)

@@ -13,25 +13,24 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-import torch
+from torch import nn
 
 from pipeline.budget import Workload, count_params, text_counts
-from pipeline.data import TextDataset, load_csv
-from pipeline.data.sentiment import PROBES, generate
+from pipeline.data import TextDataset
 from pipeline.lessons.common import (
+    TextClassificationLesson,
     TextClassifier,
-    class_answers,
     dropped_tokens_note,
     sentiment_counts,
     token_view,
     traced_forward,
     unknown_words_note,
 )
-from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
+from pipeline.lessons.protocol import LessonRun
 from pipeline.settings import setting
-from pipeline.text import MAX_LEN, MAX_VOCAB, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
+from pipeline.text import MAX_LEN, PAD_ID, UNK_ID
 from pipeline.trace import Trace
-from pipeline.train import TrainConfig, seeded
+from pipeline.train import TrainConfig
 from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig
 from pipeline.transformer import step as transformer_step
 from pipeline.views import (
@@ -103,22 +102,17 @@ def block(i: int, part: str = In.OUTPUT) -> str:
     return f"{At.BLOCKS}.{i}" + (f".{part}" if part else "")
 
 
-class TransformerClassification(Lesson):
+class TransformerClassification(TextClassificationLesson):
     slug = "transformer-classification"
     settings_type = TransformerSettings
     content_file = Path(__file__).with_name("transformer_classification.toml")
-    data_format = "CSV with columns text,label (UTF-8, at most 5 MB)"  # the LSTM lesson's: the two compare
     trace_ops = True
     step = staticmethod(transformer_step)
-    probes = PROBES
 
     cost_time = (0.168161, 0.00263, 0.012326, 0.04849, 0.161042)
     cost_memory = (43.5408, 11.2738, 0.2894)
     calibration_widths: ClassVar[dict[str, dict[str, Any]]] = {
         "wide": {"d_model": 256, "d_ff": 512, "n_layers": 2}, "narrow": {"d_model": 16, "d_ff": 16, "n_heads": 2}}
-
-    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
-        return class_answers(model, inputs)
 
     def workload(self, settings: TransformerSettings, data: TextDataset | None = None) -> Workload:
         n, train, vocab, classes = sentiment_counts(settings.samples, settings.seed) if data is None else \
@@ -140,24 +134,9 @@ class TransformerClassification(Lesson):
         "classifier": (At.CLASSIFIER, At.SOFTMAX),
     }
 
-    def prepare(self, settings: TransformerSettings, data: TextDataset | None = None, device: str = "cpu"
-                ) -> Prepared:
-        data = data if data is not None else generate(settings.samples, settings.seed)
-        train, val = data.split(0.2, settings.seed)
-        text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
-        cfg = TransformerConfig(len(text.vocab), len(data.classes), MAX_LEN, settings.d_model, settings.n_heads,
-                                settings.n_layers, settings.d_ff)
-        with seeded(settings.seed):
-            pipeline = TextClassifier(text, TransformerClassifier(cfg), data.classes).to(device)
-        train_t, val_t = [(text(d.texts).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
-        info = {"sequences": len(data), "train_size": len(train), "val_size": len(val),
-                "vocab_size": len(text.vocab), "words_left_out": text.vocab.dropped, "classes": data.classes,
-                "max_len": MAX_LEN}
-        examples = [(s, data.classes[y]) for s, y in zip(val.texts, val.labels, strict=True)]
-        return Prepared(pipeline, pipeline.model, train_t, val_t, data.texts, 1 / len(data.classes), info, examples)
-
-    def load_data(self, raw: bytes, name: str) -> TextDataset:
-        return load_csv(raw, name)
+    def make_model(self, settings: TransformerSettings, vocab_size: int, num_classes: int) -> nn.Module:
+        return TransformerClassifier(TransformerConfig(vocab_size, num_classes, MAX_LEN, settings.d_model,
+                                                       settings.n_heads, settings.n_layers, settings.d_ff))
 
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
