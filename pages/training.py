@@ -1,6 +1,7 @@
 """Training: pick hyperparameters, train in the server's training pool while the curves grow live; the model
 stays in this session."""
 
+import math
 import time
 
 import streamlit as st
@@ -104,18 +105,18 @@ if submitted:
     cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
                        args=(slug,))
     following: list[pool.Job] = []
-    shown, drawn, answered = [first], [-1.0], [0]
+    shown, drawn, answered = [first], [-math.inf], [0, -math.inf]  # answered: epochs shown, when
 
     def draw(log: live.TrainingLog) -> None:
         """Redraw the live chart, unless newer batches are already here or one was drawn a moment ago (epoch
         ends too): at most ``workers`` learners train at once, so the server draws a bounded number a second.
         The probe answers are redrawn once per epoch, when the epoch's answers arrive."""
-        now = time.monotonic()
-        if len(log.epochs) != answered[0] and not (following and following[0].lagging):
-            answered[0] = len(log.epochs)
+        now, lagging = time.monotonic(), bool(following and following[0].lagging)
+        if len(log.epochs) != answered[0] and live.redraw_due(now, answered[1], lagging):
+            answered[:] = len(log.epochs), now
             with probes_slot.container():
                 probes_section(log.epochs, key=f"live-probes-{slug}-{answered[0]}")
-        if (following and following[0].lagging) or now - drawn[0] < 1 / live.MAX_REDRAWS_PER_SECOND:
+        if not live.redraw_due(now, drawn[0], lagging):
             return
         drawn[0] = now
         fig = figures.training_curves(log.epochs, log, log.total_epochs)

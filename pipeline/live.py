@@ -2,7 +2,9 @@
 
 The chart is redrawn every few batches and at each epoch's end -- paced by work done, not by the
 clock, so a busy server does not redraw more often (and so slow down further) while a model trains.
-A clock only caps the rate: at most ``MAX_REDRAWS_PER_SECOND`` redraws a second.
+A clock only caps the rate: at most ``MAX_REDRAWS_PER_SECOND`` redraws a second. A page that has
+fallen behind the training skips redraws that newer results would make stale at once, but never for
+longer than ``MAX_SKIP_SECONDS``: on a busy server the chart still moves while the model trains.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from pipeline.train import BatchResult, Callback, EpochResult
 MAX_BATCH_POINTS = 2_000  # batch losses kept for the live chart, however long the training
 REDRAWS_PER_EPOCH = 4  # chart redraws within an epoch (plus one at its end)
 MAX_REDRAWS_PER_SECOND = 3.0
+MAX_SKIP_SECONDS = 1.5  # longest a page that lags behind its training goes without a redraw
+
+
+def redraw_due(now: float, last: float, lagging: bool) -> bool:
+    """Whether a page should redraw now, ``last`` being when it last did: not more than
+    ``MAX_REDRAWS_PER_SECOND``, and while more results already wait (``lagging``) only once
+    ``MAX_SKIP_SECONDS`` have passed."""
+    waited = now - last
+    return waited >= (MAX_SKIP_SECONDS if lagging else 1 / MAX_REDRAWS_PER_SECOND)
 
 
 @dataclass

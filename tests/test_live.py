@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -81,3 +84,18 @@ def test_the_feed_follows_a_real_fit() -> None:
     assert f.log.epochs == history and f.log.total_batches == f.log.done_batches == 12
     assert charts[-3:] == [1, 2, 3] and progress[-1][0] == 1.0
     assert f.log.batch_x[0] == 0.25 and f.log.batch_x[-1] == 3.0
+
+
+def test_a_page_behind_its_training_skips_stale_redraws_but_never_for_long() -> None:
+    """On a busy server the page follows its job's events more slowly than they come: redrawing at each would
+    only fall further behind, yet a chart frozen until the end (seen: 25 points, then 875) is no live chart."""
+    assert live.redraw_due(10.0, 10.0 - 1 / live.MAX_REDRAWS_PER_SECOND, lagging=False)
+    assert not live.redraw_due(10.0, 9.9, lagging=False)  # the rate cap
+    assert not live.redraw_due(10.0, 9.5, lagging=True)  # newer results are waiting: this one would be stale
+    assert live.redraw_due(10.0, 10.0 - live.MAX_SKIP_SECONDS, lagging=True)  # ... but not for long
+    last, draws = -math.inf, []
+    for tick in range(100):  # 10 s of events every 0.1 s, always lagging
+        if live.redraw_due(tick / 10, last, lagging=True):
+            last = tick / 10
+            draws.append(last)
+    assert len(draws) >= 10 / live.MAX_SKIP_SECONDS and max(b - a for a, b in itertools.pairwise(draws)) <= 1.6
