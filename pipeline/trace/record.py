@@ -96,12 +96,20 @@ def tensor_spec(x: torch.Tensor) -> TensorSpec:
     return spec
 
 
+_TENSOR, _PARAMETER = torch.Tensor, torch.nn.Parameter
+
+
 def describe(value: Any) -> Structure:
     """Describe inputs or outputs as nested Containers / dicts of TensorSpec.
 
     An LSTM's ``(output, (h, c))`` becomes ``Container(tuple, (TensorSpec, Container(tuple, ...)))``.
     Lists of strings (a batch of texts or token lists) become one ragged TensorSpec of dtype ``"str"``.
     """
+    kind = type(value)
+    if kind is _TENSOR or kind is _PARAMETER:  # the common cases first: this runs twice per call traced
+        return tensor_spec(value)
+    if kind is tuple:
+        return _container("tuple", tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]]))
     if isinstance(value, torch.Tensor):
         return tensor_spec(value)
     if isinstance(value, tuple):
@@ -118,19 +126,23 @@ def describe(value: Any) -> Structure:
     return None if value is None else type(value).__name__
 
 
-_CONTAINERS: dict[tuple[str, tuple], Container] = {}
+_CONTAINERS: dict[tuple, Container] = {}
 
 
 def _container(kind: str, items: tuple) -> Container:
-    """Containers are immutable: the same shapes in a loop share one object instead of building it again."""
-    try:
-        found = _CONTAINERS.get((kind, items))
-    except TypeError:  # an item is a dict: not hashable
-        return Container(kind, items)
+    """Containers are immutable: the same shapes in a loop share one object instead of building it again.
+
+    Looked up by the identity of the items, which are themselves shared (``tensor_spec``, this cache): hashing
+    them by value would walk every nested spec on each call. The cached Container holds its items, so an id
+    in a key always names the live object it was made from; equal but distinct items (a dict of outputs,
+    described afresh each call) only miss the cache.
+    """
+    key = (kind, *map(id, items))
+    found = _CONTAINERS.get(key)
     if found is None:
         if len(_CONTAINERS) >= MAX_SPECS:
             _CONTAINERS.clear()
-        found = _CONTAINERS[kind, items] = Container(kind, items)
+        found = _CONTAINERS[key] = Container(kind, items)
     return found
 
 
