@@ -42,6 +42,13 @@ def check_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:
 
 def normalize(text: str) -> str:
     """Unicode NFKC, lower case, invisible and control characters removed, spaces collapsed."""
+    if text.isascii() and text.isprintable():  # the common case: NFKC leaves it as it is and nothing is dropped
+        return " ".join(text.casefold().split())
+    return normalize_unicode(text)
+
+
+def normalize_unicode(text: str) -> str:
+    """``normalize`` character by character, for any text (``normalize`` takes a shortcut for printable ASCII)."""
     text = unicodedata.normalize("NFKC", text)
     kept = (" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP)
     text = "".join(kept)

@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.data import MAX_CLASSES, MAX_LABEL_CHARS, MAX_ROWS, MIN_ROWS_PER_CLASS, TextDataset, load_csv_bytes
@@ -23,6 +23,7 @@ from pipeline.text import (
     Vocabulary,
     check_text,
     normalize,
+    normalize_unicode,
     pad,
     tokenize,
 )
@@ -58,6 +59,14 @@ def test_normalize_is_idempotent_and_leaves_single_spaces_only(text):
     once = normalize(text)
     assert normalize(once) == once
     assert once == once.strip() and "  " not in once and all(not c.isspace() or c == " " for c in once)
+
+
+@FAST
+@given(st.text(st.characters(min_codepoint=0, max_codepoint=127)) | texts)
+@example("  The Plot,  was GOOD! ")
+@example("tab\there")
+def test_the_printable_ascii_shortcut_gives_what_the_unicode_path_gives(text):
+    assert normalize(text) == normalize_unicode(text)
 
 
 @FAST
