@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -166,6 +167,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
+    gc.freeze()  # what the imports made lives to the end: later collections need not walk it again and again
     args.argv = argv  # recorded in the trace file: what made it
     from rich.console import Console
 
