@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -90,7 +91,8 @@ def click_time(page: Page, button: str, changed: str) -> float:
     """Click, then wait until the page shows the change and every chart is drawn."""
     before = page.evaluate(changed)
     started = time.perf_counter()
-    page.get_by_role("button", name=button, exact=True).click()
+    # a button's accessible name also holds its keyboard shortcut ("Next ▶ Shortcut →")
+    page.get_by_role("button", name=re.compile(f"^{re.escape(button)}( |$)")).click()
     page.wait_for_function(f"(b) => ({changed})() !== b", arg=before, polling=10)
     page.wait_for_selector(IDLE)
     page.wait_for_function(SETTLED, polling=10)

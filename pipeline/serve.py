@@ -3,9 +3,9 @@
 Whatever the working folder, the server listens on 127.0.0.1 (``--public`` listens on every interface,
 for a class behind a reverse proxy), caps uploads at the loaders' own limit, shows learners no
 tracebacks, keeps XSRF protection on and collects no usage statistics. Once the first page has been
-sent (or after ``WARM_UP_AFTER`` seconds with no visitor), a thread imports torch and loads every
-lesson's default run from the run cache (training it once if it is not there), so the next pages wait
-for neither -- and the first page, which needs neither, does not share the CPU with it.
+sent and drawn (``WARM_UP_DELAY`` later; or after ``WARM_UP_AFTER`` seconds with no visitor), a thread
+imports torch and loads every lesson's default run from the run cache (training it once if it is not
+there), so the next pages wait for neither -- and the first page, which needs neither, does not share the CPU with it.
 """
 
 from __future__ import annotations
@@ -55,7 +55,19 @@ def warm_up() -> None:
     gc.freeze()
 
 
+def preload() -> None:
+    """Import what the first page's tables and charts need (pandas and pyarrow for st.table, Plotly's figures)
+    while the browser still fetches the app's scripts, instead of in the first page's run (~1 s of it here)."""
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    import pyarrow  # noqa: F401
+
+
 WARM_UP_AFTER = 20.0  # seconds after the server starts, if no page has been sent by then
+# Seconds from the first page's script ending to the warm-up starting: the browser takes a few more to draw that
+# page, and on two cores importing torch beside it made the cold start ~1 s slower (bench/app.py). A learner who
+# opens a page that needs torch sooner imports it there; the warm-up then finds it loaded.
+WARM_UP_DELAY = 4.0
 _warm_up_lock = threading.Lock()
 _warm_up_state = {"scheduled": False, "started": False}
 
@@ -76,7 +88,9 @@ def page_sent() -> None:
         if _warm_up_state["started"]:
             return
         _warm_up_state["started"] = True
-    threading.Thread(target=warm_up, name="pipeline-trace-warm-up", daemon=True).start()
+    timer = threading.Timer(WARM_UP_DELAY, warm_up)  # the browser is still drawing that page meanwhile
+    timer.name, timer.daemon = "pipeline-trace-warm-up", True
+    timer.start()
 
 
 def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
@@ -93,5 +107,6 @@ def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
     bootstrap.load_config_options(flag_options=options)
     if warm:
         schedule_warm_up()
+        threading.Thread(target=preload, name="pipeline-trace-preload", daemon=True).start()
     bootstrap.run(str(APP), False, [], options)
     return 0

@@ -26,6 +26,7 @@ def warm_ups(monkeypatch) -> WarmUps:
     started = WarmUps()
     monkeypatch.setattr(serve, "warm_up", started)
     monkeypatch.setattr(serve, "_warm_up_state", {"scheduled": False, "started": False})
+    monkeypatch.setattr(serve, "WARM_UP_DELAY", 0.05)
     return started
 
 
