@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
-from servers import free_port, stop, wait_healthy
+from servers import free_port, stop, wait_healthy, wait_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("PIPELINE_TRACE_CHROMIUM", "/usr/bin/chromium")
@@ -181,9 +181,10 @@ def main() -> int:
         ports = {w: free_port() for w in ("ours", "baseline")}
         processes = {w: start(w, port, folder) for w, port in ports.items()}
         try:
-            for port in ports.values():
+            for which, port in ports.items():
                 wait_healthy(port)
                 open_page(browser, port)[0].context.close()  # warm the server: its first session
+                wait_quiet(processes[which].pid)  # and whatever it does after it (ours: the warm-up)
             report("warm open", paired(lambda w: _warm_open(browser, ports[w]), args.pairs))
             pages = {"ours": open_page(browser, ports["ours"], "/prediction", until=SETTLED)[0],
                      "baseline": open_page(browser, ports["baseline"])[0]}

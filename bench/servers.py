@@ -3,10 +3,12 @@ health check, and stopping it."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -39,3 +41,26 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pid: int, busy: float = 0.05, timeout: float = 90) -> float:
+    """Wait until the server has used less than ``busy`` of a core over a whole second (its warm-up done, a
+    served page's work finished): a warm server is measured, not one still loading. Returns the seconds waited."""
+    started = time.monotonic()
+    last = _cpu_seconds(pid)
+    while time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now - last < busy:
+            break
+        last = now
+    return time.monotonic() - started
