@@ -87,12 +87,16 @@ def cold_start(which: str, browser: Browser, folder: Path) -> float:
         stop(process)
 
 
-def click_time(page: Page, button: str, changed: str) -> float:
+def button(page: Page, label: str):
+    """A button by its label; its accessible name may go on with its keyboard shortcut ("Next ▶ Shortcut →")."""
+    return page.get_by_role("button", name=re.compile(f"^{re.escape(label)}( |$)"))
+
+
+def click_time(page: Page, label: str, changed: str) -> float:
     """Click, then wait until the page shows the change and every chart is drawn."""
     before = page.evaluate(changed)
     started = time.perf_counter()
-    # a button's accessible name also holds its keyboard shortcut ("Next ▶ Shortcut →")
-    page.get_by_role("button", name=re.compile(f"^{re.escape(button)}( |$)")).click()
+    button(page, label).click()
     page.wait_for_function(f"(b) => ({changed})() !== b", arg=before, polling=10)
     page.wait_for_selector(IDLE)
     page.wait_for_function(SETTLED, polling=10)
@@ -209,8 +213,8 @@ def _click(pages: dict[str, Page], which: str) -> float:
     page = pages[which]
     if which == "baseline":
         return click_time(page, "Next", BASELINE_COUNT)
-    if page.get_by_role("button", name="Next ▶").is_disabled():
-        page.get_by_role("button", name="⏮", exact=True).click()
+    if button(page, "Next ▶").is_disabled():
+        button(page, "First").click()
         page.wait_for_selector(IDLE)
         page.wait_for_function(SETTLED, polling=10)
     return click_time(page, "Next ▶", STEP_HEADING)
