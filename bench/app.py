@@ -88,8 +88,9 @@ def cold_start(which: str, browser: Browser, folder: Path) -> float:
 
 
 def button(page: Page, label: str):
-    """A button by its label; its accessible name may go on with its keyboard shortcut ("Next ▶ Shortcut →")."""
-    return page.get_by_role("button", name=re.compile(f"^{re.escape(label)}( |$)"))
+    """A button by its label; its accessible name may also hold its icon's name before it and its keyboard
+    shortcut after it ("first_page First Shortcut Home", "Next ▶ Shortcut →")."""
+    return page.get_by_role("button", name=re.compile(rf"(^|\s){re.escape(label)}(\s|$)"))
 
 
 def click_time(page: Page, label: str, changed: str) -> float:
