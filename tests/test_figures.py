@@ -353,3 +353,15 @@ def test_runs_overlay_draws_each_run_in_both_panels_named_literally() -> None:
         ("&lt;b&gt;mine&lt;/b&gt;.csv", "x", [1.5, 0.75, 0.5]), ("&lt;b&gt;mine&lt;/b&gt;.csv", "x2", [0.4, 0.6, 0.8])]
     assert [t.showlegend for t in fig.data] == [True, False, True, False]
     assert fig.data[0].line.dash != fig.data[2].line.dash  # not told apart by colour alone
+
+
+def test_the_attention_reading_counts_heads_in_words_and_names_the_head_only_when_there_are_several():
+    from dataclasses import replace
+
+    from pipeline.render.describe import reading
+
+    two = views()["attention"]
+    assert reading(two).startswith("2 heads; the strongest look at another word: ") and "(head 2)" in reading(two)
+    one = replace(two, weights=two.weights[:1])
+    assert reading(one) == ("One head; the strongest look at another word: “le” looks at “the” with 70% of its "
+                            "attention.")

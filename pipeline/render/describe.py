@@ -113,10 +113,12 @@ def _(view: AttentionView) -> str:
                 if math.isfinite(w) and w > best[0] and (r != c or len(row) == 1):
                     best = (w, h, r, c)
     w, h, r, c = best
+    heads = "One head" if len(view.weights) == 1 else f"{len(view.weights)} heads"
     if w < 0:
-        return f"{len(view.weights)} head(s) of attention weights."
-    return (f"{len(view.weights)} head(s); the strongest look at another word: “{view.rows[r]}” looks at "
-            f"“{view.cols[c]}” with {pct(w)} of its attention (head {h + 1}).")
+        return f"{heads} of attention weights."
+    which = f" (head {h + 1})" if len(view.weights) > 1 else ""
+    return (f"{heads}; the strongest look at another word: “{view.rows[r]}” looks at “{view.cols[c]}” with "
+            f"{pct(w)} of its attention{which}.")
 
 
 @reading.register
