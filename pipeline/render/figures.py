@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
@@ -134,9 +135,10 @@ def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
     if not probes or not all(isinstance(a, dict) for e in epochs for a in e.probes.values()):
         return None
     classes = list(epochs[0].probes[probes[0]])
-    cols = min(len(probes), 4)
-    fig = make_subplots(rows=math.ceil(len(probes) / cols), cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[esc(_short(p)) for p in probes])
+    cols = min(len(probes), 2)  # two panels a row: a phone has room for two titles side by side, not four
+    rows = math.ceil(len(probes) / cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
+                        vertical_spacing=0.3 / rows, subplot_titles=[_panel_title(p) for p in probes])
     colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309"]
     x = [e.epoch for e in epochs]
     for k, probe in enumerate(probes):
@@ -147,9 +149,20 @@ def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
                             line={"color": colors[j % len(colors)], "width": 3},
                             hovertemplate=f"“{where}”<br>epoch %{{x}}: {esc(name)} %{{y:.0%}}<extra></extra>")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", gridcolor="#e5e7eb")
-    fig.update_xaxes(title_text="epoch", dtick=max(1, math.ceil(len(x) / 10)), gridcolor="#e5e7eb")
-    return base(fig, 300 * math.ceil(len(probes) / cols) + 60, legend={"orientation": "h", "y": -0.25, "x": 0},
-                margin={"l": 20, "r": 20, "t": 60, "b": 90})
+    fig.update_xaxes(dtick=max(1, math.ceil(len(x) / 10)), gridcolor="#e5e7eb")
+    fig.update_xaxes(title_text="epoch", title_font_size=14, row=rows)  # under the last row only
+    fig.update_annotations(font_size=13)  # the panel titles: two short lines each, never over the next panel's
+    # the legend under the panels' "epoch" titles (yanchor top, below them), not across them
+    return base(fig, 260 * rows + 90, legend={"orientation": "h", "y": -0.32 / rows, "yanchor": "top", "x": 0},
+                margin={"l": 20, "r": 20, "t": 70, "b": 110})
+
+
+def _panel_title(text: str, width: int = 22) -> str:
+    """A probe sentence as a panel title: at most two lines of ``width`` characters, escaped."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], _short(" ".join(lines[1:]), width)]
+    return "<br>".join(esc(line) for line in lines)
 
 
 def _short(text: str, limit: int = 34) -> str:
