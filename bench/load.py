@@ -105,7 +105,9 @@ class Learner:
             self.messages.append(element.alert.body)
         elif kind == "plotly_chart":
             data = json.loads(element.plotly_chart.spec)["data"]
-            self.curves = {name: t["y"] for t in data if (name := t.get("name")) in SERIES}
+            curves = {name: t["y"] for t in data if (name := t.get("name")) in SERIES}
+            if curves:  # the training curves (the probes' chart comes after them)
+                self.curves = curves
 
 
 def process_tree(root: int) -> list[int]:

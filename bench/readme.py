@@ -61,7 +61,8 @@ def save(name: str, command: list[str]) -> int:
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         for line in proc.stdout:
             print(line, end="", flush=True)
-            lines.append(line.rstrip("\n"))
+            if "missing ScriptRunContext" not in line:  # Streamlit's warning when AppTest runs a page bare
+                lines.append(line.rstrip("\n"))
     if proc.returncode == 0:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"{name}.txt").write_text("\n".join(lines) + "\n")
