@@ -358,9 +358,11 @@ def attention_figure(view: AttentionView) -> go.Figure:
     heads = len(view.weights)
     cols = min(heads, 2)
     n_rows = math.ceil(heads / cols)
-    titles = [esc(view.heads[h]) if h < len(view.heads) else f"head {h + 1}" for h in range(heads)]
-    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=titles if heads > 1 else None,
-                        horizontal_spacing=0.18, vertical_spacing=0.16)
+    titles = [_panel_title(view.heads[h], 14) if h < len(view.heads) else f"head {h + 1}" for h in range(heads)]
+    # the words that look are labelled once, left of each row of panels: beside every panel they ran over the
+    # panel to their left on a phone
+    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=titles if heads > 1 else None, shared_yaxes=True,
+                        horizontal_spacing=0.04, vertical_spacing=0.16)
     row_marks = _mark_list(view.row_marks, len(view.rows))
     col_marks = _mark_list(view.col_marks, len(view.cols))
     row_ticks = [tick_label(i + 1, r, m) for i, (r, m) in enumerate(zip(view.rows, row_marks, strict=True))]
