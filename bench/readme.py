@@ -28,12 +28,13 @@ SECTIONS = [
     ("trace-cpu", "Tracer, CPU",
      "A traced forward against a plain forward and torchinfo's `summary` of the same model and input (both "
      "record every module's output), and with functional ops against TorchLens; the product's own path "
-     "(`pipeline.trace.trace`).", "ours/torchinfo near 1"),
+     "(`pipeline.trace.trace`).", "ours/torchinfo median ≤ 1.0 and upper quartile ≤ 1.05 on each model; with ops "
+     "at most a tenth of TorchLens's time"),
     ("trace-cuda-h200", "Tracer, GPU (NVIDIA H200, lent for this run)",
      "The same comparison on an accelerator, where samples and statistics are copied to the host once per "
      "forward. `gpu-checks-h200.txt` beside it: one device-to-host copy per traced forward, statistics equal "
      "to the CPU's. `trace-cuda-h200-per-record.txt` holds the earlier per-record path's figures.",
-     "ours/torchinfo near 1"),
+     "ours/torchinfo ≤ 1"),
     ("cli", "Command line",
      "`pipeline-trace run sequence-classification --epochs 5` (import, train, trace, report) against "
      "`bench/bare_train.py`, the same training in a bare PyTorch script with `torch.optim.Adam`; fresh "
@@ -44,13 +45,16 @@ SECTIONS = [
      "Streamlit app doing the same; then memory over many Next clicks in one session.",
      "cold and warm ≤ 1.3×, Next ≤ 1.5×, memory ± 30 MB"),
     ("load", "A whole class at once",
-     "N learners in Chromium each train and step through a prediction at the same moment, against the same "
-     "work done by one learner alone (wall time of the class over the ideal, N × a lone learner / workers).",
-     "numbers equal a lone run's, memory flat after the sessions end"),
+     "N learners (Streamlit sessions speaking the browser's protocol) press Train on the Training page at the "
+     "same moment, each with a seed of its own; the class's wall time over the ideal (N × a lone learner ÷ "
+     "cores); each learner's epochs compared with the same run trained alone; memory before, at the peak and "
+     "after every session has gone (`--ttl` stands in for Streamlit's 120 s disconnected-session timeout).",
+     "wall ≤ 1.5× the ideal, every learner's numbers equal, memory after within 150 MB of before"),
     ("classroom", "Live class session",
-     "A teacher's stage changes and questions reaching 30 learners (simulated sessions plus real browser "
-     "pages) through PostgreSQL: delay until each learner sees the change, answers counted.",
-     "every answer counted, p95 delay of a few seconds"),
+     "A teacher and 30 simulated learners (the pages' own functions at their polling cadence) plus two real "
+     "learner pages in Chromium, on the default SQLite store: delay until each learner sees the teacher's "
+     "change, answers counted.",
+     "p95 ≤ 3 s and every answer recorded"),
 ]
 
 
