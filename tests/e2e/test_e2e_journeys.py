@@ -96,7 +96,9 @@ def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) ->
             break
         page.wait_for_timeout(150)
     settle(page)
-    assert len(seen) >= 3 and seen == sorted(seen), f"the chart did not grow live: {seen}"
+    # at least one state before the last: a chart drawn only at the end would be seen once. (Under load the
+    # browser may draw only some of the page's redraws, so no more is asked.)
+    assert len(seen) >= 2 and seen == sorted(seen), f"the chart did not grow live: {seen}"
     expect(page.get_by_test_id("stProgress")).to_have_count(0)  # the live parts make way for the result
     table = page.get_by_test_id("stTable").filter(has_text="Observation")
     expect(table).to_contain_text("Validation accuracy")
