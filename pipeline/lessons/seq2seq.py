@@ -167,7 +167,7 @@ class SequenceToSequence(Lesson):
         e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
         cfg = Seq2SeqConfig(vocab, target, sos_id=2, eos_id=3, embed_dim=e, hidden_dim=h,
                             attention=settings.attention, max_len=MAX_LEN)
-        params = count_params(lambda: Seq2Seq(cfg))
+        params = count_params(Seq2Seq, cfg)
         attend = t * (2 * length * h + 2 * h * h) if settings.attention else 0
         madds = length * 4 * h * (e + h) + t * (4 * h * (e + h) + h * target) + attend
         activations = length * (e + 5 * h) + t * (e + 5 * h + target + (length + 2 * h if settings.attention else 0))

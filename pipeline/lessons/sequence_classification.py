@@ -94,7 +94,7 @@ class SequenceClassification(TextClassificationLesson):
         n, train, vocab, classes = sentiment_counts(settings.samples, settings.seed) if data is None else \
             text_counts(data, settings.seed)
         e, h, t = settings.embed_dim, settings.hidden_dim, MAX_LEN
-        params = count_params(lambda: SequenceClassifier(ClassifierConfig(vocab, classes, e, h)))
+        params = count_params(SequenceClassifier, ClassifierConfig(vocab, classes, e, h))
         return Workload(n, train, vocab, params, t * 4 * h * (e + h) + h * classes, t * (e + 5 * h),
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
 

@@ -118,8 +118,7 @@ class TransformerClassification(TextClassificationLesson):
         n, train, vocab, classes = sentiment_counts(settings.samples, settings.seed) if data is None else \
             text_counts(data, settings.seed)
         d, ff, layers, heads, t = settings.d_model, settings.d_ff, settings.n_layers, settings.n_heads, MAX_LEN
-        params = count_params(lambda: TransformerClassifier(TransformerConfig(vocab, classes, MAX_LEN, d, heads,
-                                                                               layers, ff)))
+        params = count_params(TransformerClassifier, TransformerConfig(vocab, classes, MAX_LEN, d, heads, layers, ff))
         madds = layers * (t * (4 * d * d + 2 * d * ff) + 2 * t * t * d) + d * classes
         # every op's output of the whole dataset's traced pass stays alive until the pass ends (ops=True)
         return Workload(n, train, vocab, params, madds, layers * t * (12 * d + 2 * ff + 3 * heads * t) + 2 * t * d,
