@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servers import free_port, wait_healthy
+from servers import free_port, process_cpu_seconds, wait_healthy
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -146,13 +146,9 @@ def memory(root: int) -> dict[str, float]:
 
 def cpu_seconds(root: int) -> dict[str, float]:
     """CPU seconds used so far by the server and by its children (the training workers)."""
-    tick, out = os.sysconf("SC_CLK_TCK"), {"server": 0.0, "children": 0.0}
+    out = {"server": 0.0, "children": 0.0}
     for pid in process_tree(root):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out["server" if pid == root else "children"] += (int(fields[11]) + int(fields[12])) / tick
+        out["server" if pid == root else "children"] += process_cpu_seconds(pid)
     return out
 
 

@@ -43,7 +43,7 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc; 0 once it has gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -56,10 +56,10 @@ def wait_quiet(pid: int, busy: float = 0.05, timeout: float = 90) -> float:
     """Wait until the server has used less than ``busy`` of a core over a whole second (its warm-up done, a
     served page's work finished): a warm server is measured, not one still loading. Returns the seconds waited."""
     started = time.monotonic()
-    last = _cpu_seconds(pid)
+    last = process_cpu_seconds(pid)
     while time.monotonic() - started < timeout:
         time.sleep(1.0)
-        now = _cpu_seconds(pid)
+        now = process_cpu_seconds(pid)
         if now - last < busy:
             break
         last = now
