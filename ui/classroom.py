@@ -20,8 +20,8 @@ import streamlit as st
 
 from pipeline import classroom as room
 from pipeline.catalog import catalog
-from ui.runs import LINK_STEP_KEY, own_run_key
-from ui.state import CLASS_KEY, LESSON_KEY, current_slug
+from ui.runs import own_run_key
+from ui.state import CLASS_KEY, LESSON_KEY, LINK_STEP_KEY, current_slug
 from ui.widgets import RIGHT, WRONG, escape_markdown
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ui.state import current_slug, ensure_router
+from ui.state import LINK_SETTINGS_KEY, LINK_STEP_KEY, LINK_STEP_NOTE_KEY, current_slug, ensure_router
 
 if TYPE_CHECKING:
     from pipeline.lessons import Lesson, LessonRun
@@ -64,9 +64,6 @@ def own_run(slug: str) -> LessonRun | None:
     return st.session_state.get(own_run_key(slug))
 
 
-LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings) the opened link asked for, looked up in the run cache once
-
-
 def _restore_from_link(current: Lesson, values: dict) -> None:
     """After a reload (or from a shared link) the link's settings name a run (the lesson's defaults for the
     rest): if the run cache holds it, it is this learner's model again at once, never trained again."""
@@ -119,10 +116,6 @@ def variant_run(current: Lesson, run: LessonRun, setting: str) -> LessonRun:
     with st.spinner(f"Preparing the model with {setting} {'on' if flipped else 'off'} (trained once, then "
                     "kept for everyone)…"):
         return shared_cache().run(current, dataclasses.replace(run.settings, **{setting: flipped}))
-
-
-LINK_STEP_KEY = "link-step"  # a step the opened link asked for, applied when the stepper is made
-LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
 
 
 def stepper(slug: str, signature: tuple, count: int) -> Stepper:

@@ -25,6 +25,10 @@ NOTES_KEY = "link-notes"
 STARTED_KEY = "link-read"
 CLASS_KEY = "class-code"
 PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
+# What an opened link asks for, kept until ui.runs applies it (a class's stage uses LINK_STEP_KEY too)
+LINK_STEP_KEY = "link-step"  # a step, applied when the stepper is made
+LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
+LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings), looked up in the run cache once
 # On a phone a table of five or six columns would scroll far past the screen's edge, its last columns out of
 # sight (and st.table's scroll box takes no keyboard focus): smaller type and padding there, so most tables
 # fit and the widest scroll by a few characters. Cells never break inside a number.
@@ -108,12 +112,12 @@ def start_session() -> None:
     if view.text is not None:
         st.session_state[f"pred-text:{slug}"] = view.text
     if view.step is not None:
-        st.session_state["link-step"] = view.step
-        st.session_state["link-step-note"] = True  # ui.runs.stepper: a step past the last stage gets a note
+        st.session_state[LINK_STEP_KEY] = view.step
+        st.session_state[LINK_STEP_NOTE_KEY] = True  # ui.runs.stepper: a step past the last stage gets a note
     for name, value in view.settings.items():
         st.session_state[f"setting:{slug}:{name}"] = value
     if view.settings:  # ui.runs.lesson looks this run up in the run cache: a reload finds the model again
-        st.session_state["link-settings"] = (slug, dict(view.settings))
+        st.session_state[LINK_SETTINGS_KEY] = (slug, dict(view.settings))
     st.session_state[PRESENT_KEY] = view.present
     if view.class_code:
         st.session_state[CLASS_KEY] = view.class_code
