@@ -81,7 +81,8 @@ def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = 
               "yaxis": {"domain": list(DIAGRAM), "range": [-0.55, 1.0], "visible": False, "fixedrange": True},
               "showlegend": False, "uniformtext": {"mode": "hide", "minsize": 10}, "hovermode": "closest",
               "updatemenus": [_play_pause(frame_ms)], "sliders": [_slider(shots, len(stages))], **frames[0]["layout"]}
-    fig = base(go.Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, margin=MARGIN)
+    fig = base(go.Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, fit=False,
+               margin=MARGIN)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")  # the panels overlap: one's background would hide another
     fig.update_xaxes(automargin=False)
     fig.update_yaxes(automargin=False)

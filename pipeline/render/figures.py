@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pipeline.live import TrainingLog
+from pipeline.render.margins import fit_margins
 from pipeline.train import EpochResult
 from pipeline.views import (
     AttentionView,
@@ -48,13 +49,16 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
-def base(fig: go.Figure, height: int, **layout: Any) -> go.Figure:
-    """The house style: white, 16 px type, fixed number format, automatic margins."""
-    layout = {"margin": {"l": 20, "r": 20, "t": 50, "b": 20}, **layout}
+def base(fig: go.Figure, height: int, fit: bool = True, **layout: Any) -> go.Figure:
+    """The house style: white, 16 px type, fixed number format; margins wide enough for the labels from the
+    start (``margins.fit_margins``: one layout pass in the browser, not two), ``margin`` the least of them
+    (exactly them with ``fit=False``)."""
+    least = {"l": 20, "r": 20, "t": 50, "b": 20, **layout.pop("margin", {})}
     fig.update_layout(height=height, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       separators=SEPARATORS, hoverlabel={"font_size": 15}, **layout)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
+    fig.update_layout(margin=fit_margins(fig, least) if fit else least)
     return fig
 
 
