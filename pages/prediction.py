@@ -139,9 +139,11 @@ def step_view() -> None:
         return
     ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
     rows = data_rows(screen)
-    if rows:
-        with st.expander("This stage's numbers, as a table"):
-            ui.table(rows)
+    if rows:  # built only while open (it stays open from stage to stage): a closed one costs a click nothing
+        numbers = st.expander("This stage's numbers, as a table", key=f"stage-table:{slug}", on_change="rerun")
+        if numbers.open:
+            with numbers:
+                ui.table(rows)
     if stepper.index == last:
         st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident",
                   delta_color="off", delta_arrow="off")

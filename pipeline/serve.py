@@ -32,6 +32,8 @@ SAFE_FLAGS: dict[str, Any] = {
     # click here); Python's own generational GC still runs, and warm_up() freezes the long-lived
     # objects so those collections skip them (bench/app.py measures clicks and memory over 500 clicks).
     "runner_postScriptGC": False,
+    # Pages write with st.* calls only; without "magic" a page's first run skips rewriting its syntax tree.
+    "runner_magicEnabled": False,
 }
 
 

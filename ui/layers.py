@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import singledispatch
+from functools import lru_cache, singledispatch
 
 import streamlit as st
 
@@ -12,11 +12,29 @@ from pipeline.render.tables import fmt_shape
 from pipeline.views import TextView, View
 from ui.widgets import chart, escape_markdown
 
+FIGURES_KEPT = 64  # about 9 stages x a few inputs x a few learners' runs; a figure is a few hundred KB at most
+
+
+def layer_figure(view: View):
+    """``figures.layer_figure(view)``, built once per distinct view and shared by every session.
+
+    Building a figure through Plotly's object model (every property validated) was most of a Next click's
+    server time; a view is a frozen dataclass of tuples, so equal views share one figure. Nothing changes a
+    figure once built: ``st.plotly_chart`` only reads it."""
+    try:
+        hash(view)
+    except TypeError:  # a view holding something unhashable (a list in a hand-made view): built each time
+        return figures.layer_figure(view)
+    return _kept_figure(view)
+
+
+_kept_figure = lru_cache(maxsize=FIGURES_KEPT)(figures.layer_figure)
+
 
 @singledispatch
 def picture(view: View, key: str) -> None:
     """Draw a layer's picture: its Plotly figure (every view type with a figure builder)."""
-    chart(figures.layer_figure(view), key=key)
+    chart(layer_figure(view), key=key)
 
 
 @picture.register

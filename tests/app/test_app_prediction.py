@@ -166,3 +166,29 @@ def test_seq2seq_compares_the_same_input_with_attention_on_and_off(open_page) ->
     labels = [plain(m.value) for m in at.markdown if m.value.startswith("**")]
     assert [v.split(" →")[0] for v in labels] == ["**attention off**", "**attention on**"]
     assert len(charts(at)) >= 2  # the same stage drawn for both models
+
+
+def test_a_stage_table_is_built_only_while_its_expander_is_open_and_stays_open(open_page) -> None:
+    at = open_page("prediction")
+    at.button(key="next").click().run()  # the token ids: a stage with numbers
+    (numbers,) = [e for e in at.expander if "as a table" in e.label]
+    assert not at.table  # closed: nothing built, nothing sent
+    at.session_state[f"stage-table:{SLUG}"] = True  # what the learner's click on it reports
+    at.run()
+    assert at.table  # open: this stage's numbers
+    at.button(key="next").click().run()
+    assert at.table  # still open at the next stage, with its numbers
+
+
+def test_a_stage_picture_is_built_once_and_shared_by_every_session() -> None:
+    import dataclasses
+
+    from pipeline.views import VectorView
+    from ui.layers import layer_figure
+
+    view = VectorView(key="v", title="V", description="d", shape=(3,), values=(0.5, -0.25, 1.0))
+    twin = dataclasses.replace(view)  # equal, not the same object: another session's prediction
+    assert layer_figure(view) is layer_figure(twin)
+    assert layer_figure(dataclasses.replace(view, values=(0.5, -0.25, 2.0))) is not layer_figure(view)
+    unhashable = dataclasses.replace(view, values=[0.5, -0.25, 1.0])  # a hand-made view holding a list
+    assert layer_figure(unhashable).data[0].y == (0.5, -0.25, 1.0)
