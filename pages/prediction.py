@@ -138,6 +138,8 @@ def step_view() -> None:
         side_by_side(screen)
         return
     ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
+    if stepper.index < last:
+        ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one
     rows = data_rows(screen)
     if rows:  # built only while open (it stays open from stage to stage): a closed one costs a click nothing
         numbers = st.expander("This stage's numbers, as a table", key=f"stage-table:{slug}", on_change="rerun")

@@ -47,7 +47,7 @@ from ui.widgets import (
 
 
 def __getattr__(name: str):
-    if name in ("picture", "show_layer"):  # plotly is imported when a page first draws a layer
+    if name in ("picture", "prepare", "show_layer"):  # plotly is imported when a page first draws a layer
         from ui import layers
 
         return getattr(layers, name)
@@ -56,6 +56,6 @@ def __getattr__(name: str):
 
 __all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "classroom", "content", "current_slug",
            "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
-           "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "presenting",
+           "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "prepare", "presenting",
            "refuse_public_address", "run_to_use", "setting_widget", "show_layer", "sidebar",
            "start_session", "stepper", "sync_link", "table", "variant_run"]

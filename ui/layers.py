@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import lru_cache, singledispatch
 
@@ -29,6 +30,20 @@ def layer_figure(view: View):
 
 
 _kept_figure = lru_cache(maxsize=FIGURES_KEPT)(figures.layer_figure)
+
+
+def prepare(view: View) -> threading.Thread | None:
+    """Start building ``view``'s figure in the background -- the stage a learner will most likely open next --
+    so that the click that opens it finds it built. Returns the thread (None for a view with no figure)."""
+    try:
+        hash(view)
+    except TypeError:
+        return None
+    if isinstance(view, TextView):
+        return None
+    thread = threading.Thread(target=_kept_figure, args=(view,), name="pipeline-trace-figure", daemon=True)
+    thread.start()
+    return thread
 
 
 @singledispatch

@@ -36,6 +36,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
     assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
     assert len(figures) == 2 and figures[1]["data"][0]["name"] == "negative"  # the probes: a line per class
+    kept = ui.overview(SLUG)  # its charts validated once as figures, shared by every session's run of the page
+    assert type(kept["curves"]).__name__ == "Figure" and ui.overview(SLUG)["curves"] is kept["curves"]
     probes = table_with(at, "After epoch 5")
     assert list(probes["Input"]) == list(lesson.probes)
     layers = table_with(at, "What it shows")

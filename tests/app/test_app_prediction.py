@@ -171,7 +171,7 @@ def test_seq2seq_compares_the_same_input_with_attention_on_and_off(open_page) ->
 def test_a_stage_table_is_built_only_while_its_expander_is_open_and_stays_open(open_page) -> None:
     at = open_page("prediction")
     at.button(key="next").click().run()  # the token ids: a stage with numbers
-    (numbers,) = [e for e in at.expander if "as a table" in e.label]
+    assert len([e for e in at.expander if "as a table" in e.label]) == 1
     assert not at.table  # closed: nothing built, nothing sent
     at.session_state[f"stage-table:{SLUG}"] = True  # what the learner's click on it reports
     at.run()
@@ -192,3 +192,16 @@ def test_a_stage_picture_is_built_once_and_shared_by_every_session() -> None:
     assert layer_figure(dataclasses.replace(view, values=(0.5, -0.25, 2.0))) is not layer_figure(view)
     unhashable = dataclasses.replace(view, values=[0.5, -0.25, 1.0])  # a hand-made view holding a list
     assert layer_figure(unhashable).data[0].y == (0.5, -0.25, 1.0)
+
+
+def test_the_next_stage_picture_is_built_in_the_background() -> None:
+    from pipeline.views import TextView, VectorView
+    from ui.layers import _kept_figure, layer_figure, prepare
+
+    view = VectorView(key="next", title="Next", description="d", shape=(2,), values=(0.125, -0.875))
+    thread = prepare(view)
+    thread.join(timeout=30)
+    built = _kept_figure.cache_info()
+    layer_figure(view)  # the click that opens it
+    assert _kept_figure.cache_info().hits == built.hits + 1 and _kept_figure.cache_info().misses == built.misses
+    assert prepare(TextView(key="t", title="T", description="d", shape=(1,), text="x")) is None  # no figure
