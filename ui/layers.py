@@ -26,10 +26,16 @@ def layer_figure(view: View):
         hash(view)
     except TypeError:  # a view holding something unhashable (a list in a hand-made view): built each time
         return figures.layer_figure(view)
+    with _lock:
+        building = _building.get(view)
+    if building is not None:
+        building.join()  # already being built in the background: wait for it rather than build it twice
     return _kept_figure(view)
 
 
 _kept_figure = lru_cache(maxsize=FIGURES_KEPT)(figures.layer_figure)
+_building: dict[View, threading.Thread] = {}  # views whose figures are being built in the background
+_lock = threading.Lock()
 
 
 def prepare(view: View) -> threading.Thread | None:
@@ -41,9 +47,23 @@ def prepare(view: View) -> threading.Thread | None:
         return None
     if isinstance(view, TextView):
         return None
-    thread = threading.Thread(target=_kept_figure, args=(view,), name="pipeline-trace-figure", daemon=True)
+    with _lock:
+        if view in _building:
+            return _building[view]
+        thread = _building[view] = threading.Thread(target=_build, args=(view,), name="pipeline-trace-figure",
+                                                    daemon=True)
     thread.start()
     return thread
+
+
+def _build(view: View) -> None:
+    try:
+        _kept_figure(view)
+    except Exception:  # the click that opens the stage builds it again, and shows what went wrong there
+        pass
+    finally:
+        with _lock:
+            _building.pop(view, None)
 
 
 @singledispatch

@@ -205,3 +205,17 @@ def test_the_next_stage_picture_is_built_in_the_background() -> None:
     layer_figure(view)  # the click that opens it
     assert _kept_figure.cache_info().hits == built.hits + 1 and _kept_figure.cache_info().misses == built.misses
     assert prepare(TextView(key="t", title="T", description="d", shape=(1,), text="x")) is None  # no figure
+
+
+def test_a_click_during_the_background_build_waits_for_it_instead_of_building_twice() -> None:
+    from pipeline.views import MatrixView
+    from ui.layers import _kept_figure, layer_figure, prepare
+
+    values = tuple(tuple(float(r * 64 + c) for c in range(64)) for r in range(48))  # slow enough to be caught
+    view = MatrixView(key="big", title="Big", description="d", shape=(48, 64), values=values, rows=())
+    before = _kept_figure.cache_info()
+    thread = prepare(view)
+    assert prepare(view) is thread  # asked again while it builds: the same build
+    figure = layer_figure(view)  # the click, while it is still being built
+    after = _kept_figure.cache_info()
+    assert after.misses == before.misses + 1 and after.hits == before.hits + 1 and figure is layer_figure(view)
