@@ -65,7 +65,8 @@ def _axis_labels(name: str, axis: Mapping, traces: list[go.BaseTraceType]) -> li
         if (trace[f"{letter}axis"] or letter) != ref:
             continue
         values = trace[letter]
-        if values is not None and (axis.get("type") == "category" or any(isinstance(v, str) for v in values)):
+        first = next((v for v in values if v is not None), None) if values is not None else None
+        if first is not None and (axis.get("type") == "category" or isinstance(first, str)):
             categories += [v for v in values if v is not None]
     if categories:
         return categories
