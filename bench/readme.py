@@ -41,8 +41,10 @@ SECTIONS = [
      "processes, alternated.", "≤ 1.1×"),
     ("app", "App in Chromium",
      "Cold start (server start until the Overview is drawn, run cache warm on disk), warm open (a new tab "
-     "until its first chart is drawn), a Next click until the new step is drawn, against a one-chart "
-     "Streamlit app doing the same; then memory over many Next clicks in one session.",
+     "until its first chart is drawn), a Next click until the new step is drawn (in the page's own clock, "
+     "from the click event to the last change it caused), against a one-chart Streamlit app doing the same; "
+     "the page script of that click (AppTest, the whole page: an upper bound on the server's fragment rerun); "
+     "then memory over many Next clicks in one session.",
      "cold and warm ≤ 1.3×, Next ≤ 1.5×, memory ± 30 MB"),
     ("load", "A whole class at once",
      "N learners (Streamlit sessions speaking the browser's protocol) press Train on the Training page at the "
