@@ -23,12 +23,9 @@ pages = [
 ]
 page = st.navigation(pages)
 ui.classroom.follow(page.url_path)  # a class: the teacher's view goes out, a learner's follows it (before the sidebar)
-ui.page_style()
+ui.sidebar()  # before the page: while a page waits (a model loading), the lesson picker must be there
 ui.sync_link(page.url_path)
 try:
     page.run()
 finally:
-    # The sidebar after the page (its place on screen is the same): the page's first chart reaches the browser
-    # before the sidebar's widgets, and the browser starts loading the chart's code that much sooner.
-    ui.sidebar()
     serve.page_sent()  # under `pipeline-trace serve`: the first page is out, now torch and the models load

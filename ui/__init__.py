@@ -28,7 +28,6 @@ from ui.state import (
     content,
     current_slug,
     link_notes,
-    page_style,
     presenting,
     refuse_public_address,
     sidebar,
@@ -56,7 +55,7 @@ def __getattr__(name: str):
 
 
 __all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "classroom", "content", "current_slug",
-           "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices", "open_trace_bytes",
-           "overview", "own_run", "own_run_key", "page_style", "picture", "predict", "prepare", "presenting",
+           "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
+           "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "prepare", "presenting",
            "refuse_public_address", "run_to_use", "setting_widget", "show_layer", "sidebar",
            "start_session", "stepper", "sync_link", "table", "variant_run"]

@@ -185,16 +185,8 @@ def _url(page_path: str, params: dict[str, str]) -> str:
     return f"{origin}/{page_path}" + (f"?{query}" if query else "")
 
 
-def page_style() -> None:
-    """Phone and presenter-mode styling, and the notes on what an opened link could not restore: above the page."""
-    st.html(PHONE_CSS)
-    if presenting():
-        st.html(PRESENTER_CSS)
-    link_notes()
-
-
 def sidebar() -> None:
-    """The lesson picker, presenter mode and the link to this view."""
+    """The lesson picker, presenter mode and the link to this view; presenter mode's larger type."""
     lessons = catalog()
     with st.sidebar:
         slug = st.selectbox("Lesson", list(lessons), key=LESSON_KEY, format_func=lambda s: lessons[s].title)
@@ -205,3 +197,7 @@ def sidebar() -> None:
             st.caption("Opening this link shows this page, lesson, input, step and settings. It holds no "
                        "password or key.")
             st.code(st.session_state.get("link-url", ""), language=None, wrap_lines=True)
+    st.html(PHONE_CSS)
+    if presenting():
+        st.html(PRESENTER_CSS)
+    link_notes()
