@@ -21,7 +21,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 LINE_EM = 1.2  # a line of label text, in ems
-TICK_GAP = 6  # between the tick labels and the plot, px
+TICK_GAP = {"x": 14, "y": 6}  # between the tick labels and the plot, px (Streamlit's template draws x ticks)
 TITLE_GAP = 14  # between the tick labels and the axis title, px
 SPARE = 8  # px on every side: rounding, and the few px Plotly keeps between a label and the edge
 # advance widths in ems, by character class (Verdana / DejaVu Sans); anything else counts as ``_OTHER``
@@ -84,13 +84,13 @@ def _axis_room(name: str, axis: Mapping, traces: list[go.BaseTraceType], font_px
         labels = _axis_labels(name, axis, traces)
         width, height = _widest(labels, _size(axis.get("tickfont"), font_px))
         if letter == "y":
-            room = width + TICK_GAP
+            room = width + TICK_GAP["y"]
         else:
             angle = axis.get("tickangle")
             if angle in (None, "auto") and len(labels) * (width + font_px) > PLOT_WIDTH:
                 angle = 30  # Plotly tilts crowded x labels by 30 degrees
             tilt = math.radians(abs(float(angle))) if angle not in (None, "auto") else 0.0
-            room = width * math.sin(tilt) + height * math.cos(tilt) + TICK_GAP
+            room = width * math.sin(tilt) + height * math.cos(tilt) + TICK_GAP["x"]
     title = (axis.get("title") or {}).get("text")
     if title:
         room += text_size(title, _size((axis.get("title") or {}).get("font"), font_px))[1] + TITLE_GAP

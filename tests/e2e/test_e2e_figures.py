@@ -3,16 +3,19 @@ the margins ``pipeline.render.margins`` estimates already hold every label, so P
 to draw the figure a second time (it did for most stage pictures, about half a Next click's drawing time).
 
 Drawn at the widths the app gives them on a laptop: a stage picture beside its words (580 px) and a chart
-across the page (900 px). On a phone a long legend wraps onto more rows than estimated, and Plotly draws
-that chart twice, as it did before; nothing is cut off either way."""
+across the page (900 px); built under Streamlit's Plotly template, the default wherever Streamlit is imported
+(the app), and under Plotly's own (the command line's offline handout). On a phone a long legend wraps onto
+more rows than estimated, and Plotly draws that chart twice, as it did before; nothing is cut off either way."""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib.resources import files
 
 import plotly.io as pio
 import pytest
+import streamlit.elements.plotly_chart  # noqa: F401 -- registers Streamlit's Plotly template, as the app does
 from playwright.sync_api import Browser
 
 from pipeline.lessons import all_lessons
@@ -22,10 +25,25 @@ WIDTHS = (580, 900)
 LONG = "an extraordinarily underwhelming xylophone"  # long words, unknown ones among them
 
 
-def every_figure() -> dict[str, object]:
-    found = {}
+def every_figure(template: str) -> dict[str, object]:
+    found, before = {}, pio.templates.default
+    pio.templates.default = template
+    try:
+        _build_every_figure(found)
+    finally:
+        pio.templates.default = before
+    return found
+
+
+@cache
+def one_epoch_run(slug: str):
+    lesson = all_lessons()[slug]
+    return lesson.run(lesson.settings_type(epochs=1, seed=0))
+
+
+def _build_every_figure(found: dict[str, object]) -> None:
     for slug, lesson in all_lessons().items():
-        run = lesson.run(lesson.settings_type(epochs=1, seed=0))
+        run = one_epoch_run(slug)
         inputs = [run.examples[0][0]] + ([LONG] if lesson.data_format else [])
         for text in inputs:
             for i, view in enumerate(lesson.predict(run, text).screens()):
@@ -36,7 +54,6 @@ def every_figure() -> dict[str, object]:
         probes = figures.probes_figure(run.epochs)
         if probes is not None:
             found[f"{slug} probes"] = probes
-    return found
 
 
 DRAW = """async ([spec, width]) => {
@@ -50,12 +67,13 @@ DRAW = """async ([spec, width]) => {
 
 
 @pytest.mark.timeout(600)
-def test_every_figure_fits_its_margins_in_one_layout_pass(browser: Browser) -> None:
+@pytest.mark.parametrize("template", ["streamlit", "plotly"])
+def test_every_figure_fits_its_margins_in_one_layout_pass(browser: Browser, template: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_content("<html><body style='margin:0'><div id='plot'></div></body></html>")
     page.add_script_tag(path=str(files("plotly") / "package_data" / "plotly.min.js"))
     grown = []
-    drawn = every_figure()
+    drawn = every_figure(template)
     assert len(drawn) > 25
     for name, fig in drawn.items():
         spec = json.loads(pio.to_json(fig, validate=False))
