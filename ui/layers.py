@@ -22,15 +22,22 @@ def layer_figure(view: View):
     Building a figure through Plotly's object model (every property validated) was most of a Next click's
     server time; a view is a frozen dataclass of tuples, so equal views share one figure. Nothing changes a
     figure once built: ``st.plotly_chart`` only reads it."""
-    try:
-        hash(view)
-    except TypeError:  # a view holding something unhashable (a list in a hand-made view): built each time
+    if not _keepable(view):  # a view holding something unhashable (a list in a hand-made view): built each time
         return figures.layer_figure(view)
     with _lock:
         building = _building.get(view)
     if building is not None:
         building.join()  # already being built in the background: wait for it rather than build it twice
     return _kept_figure(view)
+
+
+def _keepable(view: View) -> bool:
+    """Whether ``view`` can key the figure cache (hashable: every view built from a trace is)."""
+    try:
+        hash(view)
+    except TypeError:
+        return False
+    return True
 
 
 _kept_figure = lru_cache(maxsize=FIGURES_KEPT)(figures.layer_figure)
@@ -41,11 +48,7 @@ _lock = threading.Lock()
 def prepare(view: View) -> threading.Thread | None:
     """Start building ``view``'s figure in the background -- the stage a learner will most likely open next --
     so that the click that opens it finds it built. Returns the thread (None for a view with no figure)."""
-    try:
-        hash(view)
-    except TypeError:
-        return None
-    if isinstance(view, TextView):
+    if isinstance(view, TextView) or not _keepable(view):
         return None
     with _lock:
         if view in _building:

@@ -68,9 +68,12 @@ def _axis_labels(name: str, axis: Mapping, traces: list[go.BaseTraceType]) -> li
         first = next((v for v in values if v is not None), None) if values is not None else None
         if first is not None and (axis.get("type") == "category" or isinstance(first, str)):
             categories += [v for v in values if v is not None]
-    if categories:
-        return categories
-    return ["100%" if "%" in str(axis.get("tickformat") or "") else NUMBER]
+    return categories or [_widest_number(axis.get("tickformat"))]
+
+
+def _widest_number(tickformat: str | None) -> str:
+    """The widest tick label a numeric axis (or colour bar) shows: a percentage, or a signed decimal."""
+    return "100%" if "%" in str(tickformat or "") else NUMBER
 
 
 def _axis_room(name: str, axis: Mapping, traces: list[go.BaseTraceType], font_px: float) -> tuple[str, float]:
@@ -91,9 +94,9 @@ def _axis_room(name: str, axis: Mapping, traces: list[go.BaseTraceType], font_px
                 angle = 30  # Plotly tilts crowded x labels by 30 degrees
             tilt = math.radians(abs(float(angle))) if angle not in (None, "auto") else 0.0
             room = width * math.sin(tilt) + height * math.cos(tilt) + TICK_GAP["x"]
-    title = (axis.get("title") or {}).get("text")
-    if title:
-        room += text_size(title, _size((axis.get("title") or {}).get("font"), font_px))[1] + TITLE_GAP
+    title = axis.get("title") or {}
+    if title.get("text"):
+        room += text_size(title["text"], _size(title.get("font"), font_px))[1] + TITLE_GAP
     return side, room
 
 
@@ -121,10 +124,8 @@ def _colorbar_room(traces: list[go.BaseTraceType], font_px: float) -> float:
     for trace in traces:
         if trace.type in ("heatmap", "contour") and trace.showscale is not False:
             bar = trace.colorbar
-            labels = ["100%" if "%" in str(bar.tickformat or "") else NUMBER]
-            title = bar.title.text if bar.title and bar.title.text else ""
-            widest = max(widest, (bar.thickness or 30) + max(_widest(labels, font_px)[0],
-                                                             text_size(title, font_px)[0]) + 36)
+            labels = [_widest_number(bar.tickformat), bar.title.text or ""]
+            widest = max(widest, (bar.thickness or 30) + _widest(labels, font_px)[0] + 36)
     return widest
 
 
