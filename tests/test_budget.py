@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import statistics
 import time
 
 import pytest
@@ -36,13 +37,18 @@ def test_seconds_are_within_the_stated_factor_of_a_measured_run(slug: str) -> No
     try:
         lesson.run(lesson.settings_type(samples=100, epochs=1))  # first-use costs are not the run's
         for settings in (lesson.settings_type(samples=600, epochs=2), lesson.settings_type(samples=300, batch_size=8)):
-            started = time.thread_time()
-            pack(lesson, lesson.run(settings))
-            measured = time.thread_time() - started
+            measured = statistics.median(_cpu_seconds(lesson, settings) for _ in range(3))
             estimated = budget.estimate(lesson, settings).seconds
             assert 1 / budget.FACTOR <= estimated / measured <= budget.FACTOR, (settings, estimated, measured)
     finally:
         torch.set_num_threads(threads)
+
+
+def _cpu_seconds(lesson, settings) -> float:
+    """This thread's CPU time for one run, packed (the median of three is kept: one alone swung 2x on CI)."""
+    started = time.thread_time()
+    pack(lesson, lesson.run(settings))
+    return time.thread_time() - started
 
 
 def test_peak_memory_is_within_the_stated_factor_of_a_measured_run() -> None:
