@@ -1,6 +1,6 @@
-"""Overview: the lesson card, live. Words, tables and the training curves first -- drawn from the default
-run's kept numbers, with no model loaded -- and one prediction's journey as a table; its pictures are on
-the Prediction page."""
+"""Overview: the lesson card, live. Words, tables and the training curves -- drawn from the default run's kept
+numbers, with no model loaded -- the probes' answers as a table (their chart one click away: a lighter first
+paint), and one prediction's journey as a table; its pictures are on the Prediction page."""
 
 import streamlit as st
 
@@ -19,9 +19,12 @@ ui.table(card["epochs"])
 if card["probe_rows"]:
     st.subheader("How its answers changed while it learned", anchor="probes")
     st.caption("A few sentences the model never trains on, answered again after every epoch.")
-    if card["probes"]:
-        ui.chart(card["probes"], key="overview-probes")
     ui.table(card["probe_rows"])
+    if card["probes"]:
+        chart = st.expander("The same answers as a chart", key="overview-probes-open", on_change="rerun")
+        if chart.open:
+            with chart:
+                ui.chart(card["probes"], key="overview-probes")
 
 st.subheader("The data, as words", anchor="data")
 ui.table(card["examples"])

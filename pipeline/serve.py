@@ -58,11 +58,9 @@ def warm_up() -> None:
 
 
 def preload() -> None:
-    """Import what the first page's tables and charts need (pandas and pyarrow for st.table, Plotly's figures)
-    while the browser still fetches the app's scripts, instead of in the first page's run (~1 s of it here)."""
-    import pandas  # noqa: F401
+    """Import what the first page's charts need (Plotly's figures) while the browser still fetches the app's
+    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)"""
     import plotly.graph_objects  # noqa: F401
-    import pyarrow  # noqa: F401
 
 
 WARM_UP_AFTER = 20.0  # seconds after the server starts, if no page has been sent by then

@@ -153,9 +153,8 @@ def open_trace_bytes(raw: bytes, name: str):
 
 @st.cache_resource(show_spinner="Loading this lesson's numbers…", max_entries=16)
 def _overview(slug: str, version: str) -> dict:
-    import plotly.graph_objects as go
-
     from pipeline import overview
+    from pipeline.render.drawing import from_json
 
     card = overview.load(slug)
     if card is None:  # not kept yet (a new server, new code): the default run writes it
@@ -163,7 +162,7 @@ def _overview(slug: str, version: str) -> dict:
         card = overview.load(slug)
     # Its charts as figures, validated once here: handed a dict, st.plotly_chart would validate it through
     # Plotly's object model again for every learner who opens the page (about 50 ms of each first run).
-    return {**card, **{name: go.Figure(card[name]) for name in ("curves", "probes") if card.get(name)}}
+    return {**card, **{name: from_json(card[name]) for name in ("curves", "probes") if card.get(name)}}
 
 
 def overview(slug: str) -> dict:

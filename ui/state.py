@@ -29,13 +29,19 @@ PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
 LINK_STEP_KEY = "link-step"  # a step, applied when the stepper is made
 LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
 LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings), looked up in the run cache once
-# On a phone a table of five or six columns would scroll far past the screen's edge, its last columns out of
-# sight (and st.table's scroll box takes no keyboard focus): smaller type and padding there, so most tables
-# fit and the widest scroll by a few characters. Cells never break inside a number.
-PHONE_CSS = """<style>
+# Every page's own CSS:
+# - Every chart's frame is a whole number of pixels wide. Streamlit sizes a new chart first from its frame's
+#   computed width (which the browser rounds to 1/1000 px), then from the width it measures; a fractional width
+#   made the two differ and Plotly drew the chart a second time (pipeline.render.drawing has the other half).
+# - A table (ui.table: Markdown) that is wider than the screen scrolls sideways inside its own box, never the
+#   whole page. On a phone five or six columns would not fit: smaller type and padding there, so most tables fit
+#   and the widest scroll by a few characters. Cells never break inside a word or number.
+PAGE_CSS = """<style>
+[data-testid="stFullScreenFrame"] { width: round(down, 100%, 1px); }
+[data-testid="stMarkdownContainer"]:has(> table) { overflow-x: auto; }
 @media (max-width: 640px) {
-  [data-testid="stTable"] table { font-size: 0.8rem; }
-  [data-testid="stTable"] :is(th, td) { padding: 0.3rem; }
+  [data-testid="stMarkdownContainer"] table { font-size: 0.8rem; }
+  [data-testid="stMarkdownContainer"] :is(th, td) { padding: 0.3rem; }
 }
 </style>"""
 # The main block starts below the fixed header (3.75rem high), so the input is never hidden under it.
@@ -197,7 +203,7 @@ def sidebar() -> None:
             st.caption("Opening this link shows this page, lesson, input, step and settings. It holds no "
                        "password or key.")
             st.code(st.session_state.get("link-url", ""), language=None, wrap_lines=True)
-    st.html(PHONE_CSS)
+    st.html(PAGE_CSS)
     if presenting():
         st.html(PRESENTER_CSS)
     link_notes()

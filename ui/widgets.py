@@ -41,13 +41,37 @@ def marked_choices(question: Question, chosen: int) -> list[str]:
     return lines
 
 
-def table(rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
-    """A static table of ``pipeline.render.tables`` rows. st.table renders cells as Markdown, so every
-    cell is escaped: a stage called "1. <b>x</b>" or a learner's ``**text**`` shows exactly as written."""
-    from pipeline.render import tables
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """A static table of ``pipeline.render.tables`` rows, as a Markdown table (:func:`markdown_table`).
 
-    escaped = [{k: escape_markdown(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
-    st.table(tables.frame(escaped, columns), hide_index=True)
+    Not st.table: that sends the rows as an Arrow table, which needs pandas and pyarrow on the server
+    (about 0.7 s to import) and a megabyte of Arrow code in the browser, on the first page of every visit."""
+    text = markdown_table(rows, columns)
+    if text:
+        st.markdown(text)
+
+
+_NUMBER = re.compile(r"[-+−]?[\d,]*\.?\d+%?")
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """Rows as a GitHub Markdown table ("" when there are no columns): every cell escaped and on one line, so a
+    stage called "1. <b>x</b>", a learner's ``**text** | more`` or a line break shows exactly as written and
+    never breaks the table; a column of numbers (``12``, ``0.53``, ``97.1%``, ``1,000``) is right-aligned."""
+    names = list(columns) if columns is not None else list(dict.fromkeys(k for row in rows for k in row))
+    if not names:
+        return ""
+    texts = [["" if row.get(name) is None else str(row.get(name)) for name in names] for row in rows]
+
+    def numbers(i: int) -> bool:
+        filled = [r[i] for r in texts if r[i].strip() not in ("", "—")]
+        return bool(filled) and all(_NUMBER.fullmatch(t.strip()) for t in filled)
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(escape_markdown(" ".join(c.splitlines())) for c in cells) + " |"
+
+    rule = "|" + "|".join("---:" if numbers(i) else "---" for i in range(len(names))) + "|"
+    return "\n".join([line(names), rule, *(line(r) for r in texts)])
 
 
 def chart(fig: go.Figure | dict, key: str) -> None:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pipeline.live import TrainingLog
+from pipeline.render.drawing import drawn_once
 from pipeline.render.margins import fit_margins
 from pipeline.train import EpochResult
 from pipeline.views import (
@@ -50,16 +51,16 @@ def esc(text: Any) -> str:
 
 
 def base(fig: go.Figure, height: int, fit: bool = True, **layout: Any) -> go.Figure:
-    """The house style: white, 16 px type, fixed number format; margins wide enough for the labels from the
-    start (``margins.fit_margins``: one layout pass in the browser, not two), ``margin`` the least of them
-    (exactly them with ``fit=False``)."""
+    """The house style, applied last to a finished figure: white, 16 px type, fixed number format; margins wide
+    enough for the labels from the start (``margins.fit_margins``: one layout pass in the browser, not two),
+    ``margin`` the least of them (exactly them with ``fit=False``); drawn once (``drawing.drawn_once``)."""
     least = {"l": 20, "r": 20, "t": 50, "b": 20, **layout.pop("margin", {})}
     fig.update_layout(height=height, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       separators=SEPARATORS, hoverlabel={"font_size": 15}, **layout)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     fig.update_layout(margin=fit_margins(fig, least) if fit else least)
-    return fig
+    return drawn_once(fig)
 
 
 def finite(values: Sequence[float]) -> list[float | None]:
@@ -365,7 +366,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     titles = [_panel_title(view.heads[h], 14) if h < len(view.heads) else f"head {h + 1}" for h in range(heads)]
     # the words that look are labelled once, left of each row of panels: beside every panel they ran over the
     # panel to their left on a phone
-    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=titles if heads > 1 else None, shared_yaxes=True,
+    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=titles if heads > 1 else None,
                         horizontal_spacing=0.04, vertical_spacing=0.16)
     row_marks = _mark_list(view.row_marks, len(view.rows))
     col_marks = _mark_list(view.col_marks, len(view.cols))
@@ -377,7 +378,10 @@ def attention_figure(view: AttentionView) -> go.Figure:
                               [f"“{esc(t)}”" for t in view.cols], f"head {h + 1}", "weight", zmin=0, zmax=1,
                               colorscale=SEQUENTIAL, showscale=h == 0, colorbar={"thickness": 14, "tickformat": ".0%"}),
                       row=r, col=c)
-        fig.update_yaxes(tickvals=list(range(len(row_ticks))), ticktext=row_ticks, autorange="reversed", row=r, col=c)
+        # Not shared_yaxes: an axis that "matches" another is stored by Plotly as plain autorange once drawn, so a
+        # copy of the figure (Streamlit's) looked changed and was drawn again. The same rows, labelled once.
+        fig.update_yaxes(tickvals=list(range(len(row_ticks))), ticktext=row_ticks, autorange="reversed",
+                         showticklabels=c == 1, row=r, col=c)
         fig.update_xaxes(tickvals=list(range(len(col_ticks))), ticktext=col_ticks, tickangle=-45, row=r, col=c)
     return base(fig, max(320, n_rows * (34 * len(view.rows) + 150)), margin={"l": 20, "r": 20, "t": 50, "b": 20})
 

@@ -24,14 +24,45 @@ def plain(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def markdown_tables(at: AppTest) -> list[str]:
+    """The Markdown source of every table on the page (``ui.table``), in page order."""
+    return [m.value for m in at.markdown if _is_table(m.value)]
+
+
+def _is_table(markdown: str) -> bool:
+    lines = markdown.splitlines()
+    return len(lines) >= 2 and lines[0].startswith("| ") and re.fullmatch(r"\|(-{3}:?\|)+", lines[1]) is not None
+
+
+def cells(line: str) -> list[str]:
+    """One row of a Markdown table split at its unescaped pipes, each cell as it is written (escapes kept)."""
+    out, cell, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\":
+            cell += line[i:i + 2]
+            i += 2
+            continue
+        if line[i] == "|":
+            out.append(cell.strip())
+            cell = ""
+        else:
+            cell += line[i]
+        i += 1
+    assert not cell.strip(), f"a row that does not end in a pipe: {line!r}"
+    return out[1:]  # the empty text before the first pipe
+
+
 def table(at: AppTest, index: int = 0) -> Any:
-    """The ``index``-th st.table as a pandas frame, cells as the browser shows them (escapes removed)."""
-    return at.table[index].value.map(lambda v: plain(v) if isinstance(v, str) else v)
+    """The ``index``-th table on the page as a pandas frame of strings, cells as the browser shows them."""
+    import pandas as pd
+
+    header, _, *rows = markdown_tables(at)[index].splitlines()
+    return pd.DataFrame([[plain(c) for c in cells(r)] for r in rows], columns=[plain(c) for c in cells(header)])
 
 
 def table_with(at: AppTest, column: str) -> Any:
-    """The first st.table that has ``column``, as the browser shows it."""
-    for i in range(len(at.table)):
+    """The first table that has ``column``, as the browser shows it."""
+    for i in range(len(markdown_tables(at))):
         frame = table(at, i)
         if column in frame.columns:
             return frame

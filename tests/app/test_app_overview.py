@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import charts, table, table_with, trace
+from app_helpers import charts, markdown_tables, table, table_with, trace
 
 import ui
 from pipeline.lessons import LESSONS, get_lesson
@@ -35,6 +35,10 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     curves = figures[0]
     assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
     assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
+    assert len(figures) == 1  # the probes' chart is drawn when its expander is opened (a lighter first paint)
+    at.session_state["overview-probes-open"] = True  # what the learner's click on it reports
+    at.run()
+    figures = charts(at)
     assert len(figures) == 2 and figures[1]["data"][0]["name"] == "negative"  # the probes: a line per class
     kept = ui.overview(SLUG)  # its charts validated once as figures, shared by every session's run of the page
     assert type(kept["curves"]).__name__ == "Figure" and ui.overview(SLUG)["curves"] is kept["curves"]
@@ -83,7 +87,8 @@ def test_every_registered_lesson_has_an_overview(open_page, slug: str) -> None:
 
 def test_a_new_server_paints_the_overview_without_importing_torch(open_page, tmp_path) -> None:
     """The first page of a fresh server process, on a kept card, must not wait for torch (nor the class
-    database): a subprocess runs app.py as a new server would and reports what it imported."""
+    database, nor pandas and pyarrow for its tables): a subprocess runs app.py as a new server would and reports
+    what it imported."""
     import os
     import subprocess
     import sys
@@ -92,8 +97,9 @@ def test_a_new_server_paints_the_overview_without_importing_torch(open_page, tmp
     code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
             f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
             "assert not at.exception, at.exception\n"
-            "print(sorted(m for m in ('torch', 'sqlalchemy') if m in sys.modules), len(at.table))")
+            "print(sorted(m for m in ('torch', 'sqlalchemy', 'pandas', 'pyarrow') if m in sys.modules), "
+            "sum(m.value.startswith('| ') for m in at.markdown))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-2:] == ["[]", str(len(open_page().table))]
+    assert done.stdout.split()[-2:] == ["[]", str(len(markdown_tables(open_page())))]

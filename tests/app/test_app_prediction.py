@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_helpers import charts, plain, trace
+from app_helpers import charts, markdown_tables, plain, trace
 
 import ui
 from pipeline import stepper
@@ -172,12 +172,12 @@ def test_a_stage_table_is_built_only_while_its_expander_is_open_and_stays_open(o
     at = open_page("prediction")
     at.button(key="next").click().run()  # the token ids: a stage with numbers
     assert len([e for e in at.expander if "as a table" in e.label]) == 1
-    assert not at.table  # closed: nothing built, nothing sent
+    assert not markdown_tables(at)  # closed: nothing built, nothing sent
     at.session_state[f"stage-table:{SLUG}"] = True  # what the learner's click on it reports
     at.run()
-    assert at.table  # open: this stage's numbers
+    assert markdown_tables(at)  # open: this stage's numbers
     at.button(key="next").click().run()
-    assert at.table  # still open at the next stage, with its numbers
+    assert markdown_tables(at)  # still open at the next stage, with its numbers
 
 
 def test_a_stage_picture_is_built_once_and_shared_by_every_session() -> None:

@@ -66,6 +66,11 @@ def stage_title(page: Page) -> str:
     return page.get_by_test_id("stMain").locator("h3").nth(1).inner_text()
 
 
+def tables(page: Page):
+    """Every table on the page (``ui.table`` writes Markdown tables)."""
+    return page.locator("[data-testid=stMarkdownContainer] table")
+
+
 def plot_js(index: int, expression: str) -> str:
     """JS evaluating ``expression`` on the ``index``-th Plotly chart's graph div (as ``g``)."""
     return (f"() => {{ const g = document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')[{index}];"

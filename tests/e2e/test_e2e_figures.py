@@ -1,11 +1,16 @@
-"""Every picture of a prediction, and the training charts, drawn by plotly.js in Chromium in one layout pass:
-the margins ``pipeline.render.margins`` estimates already hold every label, so Plotly's automargin never has
-to draw the figure a second time (it did for most stage pictures, about half a Next click's drawing time).
+"""Every picture of a prediction, and the training charts, drawn by plotly.js in Chromium once:
+
+- in one layout pass: the margins ``pipeline.render.margins`` estimates already hold every label, so Plotly's
+  automargin never has to draw the figure a second time (it did for most stage pictures, about half a Next
+  click's drawing time);
+- and not again when Streamlit hands Plotly.react a deep copy of it after the first draw
+  (``pipeline.render.drawing``): checked for every figure here, and in the app itself for a few Next clicks.
 
 Drawn at the widths the app gives them on a laptop: a stage picture beside its words (580 px) and a chart
-across the page (900 px); built under Streamlit's Plotly template, the default wherever Streamlit is imported
-(the app), and under Plotly's own (the command line's offline handout). On a phone a long legend wraps onto
-more rows than estimated, and Plotly draws that chart twice, as it did before; nothing is cut off either way."""
+across the page (900 px). A figure carries no template, so it is the same whether Streamlit's Plotly template
+(the default wherever Streamlit is imported: the app) or Plotly's own (the command line's offline handout) was
+the default when it was built. On a phone a long legend wraps onto more rows than estimated, and Plotly draws
+that chart twice, as it did before; nothing is cut off either way."""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from importlib.resources import files
 import plotly.io as pio
 import pytest
 import streamlit.elements.plotly_chart  # noqa: F401 -- registers Streamlit's Plotly template, as the app does
-from playwright.sync_api import Browser
+from browser_helpers import open_app, settle, step_button
+from playwright.sync_api import Browser, Page
 
 from pipeline.lessons import all_lessons
 from pipeline.render import figures
@@ -25,14 +31,15 @@ WIDTHS = (580, 900)
 LONG = "an extraordinarily underwhelming xylophone"  # long words, unknown ones among them
 
 
-def every_figure(template: str) -> dict[str, object]:
+def every_figure(template: str = "streamlit") -> dict[str, dict]:
+    """Every figure's JSON, built while ``template`` is Plotly's default template."""
     found, before = {}, pio.templates.default
     pio.templates.default = template
     try:
         _build_every_figure(found)
     finally:
         pio.templates.default = before
-    return found
+    return {name: json.loads(pio.to_json(fig, validate=False)) for name, fig in found.items()}
 
 
 @cache
@@ -66,22 +73,80 @@ DRAW = """async ([spec, width]) => {
 }"""
 
 
+def test_a_figure_is_the_same_whatever_the_default_template_and_names_its_data() -> None:
+    in_app, offline = every_figure("streamlit"), every_figure("plotly")
+    assert len(in_app) > 25 and in_app == offline
+    for name, spec in in_app.items():
+        assert "template" not in spec["layout"], name
+        assert len(spec["layout"]["datarevision"]) == 16, name
+    by_data = {json.dumps(spec["data"], sort_keys=True): spec["layout"]["datarevision"] for spec in in_app.values()}
+    assert len(set(by_data.values())) == len(by_data) > 25  # the same data, the same revision; else another
+
+
+DRAW = """async ([spec, width]) => {
+    const el = document.getElementById('plot');
+    el.style.width = width + 'px';
+    Plotly.purge(el);
+    await Plotly.newPlot(el, spec.data, spec.layout);
+    const size = el._fullLayout._size;
+    return {l: size.l, r: size.r, t: size.t, b: size.b};
+}"""
+# What Streamlit does after drawing a new chart: Plotly.react with a deep copy of the figure it drew (as Plotly
+# left it: autoranged axes hold their ranges), now with the width it measured. Returns how many changes that made
+# to the page (none: nothing was drawn again).
+REDRAW = """async (width) => {
+    const el = document.getElementById('plot');
+    const changes = [];
+    const watch = new MutationObserver(records => changes.push(records.length));
+    watch.observe(el, {subtree: true, childList: true, attributes: true, characterData: true});
+    const copy = JSON.parse(JSON.stringify({data: el.data, layout: el.layout}));
+    await Plotly.react(el, copy.data, {...copy.layout, width});
+    await new Promise(done => setTimeout(done, 50));
+    watch.disconnect();
+    return changes.reduce((a, b) => a + b, 0);
+}"""
+
+
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("template", ["streamlit", "plotly"])
-def test_every_figure_fits_its_margins_in_one_layout_pass(browser: Browser, template: str) -> None:
+def test_every_figure_fits_its_margins_in_one_layout_pass_and_a_copy_draws_nothing(browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_content("<html><body style='margin:0'><div id='plot'></div></body></html>")
     page.add_script_tag(path=str(files("plotly") / "package_data" / "plotly.min.js"))
-    grown = []
-    drawn = every_figure(template)
+    grown, redrawn = [], []
+    drawn = every_figure()
     assert len(drawn) > 25
-    for name, fig in drawn.items():
-        spec = json.loads(pio.to_json(fig, validate=False))
+    for name, spec in drawn.items():
         given = spec["layout"]["margin"]
         for width in WIDTHS:
             final = page.evaluate(DRAW, [spec, width])
             wider = {side: round(final[side] - given[side]) for side in "lrtb" if final[side] > given[side] + 0.5}
             if wider:
                 grown.append(f"{name} at {width} px: Plotly widened {wider} (given {given})")
+            changes = page.evaluate(REDRAW, width)
+            if changes:
+                redrawn.append(f"{name} at {width} px: drawn again ({changes} changes to the page)")
     page.close()
     assert not grown, "\n".join(grown)
+    assert not redrawn, "\n".join(redrawn)
+
+
+# Counts every tick label Plotly adds to the page: a chart drawn once adds each of its tick labels once.
+TICK = "[data-testid=stPlotlyChart] :is(g.xtick, g.ytick)"
+COUNT_TICKS = """(tick) => { window.__ticksAdded = 0; new MutationObserver(records => { for (const r of records)
+    for (const n of r.addedNodes) if (n.nodeType === 1 && n.matches(tick)) window.__ticksAdded++; })
+    .observe(document.body, {subtree: true, childList: true}); }"""
+
+
+def test_in_the_app_a_new_stage_picture_is_drawn_once(page: Page) -> None:
+    """Beside its words a stage picture is a fraction of the page wide; the app rounds its frame to whole pixels
+    (ui.state.PAGE_CSS), or Streamlit's two measures of it differ and Plotly draws it again."""
+    open_app(page, "/prediction")
+    page.evaluate(COUNT_TICKS, TICK)
+    for _ in range(4):  # the token ids, the embedding, the LSTM's states, its gates
+        page.evaluate("() => { window.__ticksAdded = 0; }")
+        step_button(page, "Next ▶").click()
+        settle(page)
+        page.wait_for_timeout(300)  # Streamlit's second Plotly.react comes after the chart's first draw
+        added = page.evaluate("() => window.__ticksAdded")
+        shown = page.evaluate("(tick) => document.querySelectorAll(tick).length", TICK)
+        assert shown > 0 and added == shown, f"{added} tick labels added for {shown} shown: drawn more than once"

@@ -19,6 +19,7 @@ from browser_helpers import (
     settle,
     stage_title,
     step_button,
+    tables,
 )
 from playwright.sync_api import Page, expect
 
@@ -34,18 +35,19 @@ def heading(page: Page):
 def test_overview_of_each_lesson(page: Page, screenshots) -> None:
     open_app(page)
     expect(heading(page)).to_have_text(CLASSIFICATION)
-    tables = page.get_by_test_id("stTable")
-    expect(tables.filter(has_text="First epoch")).to_have_count(1)  # the epochs, each with its reading
-    expect(tables.filter(has_text="Expected output")).to_have_count(1)  # held-out examples, as words
-    expect(tables.filter(has_text="1,000 × 10 × 50")).to_have_count(1)  # the stages' shapes
-    assert page.locator("[data-testid=stPlotlyChart] .main-svg").count() >= 6
+    expect(tables(page).filter(has_text="First epoch")).to_have_count(1)  # the epochs, each with its reading
+    expect(tables(page).filter(has_text="Expected output")).to_have_count(1)  # held-out examples, as words
+    expect(tables(page).filter(has_text="1,000 × 10 × 50")).to_have_count(1)  # the stages' shapes
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(1)  # the curves; the probes' chart on demand
+    page.get_by_text("The same answers as a chart").click()
+    expect(page.get_by_test_id("stPlotlyChart").locator(".main-svg").first).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)
     full_screenshot(page, screenshots / "01-overview-sequence-classification.png")
 
     pick_lesson(page, SEQ2SEQ)
     expect(heading(page)).to_have_text(SEQ2SEQ)
-    tables = page.get_by_test_id("stTable")
-    expect(tables.filter(has_text="thousand")).not_to_have_count(0)  # number words -> digits
-    expect(tables.filter(has_text="Embedding")).not_to_have_count(0)  # the stages
+    expect(tables(page).filter(has_text="thousand")).not_to_have_count(0)  # number words -> digits
+    expect(tables(page).filter(has_text="Embedding")).not_to_have_count(0)  # the stages
     full_screenshot(page, screenshots / "02-overview-seq2seq.png")
 
 
@@ -100,7 +102,7 @@ def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) ->
     # browser may draw only some of the page's redraws, so no more is asked.)
     assert len(seen) >= 2 and seen == sorted(seen), f"the chart did not grow live: {seen}"
     expect(page.get_by_test_id("stProgress")).to_have_count(0)  # the live parts make way for the result
-    table = page.get_by_test_id("stTable").filter(has_text="Observation")
+    table = tables(page).filter(has_text="Observation")
     expect(table).to_contain_text("Validation accuracy")
     expect(table.locator("tbody tr")).to_have_count(12)
     full_screenshot(page, screenshots / "07-training-done.png")
@@ -222,12 +224,12 @@ def test_open_a_trace_shows_the_shipped_examples(page: Page, screenshots) -> Non
     open_app(page, "/open_trace")
     expect(heading(page)).to_have_text("Open a trace")
     expect(page.get_by_test_id("stMain").get_by_test_id("stHeading").nth(1)).to_have_text("DigitsCNN")
-    expect(page.get_by_test_id("stTable")).to_contain_text("1. features.0")  # literal, not a Markdown list
-    assert page.get_by_test_id("stTable").locator("li").count() == 0
+    expect(tables(page)).to_contain_text("1. features.0")  # literal, not a Markdown list
+    assert tables(page).locator("li").count() == 0
     frames = page.evaluate(plot_js(0, "g._transitionData ? g._transitionData._frames.length : 0"))
     assert frames >= 5
     full_screenshot(page, screenshots / "16-open-trace-cnn.png")
     page.get_by_text("A one-block Transformer reading 10 tokens").click()
     settle(page)
-    expect(page.get_by_test_id("stTable")).to_contain_text("blocks.0")
+    expect(tables(page)).to_contain_text("blocks.0")
     full_screenshot(page, screenshots / "17-open-trace-transformer.png")

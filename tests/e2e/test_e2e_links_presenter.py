@@ -16,7 +16,17 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_helpers import axe_violations, describe_violations, go_to, idle, load, stage_title, step_button, step_label
+from browser_helpers import (
+    axe_violations,
+    describe_violations,
+    go_to,
+    idle,
+    load,
+    stage_title,
+    step_button,
+    step_label,
+    tables,
+)
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -208,7 +218,7 @@ def test_a_reload_after_training_finds_the_model_with_no_training(page: Page, sc
     expect(page.get_by_text("These settings were trained before")).to_be_visible()  # from the run cache
     assert page.get_by_test_id("stProgress").count() == 0  # nothing trained on this visit
     expect(page.get_by_label("Epochs", exact=True)).to_have_value("2")
-    expect(page.get_by_test_id("stTable").locator("tbody tr")).to_have_count(2)  # its two epochs
+    expect(tables(page).locator("tbody tr")).to_have_count(2)  # its two epochs
     page.screenshot(path=str(screenshots / "reload-training.png"))
 
     go_to(page, "Prediction")
