@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page
 from pipeline.lessons import all_lessons
 from pipeline.render import figures
 
-WIDTHS = (580, 900)
+WIDTHS = (490, 580, 900)
 LONG = "an extraordinarily underwhelming xylophone"  # long words, unknown ones among them
 
 
