@@ -283,9 +283,10 @@ def test_attention_figure_draws_a_heatmap_per_head_over_the_words() -> None:
     assert names(fig) == ["head 1", "head 2"]
     assert [list(r) for r in fig.data[1].z] == [[1.0, 0, 0, 0], [0, 0, 0, 1.0]]
     assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
-    ticks = list(fig.layout.xaxis.ticktext)
-    assert ticks[2].startswith("<span") and "&lt;b&gt;cat" in ticks[2]
-    assert "“le” looks at" in fig.data[0].customdata[0][1]
+    ticks = list(fig.layout.xaxis.ticktext)  # the words looked at by number (coloured by mark); the rows name them
+    assert ticks[1] == "2" and ticks[2].startswith("<span") and ticks[2].endswith(">3</span>")  # 1: <sos>, 3: unknown
+    assert "“le” looks at" in fig.data[0].customdata[0][1] and "“&lt;b&gt;cat&lt;/b&gt;”" in fig.data[0].customdata[0][2]
+    assert fig.data[0].texttemplate is None  # two panels side by side: no room for a number in each cell
 
 
 def test_vector_and_probability_figures() -> None:

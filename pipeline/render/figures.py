@@ -57,8 +57,10 @@ def base(fig: go.Figure, height: int, fit: bool = True, **layout: Any) -> go.Fig
     least = {"l": 20, "r": 20, "t": 50, "b": 20, **layout.pop("margin", {})}
     fig.update_layout(height=height, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       separators=SEPARATORS, hoverlabel={"font_size": 15}, **layout)
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)
+    # a heatmap's axes count cells: no zero line (it showed through the gaps between the cells as a dotted line)
+    lines = {} if not any(trace.type == "heatmap" for trace in fig.data) else {"zeroline": False}
+    fig.update_xaxes(automargin=True, **lines)
+    fig.update_yaxes(automargin=True, **lines)
     fig.update_layout(margin=fit_margins(fig, least) if fit else least)
     return drawn_once(fig)
 
@@ -233,12 +235,13 @@ def heatmap_scale(values: list[float]) -> dict[str, Any]:
 
 
 def heatmap(z: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence[str], name: str,
-            value_name: str = "value", **extra: Any) -> go.Heatmap:
-    """A heatmap whose hover text names the row, the column and the value, with numbers in small ones."""
+            value_name: str = "value", numbers: bool = True, **extra: Any) -> go.Heatmap:
+    """A heatmap whose hover text names the row, the column and the value, with numbers in small ones (unless
+    ``numbers`` is False: a panel among several, too narrow for them)."""
     z = [finite(row) for row in z]
     values = [v for row in z for v in row if v is not None]
     n_rows, n_cols = len(z), len(z[0]) if z else 0
-    cells = n_rows * n_cols <= MAX_CELL_TEXT and n_cols <= MAX_TEXT_COLUMNS
+    cells = numbers and n_rows * n_cols <= MAX_CELL_TEXT and n_cols <= MAX_TEXT_COLUMNS
     hover = [[f"{rows[r] if r < len(rows) else r + 1}<br>{cols[c] if c < len(cols) else c}<br>{value_name} "
               f"{'n/a' if v is None else f'{v:.3f}'}" for c, v in enumerate(row)] for r, row in enumerate(z)]
     return go.Heatmap(z=z, x=list(range(n_cols)), y=list(range(n_rows)), xgap=1, ygap=1, name=name,
@@ -371,18 +374,23 @@ def attention_figure(view: AttentionView) -> go.Figure:
     row_marks = _mark_list(view.row_marks, len(view.rows))
     col_marks = _mark_list(view.col_marks, len(view.cols))
     row_ticks = [tick_label(i + 1, r, m) for i, (r, m) in enumerate(zip(view.rows, row_marks, strict=True))]
-    col_ticks = [tick_label(i + 1, c, m) for i, (c, m) in enumerate(zip(view.cols, col_marks, strict=True))]
+    # the words looked at by number (the rows name them; the hover says both, and each cell's weight): whole words,
+    # tilted, and numbers in the cells ran into each other in a panel a quarter of the page wide
+    col_ticks = [tick_label(i + 1, "", m) for i, m in enumerate(col_marks)]
     for h, weights in enumerate(view.weights):
         r, c = h // cols + 1, h % cols + 1
         fig.add_trace(heatmap(weights, [f"“{esc(t)}” looks at" for t in view.rows],
                               [f"“{esc(t)}”" for t in view.cols], f"head {h + 1}", "weight", zmin=0, zmax=1,
-                              colorscale=SEQUENTIAL, showscale=h == 0, colorbar={"thickness": 14, "tickformat": ".0%"}),
+                              colorscale=SEQUENTIAL, showscale=h == 0, colorbar={"thickness": 14, "tickformat": ".0%"},
+                              numbers=heads == 1),
                       row=r, col=c)
         # Not shared_yaxes: an axis that "matches" another is stored by Plotly as plain autorange once drawn, so a
         # copy of the figure (Streamlit's) looked changed and was drawn again. The same rows, labelled once.
         fig.update_yaxes(tickvals=list(range(len(row_ticks))), ticktext=row_ticks, autorange="reversed",
-                         showticklabels=c == 1, row=r, col=c)
-        fig.update_xaxes(tickvals=list(range(len(col_ticks))), ticktext=col_ticks, tickangle=-45, row=r, col=c)
+                         showticklabels=c == 1, row=r, col=c, **({} if c == 1 else {"ticks": ""}))
+        fig.update_xaxes(tickvals=list(range(len(col_ticks))), ticktext=col_ticks, tickangle=0, tickfont_size=12,
+                         row=r, col=c,
+                         **({"title_text": "word looked at", "title_font_size": 14} if r == n_rows else {}))
     return base(fig, max(320, n_rows * (34 * len(view.rows) + 150)), margin={"l": 20, "r": 20, "t": 50, "b": 20})
 
 
