@@ -285,7 +285,8 @@ def test_attention_figure_draws_a_heatmap_per_head_over_the_words() -> None:
     assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
     ticks = list(fig.layout.xaxis.ticktext)  # the words looked at by number (coloured by mark); the rows name them
     assert ticks[1] == "2" and ticks[2].startswith("<span") and ticks[2].endswith(">3</span>")  # 1: <sos>, 3: unknown
-    assert "“le” looks at" in fig.data[0].customdata[0][1] and "“&lt;b&gt;cat&lt;/b&gt;”" in fig.data[0].customdata[0][2]
+    hover = fig.data[0].customdata[0]
+    assert "“le” looks at" in hover[1] and "“&lt;b&gt;cat&lt;/b&gt;”" in hover[2]
     assert fig.data[0].texttemplate is None  # two panels side by side: no room for a number in each cell
 
 
