@@ -61,7 +61,7 @@ def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None
     names = list(columns) if columns is not None else list(dict.fromkeys(k for row in rows for k in row))
     if not names:
         return ""
-    texts = [["" if row.get(name) is None else str(row.get(name)) for name in names] for row in rows]
+    texts = [["" if (value := row.get(name)) is None else str(value) for name in names] for row in rows]
 
     def numbers(i: int) -> bool:
         filled = [r[i] for r in texts if r[i].strip() not in ("", "—")]

@@ -58,7 +58,7 @@ def base(fig: go.Figure, height: int, fit: bool = True, **layout: Any) -> go.Fig
     fig.update_layout(height=height, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       separators=SEPARATORS, hoverlabel={"font_size": 15}, **layout)
     # a heatmap's axes count cells: no zero line (it showed through the gaps between the cells as a dotted line)
-    lines = {} if not any(trace.type == "heatmap" for trace in fig.data) else {"zeroline": False}
+    lines = {"zeroline": False} if any(trace.type == "heatmap" for trace in fig.data) else {}
     fig.update_xaxes(automargin=True, **lines)
     fig.update_yaxes(automargin=True, **lines)
     fig.update_layout(margin=fit_margins(fig, least) if fit else least)

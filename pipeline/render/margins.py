@@ -21,7 +21,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 LINE_EM = 1.2  # a line of label text, in ems
-TICK_GAP = {"x": 14, "y": 6}  # between the tick labels and the plot, px (Streamlit's template draws x ticks)
+TICK_GAP = {"x": 14, "y": 6}  # between the tick labels and the plot, px (with no template, x axes draw ticks)
 TITLE_GAP = 14  # between the tick labels and the axis title, px
 SPARE = 8  # px on every side: rounding, and the few px Plotly keeps between a label and the edge
 # advance widths in ems, by character class (Verdana / DejaVu Sans); anything else counts as ``_OTHER``

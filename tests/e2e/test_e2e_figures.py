@@ -63,16 +63,6 @@ def _build_every_figure(found: dict[str, object]) -> None:
             found[f"{slug} probes"] = probes
 
 
-DRAW = """async ([spec, width]) => {
-    const el = document.getElementById('plot');
-    el.style.width = width + 'px';
-    Plotly.purge(el);
-    await Plotly.newPlot(el, spec.data, spec.layout);
-    const size = el._fullLayout._size;
-    return {l: size.l, r: size.r, t: size.t, b: size.b};
-}"""
-
-
 def test_a_figure_is_the_same_whatever_the_default_template_and_names_its_data() -> None:
     in_app, offline = every_figure("streamlit"), every_figure("plotly")
     assert len(in_app) > 25 and in_app == offline
