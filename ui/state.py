@@ -17,7 +17,7 @@ import streamlit as st
 from pipeline.catalog import catalog
 from pipeline.content import LessonContent
 from pipeline.viewstate import RESERVED, View, from_params, to_params
-from ui.widgets import escape_markdown
+from ui.widgets import escape_markdown, preload_charts
 
 LESSON_KEY = "lesson"
 PRESENT_KEY = "present"
@@ -192,7 +192,8 @@ def _url(page_path: str, params: dict[str, str]) -> str:
 
 
 def sidebar() -> None:
-    """The lesson picker, presenter mode and the link to this view; presenter mode's larger type."""
+    """The lesson picker, presenter mode and the link to this view; presenter mode's larger type; the loader of
+    Plotly's code."""
     lessons = catalog()
     with st.sidebar:
         slug = st.selectbox("Lesson", list(lessons), key=LESSON_KEY, format_func=lambda s: lessons[s].title)
@@ -203,6 +204,7 @@ def sidebar() -> None:
             st.caption("Opening this link shows this page, lesson, input, step and settings. It holds no "
                        "password or key.")
             st.code(st.session_state.get("link-url", ""), language=None, wrap_lines=True)
+        preload_charts()  # last, in the sidebar: on every page (even one that stops early), taking no room
     st.html(PAGE_CSS)
     if presenting():
         st.html(PRESENTER_CSS)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Sequence
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -72,6 +75,41 @@ def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None
 
     rule = "|" + "|".join("---:" if numbers(i) else "---" for i in range(len(names))) + "|"
     return "\n".join([line(names), rule, *(line(r) for r in texts)])
+
+
+# Loads Plotly's code once the page is idle: the chunk's address is taken from the app's own entry script, so it is
+# the very module Streamlit imports for its first chart (one copy, shared), wherever the app is served from.
+_PRELOAD = """<script>(() => {
+  const entry = document.querySelector('script[type="module"][src*="/static/js/index."]');
+  if (!entry) return;
+  const load = () => import(new URL(CHUNK, entry.src).href).catch(() => {});
+  (window.requestIdleCallback || ((then) => setTimeout(then, 200)))(load, {timeout: 4000});
+})();</script>"""
+
+
+def preload_charts() -> None:
+    """Start loading Plotly's code (4.7 MB) in the browser while the learner reads a page that has no chart yet.
+
+    Streamlit fetches it when the first chart arrives; on the Prediction page that is the first Next click,
+    which then waited about 1.5 s before drawing anything. Loaded at idle after the first paint, it costs a page
+    that shows a chart nothing (the module is already there) and one that never does only idle time."""
+    chunk = plotly_chunk()
+    if chunk:
+        st.html(_PRELOAD.replace("CHUNK", json.dumps(chunk)), unsafe_allow_javascript=True)
+
+
+@functools.cache
+def plotly_chunk() -> str | None:
+    """The file name of the Streamlit build's Plotly chunk (``PlotlyChart.<hash>.js``), or None if it has none."""
+    folder = resources.files("streamlit") / "static" / "static" / "js"
+    try:
+        names = sorted(p.name for p in folder.iterdir() if _CHUNK.fullmatch(p.name))
+    except OSError:
+        return None
+    return names[0] if len(names) == 1 else None
+
+
+_CHUNK = re.compile(r"PlotlyChart\.[\w-]+\.js")
 
 
 def chart(fig: go.Figure | dict, key: str) -> None:

@@ -146,3 +146,22 @@ def test_in_the_app_a_new_stage_picture_is_drawn_at_the_width_streamlit_measures
     drawn = page.evaluate("() => window.__widths")
     assert len(drawn) >= 4 and all(len(widths) >= 2 for widths in drawn), drawn  # drawn, then handed its width
     assert all(len(set(widths)) == 1 for widths in drawn), f"drawn at more than one width: {drawn}"
+
+
+PLOTLY_FETCHES = r"""() => performance.getEntriesByType('resource')
+    .filter(entry => /\/static\/js\/PlotlyChart\.[^/]*\.js$/.test(entry.name)).length"""
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["sidebar open", "presenter mode"])
+def test_a_page_with_no_chart_yet_loads_plotly_while_the_learner_reads_it(page: Page, presenting: bool) -> None:
+    """The Prediction page opens on the raw text, which has no chart. Streamlit fetches Plotly's code (4.7 MB)
+    when the first chart arrives, so the first Next click waited about 1.5 s before drawing anything. The page
+    now loads it once idle (ui.widgets.preload_charts, in the sidebar: also when presenter mode folds it away),
+    and the first chart uses that very module: it is fetched once."""
+    open_app(page, "/prediction?present=1" if presenting else "/prediction")
+    assert page.get_by_test_id("stPlotlyChart").count() == 0
+    page.wait_for_function(f"() => ({PLOTLY_FETCHES})() === 1", timeout=30_000)
+    step_button(page, "Next ▶").click()
+    settle(page)
+    assert page.get_by_test_id("stPlotlyChart").count() == 1
+    assert page.evaluate(PLOTLY_FETCHES) == 1
