@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from pipeline.lessons import Lesson, LessonRun
+from pipeline.render.drawing import Figure
 from pipeline.render.figures import TRAIN, VAL, base, esc, finite
 from pipeline.views import AttentionView, Mark, MatrixView, Prediction, View
 
@@ -73,7 +74,7 @@ def summary_rows(sides: Sequence[Side]) -> list[dict[str, Any]]:
 
 def accuracy_figure(sides: Sequence[Side]) -> go.Figure:
     """Validation accuracy per epoch, one line per lesson."""
-    fig = go.Figure()
+    fig = Figure()
     for s, color in zip(sides, COLORS * len(sides), strict=False):
         epochs = list(range(1, len(s.val_accuracy) + 1))
         fig.add_scatter(x=epochs, y=finite(s.val_accuracy), name=esc(s.title), mode="lines+markers",

@@ -367,3 +367,29 @@ def test_the_attention_reading_counts_heads_in_words_and_names_the_head_only_whe
     one = replace(two, weights=two.weights[:1])
     assert reading(one) == ("One head; the strongest look at another word: “le” looks at “the” with 70% of its "
                             "attention.")
+
+
+def test_every_figure_says_its_width_is_automatic_on_streamlits_way_to_the_browser() -> None:
+    """Streamlit keeps a chart with no width hidden until a second pass; ``"width": null`` (Plotly.js: fit the
+    frame, as with no width) shows it as it is drawn. Checked on the path Streamlit takes: to_dict, then JSON."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import plotly.tools
+
+    from pipeline.compare import Side, accuracy_figure
+    from pipeline.render.drawing import Figure, drawn_once, from_json
+
+    built = [figures.layer_figure(v) for v in views().values() if not isinstance(v, TextView)]
+    built += [figures.training_curves(epochs(3)), figures.runs_overlay([("a", epochs(2)), ("b", epochs(3))]),
+              animation.dataflow_animation(STAGES),
+              accuracy_figure([Side(slug="a", title="A", val_accuracy=(0.5, 0.6), params=10, seconds=1.0,
+                                    val_size=10)])]
+    built.append(from_json(json.loads(pio.to_json(built[0]))))
+    for fig in built:
+        assert isinstance(fig, Figure), type(fig)
+        sent = json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True), validate=False))
+        assert "width" in sent["layout"] and sent["layout"]["width"] is None, sent["layout"].get("width")
+    fixed = figures.base(Figure(go.Bar(y=[1])), 300, width=640)
+    assert json.loads(pio.to_json(fixed))["layout"]["width"] == 640  # a width set is kept
+    with pytest.raises(TypeError, match=r"drawing\.Figure"):
+        drawn_once(go.Figure(go.Bar(y=[1])))

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from pipeline.render import figures
+from pipeline.render.drawing import Figure
 from pipeline.render.margins import fit_margins, text_size
 
 
@@ -22,7 +23,7 @@ def test_text_size_counts_what_is_shown_not_the_markup() -> None:
 
 
 def heatmap(rows: list[str], **layout) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=[[0.5, -0.5]] * len(rows), y=list(range(len(rows))), colorbar={"thickness": 14}))
+    fig = Figure(go.Heatmap(z=[[0.5, -0.5]] * len(rows), y=list(range(len(rows))), colorbar={"thickness": 14}))
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=rows)
     fig.update_layout(font={"size": 16}, **layout)
     return fig

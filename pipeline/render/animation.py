@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import torch
 
 from pipeline.document import Stage
+from pipeline.render.drawing import Figure
 from pipeline.render.figures import ACCENT, DONE, MUTED, TODO, base, esc
 from pipeline.render.flowframes import flow_shots
 from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS, Bars, Grid, Shot
@@ -81,7 +82,7 @@ def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = 
               "yaxis": {"domain": list(DIAGRAM), "range": [-0.55, 1.0], "visible": False, "fixedrange": True},
               "showlegend": False, "uniformtext": {"mode": "hide", "minsize": 10}, "hovermode": "closest",
               "updatemenus": [_play_pause(frame_ms)], "sliders": [_slider(shots, len(stages))], **frames[0]["layout"]}
-    fig = base(go.Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, fit=False,
+    fig = base(Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, fit=False,
                margin=MARGIN)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")  # the panels overlap: one's background would hide another
     fig.update_xaxes(automargin=False)

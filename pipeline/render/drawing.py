@@ -1,4 +1,5 @@
-"""A figure on its way to the browser: drawn there once, and looking the same wherever it is drawn.
+"""A figure on its way to the browser: shown as soon as it is drawn, drawn there once, and looking the same
+wherever it is drawn.
 
 Only Plotly here (no lesson code, no torch): the Overview rebuilds its kept charts with it on a first page.
 """
@@ -12,6 +13,21 @@ import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
 
+class Figure(go.Figure):
+    """A ``go.Figure`` whose JSON says its width is automatic (``"width": null``) unless it sets one.
+
+    Plotly.js sizes such a figure to its frame, as it does one with no width at all. Streamlit, though, keeps a
+    chart whose layout has no width hidden until it has one, and it has one only after Plotly has drawn the
+    chart and React has been through it once more: 15-25 ms of every Next click in which the new stage's
+    picture was drawn but not shown. A width of null is not "no width": the chart is shown as it is drawn.
+    Every figure builder makes this class (``drawn_once`` checks)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = super().to_dict()
+        spec["layout"].setdefault("width", None)
+        return spec
+
+
 def drawn_once(fig: go.Figure) -> go.Figure:
     """Let the browser draw ``fig`` once, not twice; its look no longer depends on where it is drawn.
 
@@ -20,15 +36,18 @@ def drawn_once(fig: go.Figure) -> go.Figure:
     time (50-100 ms of a Next click in Chromium). So a figure carries no template -- its style is all its
     own, the same in the app (where Streamlit's template would be the default) and in a handout (Plotly's)
     -- and a ``datarevision`` naming its data, which Plotly.react compares instead of the arrays."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"build figures with pipeline.render.drawing.Figure, not {type(fig).__name__}: "
+                        "a chart with no width is shown only after a second pass in the app")
     fig.layout.template = None  # plotly.py leaves it out of the JSON; Plotly.js's own defaults apply
     traces = to_json_plotly([trace.to_plotly_json() for trace in fig.data])
     fig.layout.datarevision = hashlib.blake2b(traces.encode(), digest_size=8).hexdigest()
     return fig
 
 
-def from_json(spec: dict[str, Any]) -> go.Figure:
+def from_json(spec: dict[str, Any]) -> Figure:
     """A figure back from its JSON (one of ours, kept on disk) as it was built: ``go.Figure`` alone would give it
     the default template again."""
-    fig = go.Figure(spec)
+    fig = Figure(spec)
     fig.layout.template = None
     return fig

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pipeline.live import TrainingLog
-from pipeline.render.drawing import drawn_once
+from pipeline.render.drawing import Figure, drawn_once
 from pipeline.render.margins import fit_margins
 from pipeline.train import EpochResult
 from pipeline.views import (
@@ -84,7 +84,7 @@ def training_curves(epochs: Sequence[EpochResult], log: TrainingLog | None = Non
                     total_epochs: int | None = None) -> go.Figure:
     """Loss and accuracy side by side: per-epoch train and validation lines, per-batch loss faintly."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"),
-                        horizontal_spacing=0.1)
+                        horizontal_spacing=0.1, figure=Figure())
     if log and log.batch_x:
         fig.add_scatter(x=log.batch_x, y=finite(log.batch_loss), name="training loss, each batch", mode="lines",
                         line={"color": BATCH, "width": 1}, row=1, col=1,
@@ -121,7 +121,8 @@ def runs_overlay(runs: Sequence[tuple[str, Sequence[EpochResult]]]) -> go.Figure
     """Several runs' validation loss and accuracy, epoch by epoch, one line per run labelled with what set
     it apart; colour and dash both change from run to run, so colour never tells them apart alone."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=("Validation loss (lower is better)", "Validation accuracy (higher is better)"))
+                        subplot_titles=("Validation loss (lower is better)", "Validation accuracy (higher is better)"),
+                        figure=Figure())
     longest = 1
     for k, (label, epochs) in enumerate(runs):
         x = [e.epoch for e in epochs]
@@ -145,7 +146,7 @@ def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
     cols = min(len(probes), 2)  # two panels a row: a phone has room for two titles side by side, not four
     rows = math.ceil(len(probes) / cols)
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
-                        vertical_spacing=0.3 / rows, subplot_titles=[_panel_title(p) for p in probes])
+                        vertical_spacing=0.3 / rows, subplot_titles=[_panel_title(p) for p in probes], figure=Figure())
     colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309"]
     x = [e.epoch for e in epochs]
     for k, probe in enumerate(probes):
@@ -212,7 +213,7 @@ def tokens_figure(view: TokensView) -> go.Figure:
              for tok, i, m in zip(tokens, view.ids, marks, strict=True)]]
     hover = [[f"position {p + 1}: “{esc(tok)}” → id {i} ({m.label})"
               for p, (tok, i, m) in enumerate(zip(tokens, view.ids, marks, strict=True))]]
-    fig = go.Figure(go.Heatmap(z=[[kinds.index(m) for m in marks]], text=text, texttemplate="%{text}",
+    fig = Figure(go.Heatmap(z=[[kinds.index(m) for m in marks]], text=text, texttemplate="%{text}",
                                textfont={"size": 16, "color": "white"}, colorscale=scale, zmin=0, zmax=len(kinds),
                                showscale=False, xgap=4, ygap=4, customdata=hover,
                                hovertemplate="%{customdata}<extra></extra>", x=list(range(1, n + 1)), name=view.key))
@@ -261,7 +262,7 @@ def matrix_figure(view: MatrixView) -> go.Figure:
     rows = list(view.rows) + [""] * (n_rows - len(view.rows))
     cols = [esc(c) for c in view.cols[:n_cols]] or [f"{view.col_title} {c + 1}" for c in range(n_cols)]
     hover_rows = [f"{i + 1} · {esc(r)}" for i, r in enumerate(rows)]
-    fig = go.Figure(heatmap(z, hover_rows, cols, view.key, colorbar={"thickness": 14}))
+    fig = Figure(heatmap(z, hover_rows, cols, view.key, colorbar={"thickness": 14}))
     named = bool(view.cols)
     fig.update_xaxes(title_text=esc(view.col_title), side="top", showgrid=False, zeroline=False,
                      tickvals=list(range(n_cols)) if named else None, ticktext=cols if named else None)
@@ -277,7 +278,7 @@ def vector_figure(view: VectorView) -> go.Figure:
     values = finite(view.values)
     named = len(view.labels) == len(values)
     x = [esc(c) for c in view.labels] if named else [str(i + 1) for i in range(len(values))]
-    fig = go.Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if (v or 0) >= 0 else VAL for v in values],
+    fig = Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if (v or 0) >= 0 else VAL for v in values],
                            name=view.key, hovertemplate="number %{x}: %{y:.3f}<extra></extra>"))
     fig.update_xaxes(title_text="" if named else "number", showgrid=False, type="category")
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb")
@@ -290,7 +291,7 @@ def probabilities_figure(view: ProbabilitiesView) -> go.Figure:
     probs = finite(view.values)
     labels = [esc(label) for label in view.labels] or [str(i) for i in range(len(probs))]
     best = view.best if probs else -1
-    fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", text=[esc(pct(p, 1)) for p in view.values],
+    fig = Figure(go.Bar(x=probs, y=labels, orientation="h", text=[esc(pct(p, 1)) for p in view.values],
                            textposition="outside", name=view.key, cliponaxis=False,
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
                            marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
@@ -315,7 +316,7 @@ def decoder_steps_figure(view: DecoderStepsView) -> go.Figure:
     text = [[_choice(tok, p, tok == s.chosen) for tok, p in s.top] + [""] * (k - len(s.top)) for s in steps]
     hover = [[f"step {s.step}: choice {j + 1} “{esc(tok)}” {pct(p, 1)}" for j, (tok, p) in enumerate(s.top)] +
              [""] * (k - len(s.top)) for s in steps]
-    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": 15}, colorscale=SEQUENTIAL,
+    fig = Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": 15}, colorscale=SEQUENTIAL,
                                zmin=0, zmax=1, xgap=3, ygap=3, name=view.key, customdata=hover,
                                hovertemplate="%{customdata}<extra></extra>",
                                colorbar={"title": {"text": "prob."}, "thickness": 14, "tickformat": ".0%"}))
@@ -334,7 +335,8 @@ def decoder_step_figure(view: DecoderStepView) -> go.Figure:
     titles = ["Top choices for the next token"] + (["Attention over the source words"] if attention else []) + \
         [f"Decoder memory (first {len(step.hidden)} numbers)"]
     heights = [0.45, 0.35, 0.2] if attention else [0.7, 0.3]
-    fig = make_subplots(rows=len(heights), cols=1, subplot_titles=titles, row_heights=heights, vertical_spacing=0.12)
+    fig = make_subplots(rows=len(heights), cols=1, subplot_titles=titles, row_heights=heights, vertical_spacing=0.12,
+                        figure=Figure())
     tokens, probs = [esc(t) for t, _ in step.top], [p for _, p in step.top]
     fig.add_bar(x=finite(probs), y=tokens, orientation="h", text=[esc(pct(p)) for p in probs], textposition="outside",
                 cliponaxis=False, name="top choices", hovertemplate="“%{y}”: %{x:.1%}<extra></extra>",
@@ -370,7 +372,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     # the words that look are labelled once, left of each row of panels: beside every panel they ran over the
     # panel to their left on a phone
     fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=titles if heads > 1 else None,
-                        horizontal_spacing=0.04, vertical_spacing=0.16)
+                        horizontal_spacing=0.04, vertical_spacing=0.16, figure=Figure())
     row_marks = _mark_list(view.row_marks, len(view.rows))
     col_marks = _mark_list(view.col_marks, len(view.cols))
     row_ticks = [tick_label(i + 1, r, m) for i, (r, m) in enumerate(zip(view.rows, row_marks, strict=True))]
@@ -399,7 +401,7 @@ def lstm_gates_figure(view: LSTMGatesView) -> go.Figure:
     """The six aligned heatmaps of an LSTM over the words: i, f, g, o, then c and h."""
     names = [name for name, _ in LSTMGatesView.GATES]
     fig = make_subplots(rows=len(names), cols=1, shared_xaxes=False, vertical_spacing=0.035,
-                        subplot_titles=[esc(text) for _, text in LSTMGatesView.GATES])
+                        subplot_titles=[esc(text) for _, text in LSTMGatesView.GATES], figure=Figure())
     words = [f"{i + 1} · {esc(t)}" for i, t in enumerate(view.tokens)]
     for k, name in enumerate(names, start=1):
         z = [list(row) for row in getattr(view, name)]
