@@ -42,9 +42,9 @@ SECTIONS = [
     ("app", "App in Chromium",
      "Cold start (server start until the Overview is drawn, run cache warm on disk), warm open (a new tab "
      "until its first chart is drawn), a Next click until the new step is drawn (in the page's own clock, "
-     "from the click event to the last change it caused; `Next, 1st` is the first pass through the stages of a "
-     "freshly opened page, begun after 3 s on its first stage, where the browser meets each kind of picture for "
-     "the first time, `Next click` the passes after it), against a one-chart Streamlit app doing the same; "
+     "from the click event to the last change it caused; `Next, 1st` is the first pass through the stages of "
+     "three freshly opened pages, each begun after 3 s on its first stage, where the browser meets each kind of "
+     "picture for the first time, `Next click` the passes after it), against a one-chart Streamlit app doing the same; "
      "the page script of that click (AppTest, the whole page: an upper bound on the server's fragment rerun); "
      "then memory over many Next clicks in one session.",
      "cold and warm ≤ 1.3×, Next ≤ 1.5×, memory ± 30 MB"),
