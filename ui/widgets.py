@@ -98,18 +98,19 @@ def preload_charts() -> None:
         st.html(_PRELOAD.replace("CHUNK", json.dumps(chunk)), unsafe_allow_javascript=True)
 
 
+_CHUNK = re.compile(r"PlotlyChart\.[\w-]+\.js")
+
+
 @functools.cache
 def plotly_chunk() -> str | None:
-    """The file name of the Streamlit build's Plotly chunk (``PlotlyChart.<hash>.js``), or None if it has none."""
+    """The file name of the Streamlit build's Plotly chunk (``PlotlyChart.<hash>.js``), or None unless it has
+    exactly one."""
     folder = resources.files("streamlit") / "static" / "static" / "js"
     try:
-        names = sorted(p.name for p in folder.iterdir() if _CHUNK.fullmatch(p.name))
+        names = [p.name for p in folder.iterdir() if _CHUNK.fullmatch(p.name)]
     except OSError:
         return None
     return names[0] if len(names) == 1 else None
-
-
-_CHUNK = re.compile(r"PlotlyChart\.[\w-]+\.js")
 
 
 def chart(fig: go.Figure | dict, key: str) -> None:

@@ -214,9 +214,9 @@ def tokens_figure(view: TokensView) -> go.Figure:
     hover = [[f"position {p + 1}: “{esc(tok)}” → id {i} ({m.label})"
               for p, (tok, i, m) in enumerate(zip(tokens, view.ids, marks, strict=True))]]
     fig = Figure(go.Heatmap(z=[[kinds.index(m) for m in marks]], text=text, texttemplate="%{text}",
-                               textfont={"size": 16, "color": "white"}, colorscale=scale, zmin=0, zmax=len(kinds),
-                               showscale=False, xgap=4, ygap=4, customdata=hover,
-                               hovertemplate="%{customdata}<extra></extra>", x=list(range(1, n + 1)), name=view.key))
+                           textfont={"size": 16, "color": "white"}, colorscale=scale, zmin=0, zmax=len(kinds),
+                           showscale=False, xgap=4, ygap=4, customdata=hover,
+                           hovertemplate="%{customdata}<extra></extra>", x=list(range(1, n + 1)), name=view.key))
     for mark in dict.fromkeys(Mark.SOS if m is Mark.EOS else m for m in marks):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=esc(f"{mark.symbol} {mark.label}".strip()),
                         marker={"symbol": "square", "size": 14, "color": MARK_COLORS[mark]})
@@ -279,7 +279,7 @@ def vector_figure(view: VectorView) -> go.Figure:
     named = len(view.labels) == len(values)
     x = [esc(c) for c in view.labels] if named else [str(i + 1) for i in range(len(values))]
     fig = Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if (v or 0) >= 0 else VAL for v in values],
-                           name=view.key, hovertemplate="number %{x}: %{y:.3f}<extra></extra>"))
+                        name=view.key, hovertemplate="number %{x}: %{y:.3f}<extra></extra>"))
     fig.update_xaxes(title_text="" if named else "number", showgrid=False, type="category")
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb")
     return base(fig, 300)
@@ -292,9 +292,9 @@ def probabilities_figure(view: ProbabilitiesView) -> go.Figure:
     labels = [esc(label) for label in view.labels] or [str(i) for i in range(len(probs))]
     best = view.best if probs else -1
     fig = Figure(go.Bar(x=probs, y=labels, orientation="h", text=[esc(pct(p, 1)) for p in view.values],
-                           textposition="outside", name=view.key, cliponaxis=False,
-                           hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-                           marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
+                        textposition="outside", name=view.key, cliponaxis=False,
+                        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+                        marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
     fig.update_xaxes(range=[0, 1.15], tickformat=".0%", gridcolor="#e5e7eb", title_text="probability")
     fig.update_yaxes(type="category", autorange="reversed")
     return base(fig, 90 + 48 * len(probs), margin={"l": 20, "r": 40, "t": 20, "b": 20})
@@ -317,9 +317,9 @@ def decoder_steps_figure(view: DecoderStepsView) -> go.Figure:
     hover = [[f"step {s.step}: choice {j + 1} “{esc(tok)}” {pct(p, 1)}" for j, (tok, p) in enumerate(s.top)] +
              [""] * (k - len(s.top)) for s in steps]
     fig = Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": 15}, colorscale=SEQUENTIAL,
-                               zmin=0, zmax=1, xgap=3, ygap=3, name=view.key, customdata=hover,
-                               hovertemplate="%{customdata}<extra></extra>",
-                               colorbar={"title": {"text": "prob."}, "thickness": 14, "tickformat": ".0%"}))
+                           zmin=0, zmax=1, xgap=3, ygap=3, name=view.key, customdata=hover,
+                           hovertemplate="%{customdata}<extra></extra>",
+                           colorbar={"title": {"text": "prob."}, "thickness": 14, "tickformat": ".0%"}))
     ticks = [f"{s.step}: {esc(s.input)} → {esc(s.chosen)}" for s in steps]
     fig.update_xaxes(tickvals=list(range(k)), ticktext=[f"choice {i + 1}" for i in range(k)], side="top")
     fig.update_yaxes(tickvals=list(range(len(steps))), ticktext=ticks, autorange="reversed")

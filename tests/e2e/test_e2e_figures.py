@@ -120,13 +120,25 @@ def test_every_figure_fits_its_margins_in_one_layout_pass_and_a_copy_draws_nothi
     assert not redrawn, "\n".join(redrawn)
 
 
-# Records, for every chart that appears, the width Plotly drew it at each time it drew (its afterplot events).
-WIDTHS_DRAWN = """() => { window.__widths = []; new MutationObserver(records => { for (const r of records)
+# Records, for every chart that appears, each time Plotly drew it (its afterplot events): the width it drew it at,
+# and whether the chart could be seen then.
+DRAWS = """() => { window.__draws = []; new MutationObserver(records => { for (const r of records)
     for (const n of r.addedNodes) if (n.nodeType === 1 && n.classList.contains('plot-container')) {
         const gd = n.parentElement, drawn = [];
-        window.__widths.push(drawn);
-        gd.on('plotly_afterplot', () => drawn.push(gd._fullLayout.width));
+        window.__draws.push(drawn);
+        gd.on('plotly_afterplot', () => drawn.push([gd._fullLayout.width, getComputedStyle(gd).visibility]));
     } }).observe(document.body, {subtree: true, childList: true}); }"""
+
+
+def stage_draws(page: Page, clicks: int) -> list[list[list]]:
+    """Open the Prediction page, press Next ``clicks`` times; each new chart's draws, as ``DRAWS`` records them."""
+    open_app(page, "/prediction")
+    page.evaluate(DRAWS)
+    for _ in range(clicks):
+        step_button(page, "Next ▶").click()
+        settle(page)
+        page.wait_for_timeout(300)  # Streamlit's second Plotly.react comes after the chart's first draw
+    return page.evaluate("() => window.__draws")
 
 
 def test_in_the_app_a_new_stage_picture_is_drawn_at_the_width_streamlit_measures(page: Page) -> None:
@@ -137,37 +149,16 @@ def test_in_the_app_a_new_stage_picture_is_drawn_at_the_width_streamlit_measures
     anything is checked above, for every figure.) The window is tall enough that no stage makes the page
     scroll: a scroll bar coming or going would narrow the chart for real."""
     page.set_viewport_size({"width": 1400, "height": 3000})
-    open_app(page, "/prediction")
-    page.evaluate(WIDTHS_DRAWN)
-    for _ in range(4):  # the token ids, the embedding, the LSTM's states, its gates
-        step_button(page, "Next ▶").click()
-        settle(page)
-        page.wait_for_timeout(300)  # Streamlit's second Plotly.react comes after the chart's first draw
-    drawn = page.evaluate("() => window.__widths")
+    drawn = [[width for width, _ in draws] for draws in stage_draws(page, 4)]  # ids, embedding, states, gates
     assert len(drawn) >= 4 and all(len(widths) >= 2 for widths in drawn), drawn  # drawn, then handed its width
     assert all(len(set(widths)) == 1 for widths in drawn), f"drawn at more than one width: {drawn}"
-
-
-# For every chart that appears: whether it could be seen each time Plotly drew it (its afterplot events).
-SHOWN_WHEN_DRAWN = """() => { window.__shown = []; new MutationObserver(records => { for (const r of records)
-    for (const n of r.addedNodes) if (n.nodeType === 1 && n.classList.contains('plot-container')) {
-        const gd = n.parentElement, shown = [];
-        window.__shown.push(shown);
-        gd.on('plotly_afterplot', () => shown.push(getComputedStyle(gd).visibility));
-    } }).observe(document.body, {subtree: true, childList: true}); }"""
 
 
 def test_in_the_app_a_new_stage_picture_is_shown_as_soon_as_it_is_drawn(page: Page) -> None:
     """Streamlit keeps a chart whose layout has no width hidden until React has been through it again after
     Plotly drew it (15-25 ms of a Next click). Our figures say their width is automatic (``"width": null``,
     pipeline.render.drawing.Figure), which Plotly.js draws the same but Streamlit does not hide."""
-    open_app(page, "/prediction")
-    page.evaluate(SHOWN_WHEN_DRAWN)
-    for _ in range(3):  # the token ids, the embedding, the LSTM's states
-        step_button(page, "Next ▶").click()
-        settle(page)
-        page.wait_for_timeout(300)
-    shown = page.evaluate("() => window.__shown")
+    shown = [[seen for _, seen in draws] for draws in stage_draws(page, 3)]  # ids, embedding, states
     assert len(shown) == 3 and all(shown), shown
     assert all(draws[0] == "visible" for draws in shown), f"hidden when first drawn: {shown}"
 
