@@ -21,11 +21,18 @@ if TYPE_CHECKING:
     from pipeline.lessons import Lesson
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+# Streamlit's Markdown turns some plain text into links and icons after parsing, so no backslash escape reaches them:
+# GFM's autolinks (``https://…``, ``www.…``, ``a@b.org``) and the ``:material/name:`` and ``:streamlit:`` icons. An
+# invisible word joiner (U+2060: no width, no line break) after each colon, before each @ and after "www" breaks
+# those patterns and nothing a reader sees.
+JOINER = "\u2060"
+_LIVE_TEXT = re.compile(r"(?<=:)|(?=@)|(?<=\bwww)(?=\\?\.)", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown (and Streamlit's $math$, :directives:) so text shows as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """``text`` as Streamlit Markdown that shows it exactly as typed: Markdown, HTML, ``$math$`` and ``:directives:``
+    backslash-escaped; links and icons Streamlit would make from plain text broken with invisible joiners."""
+    return _LIVE_TEXT.sub(JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
 
 
 RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:]", ":gray[:material/circle:]"
