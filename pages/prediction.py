@@ -1,5 +1,10 @@
 """Prediction: type or pick an input, then step through every stage from raw text to the answer.
 
+The stage's picture starts on the first screen in every view a class uses (a laptop or projector at 1280x720,
+presenter mode, presenter mode at 150 %, a phone): the input is one compact row (in presenter mode, a button in
+the stepper's toolbar), the stepper one row of buttons, and the stage's title and verdict sit beside the picture,
+not above it. What is used less (comparing, play speed, guessing, the data's answer) comes after the stage.
+
 Keys: ← / → step, Space plays or pauses, Home / End jump to the first / last stage (never while typing).
 """
 
@@ -8,7 +13,7 @@ import time
 import streamlit as st
 
 import ui
-from pipeline.quiz import choice_label, guess_question
+from pipeline.quiz import choice_label, guess_question, guess_score
 from pipeline.render.describe import data_rows, reading
 from pipeline.settings import specs
 from pipeline.stepper import PLAY_SPEEDS
@@ -19,12 +24,6 @@ run, is_own = ui.run_to_use(slug)
 text_key, example_key, speed_key, guess_key = f"pred-text:{slug}", f"pred-example:{slug}", "play-speed", f"guess:{slug}"
 examples = [text for text, _ in run.examples[:40]]
 presenting = ui.presenting()
-
-if not presenting:
-    st.title("Prediction")
-    st.caption("Using **the teacher's model**, as the class follows it." if ui.classroom.showing_class_model(slug)
-               else "Using **your own model** from the Training page." if is_own else
-               "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
 if text_key not in st.session_state and examples:
     st.session_state[text_key] = examples[0]
 
@@ -35,17 +34,26 @@ def use_example() -> None:
         st.session_state[example_key] = None  # back to "Choose an example", so it never disagrees with the input
 
 
-left, right = st.columns([3, 2])
-text = left.text_input("Type an input", key=text_key, persist_state="session",
-                       placeholder="e.g. the plot was not good")
-right.selectbox("…or pick a held-out example", examples, index=None, key=example_key, on_change=use_example,
-                placeholder="Choose an example")
+def input_row() -> None:
+    """The input and the examples on one line, their labels inside the boxes (a row, not a form: Enter predicts)."""
+    left, right = st.container(key="input-row").columns([3, 2], vertical_alignment="center", gap="small")
+    left.text_input("Type an input", key=text_key, persist_state="session", label_visibility="collapsed",
+                    placeholder="Type an input, e.g. the plot was not good")
+    right.selectbox("…or pick a held-out example", examples, index=None, key=example_key, on_change=use_example,
+                    placeholder="…or pick a held-out example", label_visibility="collapsed")
+
+
+if not presenting:
+    input_row()
+text = st.session_state.get(text_key) or ""
 try:
-    prediction = ui.predict(lesson, run, text or "")
+    prediction = ui.predict(lesson, run, text)
 except ValueError as e:  # InputError included: empty, too long, unusable text
+    if presenting:
+        input_row()
     st.error(str(e), icon=":material/error:")
     st.stop()
-for note in prediction.notes:
+for note in prediction.general_notes:
     st.warning(ui.escape_markdown(note), icon=":material/info:")
 
 screens = prediction.screens()
@@ -56,17 +64,6 @@ switches = [spec.name for spec in specs(lesson.settings_type) if spec.kind is bo
 choices = ["another input", *(f"{name} on and off" for name in switches)]
 compare = st.session_state.get(f"compare:{slug}")
 other: tuple[str, object] | None = None  # (heading, the other prediction) shown beside this one
-if compare == "another input":
-    text2 = st.text_input("Second input", key=f"pred-text2:{slug}", placeholder="e.g. the plot was good")
-    if text2:
-        try:
-            other = (f"“{text2}”", ui.predict(lesson, run, text2))
-        except ValueError as e:
-            st.error(f"Second input: {e}", icon=":material/error:")
-elif compare in choices:
-    setting = switches[choices.index(compare) - 1]
-    flipped = ui.variant_run(lesson, run, setting)
-    other = (f"{setting} {'on' if getattr(flipped.settings, setting) else 'off'}", ui.predict(lesson, flipped, text))
 seconds = PLAY_SPEEDS[st.session_state.get(speed_key) or "normal"]
 guessing = bool(st.session_state.get(guess_key))
 guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, screen) -> the choice made
@@ -74,7 +71,8 @@ guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, sc
 
 def guess_first(index: int) -> bool:
     """Predict, then reveal: ask about this stage before showing it. True while the guess is still to make."""
-    question = guess_question(screens[index], seed=text) if guessing else None
+    question = guess_question(screens[index], seed=text, before=screens[index - 1] if index else None) \
+        if guessing else None
     if question is None:
         return False
     key = (text, index)
@@ -107,65 +105,96 @@ def side_by_side(screen) -> None:
             ui.picture(view, key=f"twin-{slug}-{stepper.index}-{label}")
 
 
-@st.fragment(run_every=seconds if stepper.playing else None)
-def step_view() -> None:
-    """The stepper: buttons (with keys), where we are, the verdict, the current stage. Reruns itself while playing."""
-    was_playing = stepper.playing
-    stepper.tick(time.monotonic(), seconds)
-    ui.sync_link("prediction")  # a fragment's rerun skips app.py: the address must follow the step from here
-    last = len(screens) - 1
-    # One row that wraps (never squeezes a label to "N…"): at 150 % zoom or on a phone the stage number moves
-    # under the buttons. First/Last use Streamlit's icon font: ⏮/⏭ are missing from many systems' fonts.
-    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    bar.button("First", key="first", icon=":material/first_page:", on_click=stepper.first,
-               disabled=stepper.index == 0, help="First stage (Home)", shortcut="Home")
-    bar.button("◀ Prev", key="prev", on_click=stepper.prev, disabled=stepper.index == 0,
-               help="Previous stage (←)", shortcut="Left")
-    if bar.button("❚❚ Pause" if stepper.playing else "▶ Play", key="play", disabled=guessing,
-                  help="Play through the stages (Space)", shortcut="Space"):
-        stepper.toggle(time.monotonic())
-        st.rerun()  # the whole page, so the auto-advance timer starts or stops
-    bar.button("Next ▶", key="next", on_click=stepper.next, disabled=stepper.index == last,
-               help="Next stage (→)", shortcut="Right")
-    bar.button("Last", key="last", icon=":material/last_page:", on_click=stepper.last,
-               disabled=stepper.index == last, help="Last stage (End)", shortcut="End")
-    bar.markdown(f"### Stage {stepper.index + 1} of {len(screens)}", width="content")
-    screen = screens[stepper.index]
-    if guess_first(stepper.index):
-        return
-    st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
-    if other is not None:
-        side_by_side(screen)
-        return
-    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True)
-    if stepper.index < last:
-        ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one
+def numbers_table(screen) -> None:
+    """The stage's numbers, one click away; built only while open (it stays open from stage to stage)."""
     rows = data_rows(screen)
-    if rows:  # built only while open (it stays open from stage to stage): a closed one costs a click nothing
+    if rows:
         numbers = st.expander("This stage's numbers, as a table", key=f"stage-table:{slug}", on_change="rerun")
         if numbers.open:
             with numbers:
                 ui.table(rows)
-    if stepper.index == last:
-        st.metric("Prediction", prediction.output, f"{prediction.confidence:.0%} confident",
-                  delta_color="off", delta_arrow="off")
+
+
+def toolbar() -> None:
+    """One row: (in presenter mode) the input, the step buttons with their keys, where we are, the guess score."""
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="stepper-bar")
+    if presenting:
+        shown = text if len(text) <= 28 else text[:27] + "…"
+        with bar.popover(ui.escape_markdown(f"“{shown}”"), icon=":material/edit:", help="Change the input"):
+            input_row()
+    last = len(screens) - 1
+    # Icons from Streamlit's own font (⏮/⏭ are missing from many systems' fonts); on a phone only the icons show
+    # (the words stay the buttons' names for a screen reader) and no key hints (ui.layers.STEPPER_CSS).
+    bar.button("First", key="first", icon=":material/first_page:", on_click=stepper.first,
+               disabled=stepper.index == 0, help="First stage (Home)", shortcut="Home")
+    bar.button("Prev", key="prev", icon=":material/chevron_left:", on_click=stepper.prev,
+               disabled=stepper.index == 0, help="Previous stage (←)", shortcut="Left")
+    if bar.button("Pause" if stepper.playing else "Play", key="play", disabled=guessing,
+                  icon=":material/pause:" if stepper.playing else ":material/play_arrow:",
+                  help="Play through the stages (Space)", shortcut="Space"):
+        stepper.toggle(time.monotonic())
+        st.rerun()  # the whole page, so the auto-advance timer starts or stops
+    bar.button("Next", key="next", icon=":material/chevron_right:", on_click=stepper.next,
+               disabled=stepper.index == last, help="Next stage (→)", shortcut="Right")
+    bar.button("Last", key="last", icon=":material/last_page:", on_click=stepper.last,
+               disabled=stepper.index == last, help="Last stage (End)", shortcut="End")
+    bar.markdown(f"**Stage {stepper.index + 1} of {len(screens)}**", width="content")
+    if guessing:
+        right, asked = guess_score(screens, guesses, text)
+        bar.markdown(f":material/psychology: **{right} of {asked}** guesses right", width="content",
+                     help="Your guesses on this input: right of those made.")
+
+
+@st.fragment(run_every=seconds if stepper.playing else None)
+def step_view() -> None:
+    """The stepper: buttons (with keys), where we are, the current stage. Reruns itself while playing."""
+    was_playing = stepper.playing
+    stepper.tick(time.monotonic(), seconds)
+    ui.sync_link("prediction")  # a fragment's rerun skips app.py: the address must follow the step from here
+    toolbar()
+    screen = screens[stepper.index]
+    if guess_first(stepper.index):
+        return
+    if other is not None:
+        st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
+        side_by_side(screen)
+        return
+    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True,
+                  verdict=reading(screen), below=lambda: numbers_table(screen))
+    if stepper.index < len(screens) - 1:
+        ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one
     if was_playing and not stepper.playing:
         st.rerun()  # reached the end: stop the timer
 
 
+if compare == "another input":
+    text2 = st.session_state.get(f"pred-text2:{slug}")
+    if text2:
+        try:
+            other = (f"“{text2}”", ui.predict(lesson, run, text2))
+        except ValueError as e:
+            st.error(f"Second input: {e}", icon=":material/error:")
+elif compare in choices:
+    setting = switches[choices.index(compare) - 1]
+    flipped = ui.variant_run(lesson, run, setting)
+    other = (f"{setting} {'on' if getattr(flipped.settings, setting) else 'off'}", ui.predict(lesson, flipped, text))
 step_view()
+
+st.divider()
+st.caption("Using **the teacher's model**, as the class follows it." if ui.classroom.showing_class_model(slug)
+           else "Using **your own model** from the Training page." if is_own else
+           "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
 speed, guess, reveal = st.columns(3)
 st.segmented_control("Compare side by side with", choices, key=f"compare:{slug}",
                      help="The same stage for a second input (“good” beside “not good”), or for the same input "
                           "through the model trained with an on/off setting flipped.")
+if compare == "another input":
+    st.text_input("Second input", key=f"pred-text2:{slug}", placeholder="e.g. the plot was good")
 speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
                         help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")
 guess.toggle("Guess before each stage", key=guess_key, help="Predict, then reveal: before a stage is shown, guess "
-             "its shape (or the answer), then see if you were right.")
-asked = [(text, i) for i in range(len(screens)) if (text, i) in guesses and guess_question(screens[i], seed=text)]
-if guessing and asked:
-    right = sum(guesses[k] == guess_question(screens[k[1]], seed=text).answer for k in asked)
-    guess.caption(f"Your guesses: {right} of {len(asked)} right.")
+             "what it will show (the answer, the word that matters most, a shape), then see if you were right. "
+             "Your score is beside the stage number.")
 if prediction.expected is not None and reveal.toggle("Show the data's answer", key=f"reveal:{slug}",
                                                      help="Try to work it out first: step through, then check."):
     verdict = "the model got it right" if prediction.expected == prediction.output else \

@@ -131,14 +131,25 @@ def gates_reading(gates: LSTMGates, tokens: list[str]) -> list[str]:
     return [s for s in sentences if s]
 
 
+def _first_counted(gates: LSTMGates) -> int:
+    """1 when the first step has no memory to clear (it starts from zero and is not the only step), else 0."""
+    return 1 if gates.f.size(0) > 1 and not gates.c0.any() else 0
+
+
+def forget_step(gates: LSTMGates) -> int:
+    """The step where the forget gate is lowest on average over the units (a first step with no memory to clear
+    does not count), or -1 when there is none."""
+    first = _first_counted(gates)
+    return first + int(gates.f.mean(dim=1)[first:].argmin()) if first < gates.f.size(0) else -1
+
+
 def _forget_sentence(gates: LSTMGates, names: list[str]) -> str:
     """Where the forget gate clears most memory; skips a first step that has no memory to clear."""
     f = gates.f.mean(dim=1)  # (T,)
-    first = 1 if len(names) > 1 and not gates.c0.any() else 0  # c0 = 0: forgetting at step 1 is moot
-    if first >= len(names):
+    t = forget_step(gates)
+    if not 0 <= t < len(names):
         return ""
-    t = first + int(f[first:].argmin())
-    average = float(f[first:].mean())
+    average = float(f[_first_counted(gates):].mean())
     keeps = "clears much of its memory" if f[t] < 0.5 else "lets a little of its memory go"
     return (f"At “{names[t]}” the forget gate is lowest (mean {f[t]:.2f}, against {average:.2f} on "
             f"average): the LSTM {keeps} there.")

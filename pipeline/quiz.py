@@ -11,11 +11,25 @@ import hashlib
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
+from functools import singledispatch
 
 from pipeline.content import Question
 from pipeline.document import TraceDocument
+from pipeline.render.describe import fmt_dims, focus, reading, real_rows
+from pipeline.render.numbers import count, percent
 from pipeline.render.tables import fmt_shape
-from pipeline.views import DecoderStepView, ProbabilitiesView, TextView, View
+from pipeline.views import (
+    AttentionView,
+    DecoderStepView,
+    LSTMGatesView,
+    Mark,
+    MatrixView,
+    ProbabilitiesView,
+    TextView,
+    TokensView,
+    VectorView,
+    View,
+)
 
 LETTERS = "ABCDEF"  # choices are labelled A, B, C, ...
 
@@ -122,20 +136,125 @@ def generated_questions(doc: TraceDocument) -> list[Question]:
     return [q for make in GENERATORS if (q := make(rng, doc)) is not None]
 
 
-def guess_question(view: View, seed: str = "") -> Question | None:
-    """Predict, then reveal: a question about a stage before it is shown (its answer, or its output's shape)."""
-    rng = random.Random(hashlib.sha256(f"{seed}|{view.key}".encode()).digest())
-    if isinstance(view, ProbabilitiesView) and len(view.labels) >= 3:
-        right = view.labels[view.best]
-        return _question(rng, "Which answer will the model give?", right, list(view.labels),
-                         f"“{right}”, with {view.values[view.best]:.0%}.")
-    if isinstance(view, DecoderStepView) and len(view.step.top) >= 3:
-        return _question(rng, f"The decoder reads “{view.step.input}”. Which token will it write next?",
-                         view.step.chosen, [t for t, _ in view.step.top],
-                         f"“{view.step.chosen}”: always its most likely token (greedy decoding).")
+# --- predict, then reveal: a question about a stage before it is shown -----------------------------------------
+
+@singledispatch
+def _guess(view: View, rng: random.Random) -> Question | None:
+    """A question about what this stage will show; by default the shape of what comes out, its dimensions named."""
     shape = [d for d in view.shape if d is not None]
-    if isinstance(view, TextView) or len(shape) < 2:  # text has no tensor shape to guess
+    if len(shape) < 2:
         return None
     wrong = [shape[:-1], [*shape, shape[-1]], [*shape[:-1], shape[-1] * 2], shape[::-1]]
     return _question(rng, f"What shape comes out of “{view.title}”?", fmt_shape(shape), [fmt_shape(w) for w in wrong],
-                     f"{fmt_shape(shape)}: one example ({shape[0]}), then {' × '.join(str(d) for d in shape[1:])}.")
+                     f"{fmt_shape(shape)}: {fmt_dims(view)}." if len(view.dims) == len(shape) else
+                     f"The trace recorded {fmt_shape(shape)}.")
+
+
+@_guess.register
+def _(view: TextView, rng: random.Random) -> None:
+    return None  # the text is what the learner typed: nothing to guess
+
+
+@_guess.register
+def _(view: ProbabilitiesView, rng: random.Random) -> Question | None:
+    if len(view.labels) < 3:
+        return _guess.dispatch(View)(view, rng)
+    return _question(rng, "Which answer will the model give?", view.labels[view.best], list(view.labels),
+                     reading(view))
+
+
+@_guess.register
+def _(view: TokensView, rng: random.Random) -> Question | None:
+    if view.probs:  # what a decoder wrote
+        tokens = view.written.split()
+        if not tokens:
+            return None
+        wrong = [" ".join(tokens[::-1]), " ".join(tokens[:-1]) or "0", " ".join([*tokens, tokens[-1]]),
+                 " ".join(["1", *tokens[1:]])]
+        return _question(rng, "What will the model write?", view.written, wrong, reading(view))
+    words = [t for t, m in zip(view.tokens, view.marks, strict=False) if m is not Mark.PAD]
+    pads = len(view.ids) - len(words)
+    wrong = [str(n) for n in (len(words), pads + 1, max(pads - 1, 0), len(view.ids), pads + 2) if n != pads]
+    return _question(rng, f"Your input becomes {count(len(words), 'token')}. How many padding ids (<pad>) will fill "
+                          f"it to the model's {len(view.ids)} positions?", str(pads), wrong, reading(view))
+
+
+@_guess.register
+def _(view: MatrixView, rng: random.Random) -> Question | None:
+    at = focus(view).rows
+    real = real_rows(view.row_marks, len(view.values))
+    words = list(dict.fromkeys(view.rows[r] for r in real if r < len(view.rows)))
+    if view.row_change and at and len(words) >= 3:
+        return _question(rng, f"Which word's vector will change most from {view.change_from or 'the stage before'}?",
+                         view.rows[at[0]], words, reading(view))
+    if len(at) == 2 and len(words) >= 3:
+        pair = lambda a, b: f"“{a}” and “{b}”"  # noqa: E731
+        pairs = [pair(a, b) for i, a in enumerate(words) for b in words[i + 1:]]
+        right = pair(view.rows[at[0]], view.rows[at[1]])
+        return _question(rng, "Which two of your words will have the most alike vectors?", right,
+                         [p for p in pairs if p != right], reading(view))
+    return _guess.dispatch(View)(view, rng)
+
+
+@_guess.register
+def _(view: LSTMGatesView, rng: random.Random) -> Question | None:
+    at = focus(view).rows
+    choices = list(dict.fromkeys(view.tokens))
+    if not at or len(choices) < 3:
+        return _guess.dispatch(View)(view, rng)
+    return _question(rng, "At which word will the forget gate close most (let most of the memory go)?",
+                     view.tokens[at[0]], choices, reading(view))
+
+
+@_guess.register
+def _(view: AttentionView, rng: random.Random) -> Question | None:
+    at = focus(view)
+    cols = list(dict.fromkeys(view.cols[c] for c in real_rows(view.col_marks, len(view.cols))))
+    if at.cols and len(cols) >= 3:
+        return _question(rng, "Which of your words will draw the most attention?", view.cols[at.cols[0]], cols,
+                         reading(view))
+    if at.cells and len(cols) >= 3:
+        r, c = at.cells[0]
+        return _question(rng, f"Writing “{view.rows[r]}”, which source word will the decoder look at most?",
+                         view.cols[c], cols, f"“{view.cols[c]}”, with {percent(view.weights[0][r][c])} of its "
+                                             "attention.")
+    return _guess.dispatch(View)(view, rng)
+
+
+@_guess.register
+def _(view: DecoderStepView, rng: random.Random) -> Question | None:
+    if len(view.step.top) < 3:
+        return _guess.dispatch(View)(view, rng)
+    return _question(rng, f"The decoder reads “{view.step.input}”. Which token will it write next?",
+                     view.step.chosen, [t for t, _ in view.step.top],
+                     f"{reading(view)} It always takes its most likely token (greedy decoding).")
+
+
+@_guess.register
+def _(view: VectorView, rng: random.Random) -> Question | None:
+    n = len(view.values)
+    if not view.origin or n < 4:
+        return _guess.dispatch(View)(view, rng)
+    shape = [d for d in view.shape if d is not None]
+    wrong = [f"{m:,}" for m in (n * 2, n // 2, n * 10, n + 1)]
+    return _question(rng, "How many numbers will hold your whole input at this stage?", f"{n:,}", wrong,
+                     f"{n:,}, whatever the input's length: {view.origin}."
+                     + (f" Its shape: {fmt_dims(view)}." if len(view.dims) == len(shape) else ""))
+
+
+def guess_question(view: View, seed: str = "") -> Question | None:
+    """Predict, then reveal: a question about a stage before it is shown -- the answer, the word that matters most
+    (most attention, the forget gate, the biggest change, the most alike vectors), how the input is padded, or the
+    shape that comes out -- answered from the stage itself and explained in words. The same input and stage give
+    the same question."""
+    return _guess(view, random.Random(hashlib.sha256(f"{seed}|{view.key}".encode()).digest()))
+
+
+def guess_score(screens: Sequence[View], guesses: Mapping[tuple[str, int], int], text: str) -> tuple[int, int]:
+    """(right, made) of the guesses made on ``text``'s stages (``guesses``: (input, stage index) -> choice)."""
+    made = [(i, choice) for (t, i), choice in guesses.items() if t == text and 0 <= i < len(screens)]
+    right = 0
+    for i, choice in made:
+        question = guess_question(screens[i], seed=text)
+        right += question is not None and question.answer == choice
+    return right, len(made)

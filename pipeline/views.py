@@ -52,13 +52,20 @@ _LABELS = {Mark.WORD: "known word", Mark.UNK: "unknown word (<unk>)", Mark.PAD: 
 
 @dataclass(frozen=True, kw_only=True)
 class View:
-    """What every layer has: a key, a title, a description, the tensor shape it shows, and notes."""
+    """What every layer has: a key, a title, a description, the tensor shape it shows, and notes.
+
+    ``dims`` names each dimension of ``shape`` in the learner's words (``("sentence", "position", "embedding
+    feature")``), so a shape reads as "1 sentence × 10 positions × 50 embedding features"; ``stage`` is the key of
+    the lesson stage (the data-flow box) the view belongs to, when the lesson says so.
+    """
 
     key: str
     title: str
     description: str
     shape: Shape = ()
+    dims: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    stage: str = ""
 
     def screens(self) -> list[View]:
         """The screens this layer takes when a learner steps through a prediction (usually itself)."""
@@ -75,17 +82,28 @@ class TextView(View):
 
 @dataclass(frozen=True, kw_only=True)
 class TokensView(View):
-    """Token ids with the token at each position and what each position holds."""
+    """Token ids with the token at each position and what each position holds; for tokens a model wrote, how sure
+    it was of each one (``probs``, the probability of the token it chose at that step)."""
 
     ids: tuple[int, ...]
     tokens: tuple[str, ...]
     marks: tuple[Mark, ...]
+    probs: tuple[Num, ...] = ()
     kind: Literal["tokens"] = "tokens"
+
+    @property
+    def written(self) -> str:
+        """The text of the tokens a model wrote, without its markers (<eos>, <pad>)."""
+        return " ".join(t for t, m in zip(self.tokens, self.marks, strict=False) if m in (Mark.WORD, Mark.UNK))
 
 
 @dataclass(frozen=True, kw_only=True)
 class MatrixView(View):
-    """A heatmap: one row per position (``rows`` name them, ``row_marks`` say what they hold)."""
+    """A heatmap: one row per position (``rows`` name them, ``row_marks`` say what they hold).
+
+    ``row_change`` is how far each row moved from the stage before (``change_from`` names it, e.g. "the
+    embedding"): the length of the difference of the two vectors, so the verdict can say which word changed most.
+    """
 
     values: Matrix
     rows: tuple[str, ...]
@@ -93,15 +111,19 @@ class MatrixView(View):
     row_marks: tuple[Mark, ...] = ()
     row_title: str = "position"
     col_title: str = "feature"
+    row_change: tuple[Num, ...] = ()
+    change_from: str = ""
     kind: Literal["matrix"] = "matrix"
 
 
 @dataclass(frozen=True, kw_only=True)
 class VectorView(View):
-    """A vector of numbers, one bar each (``labels`` optional)."""
+    """A vector of numbers, one bar each (``labels`` optional); ``origin`` says in words where it comes from
+    ("the LSTM's memory after “good”, the last real word")."""
 
     values: tuple[Num, ...]
     labels: tuple[str, ...] = ()
+    origin: str = ""
     kind: Literal["vector"] = "vector"
 
 
@@ -150,8 +172,8 @@ class DecoderStepsView(View):
     def screens(self) -> list[View]:
         n = len(self.steps)
         return [DecoderStepView(key=f"{self.key}.{s.step}", title=f"{self.title}: step {s.step} of {n}",
-                                description=self.description, shape=self.shape, notes=self.notes, step=s,
-                                source=self.source) for s in self.steps] or [self]
+                                description=self.description, shape=self.shape, dims=self.dims, notes=self.notes,
+                                stage=self.stage, step=s, source=self.source) for s in self.steps] or [self]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,14 +202,11 @@ class LSTMGatesView(View):
     c: Matrix
     h: Matrix
     reading: tuple[str, ...] = ()  # sentences derived from the numbers
+    forget_at: int = -1  # the word where the forget gate is lowest (the reading's first sentence), -1 if none
     kind: Literal["lstm_gates"] = "lstm_gates"
 
-    GATES = (("i", "input gate i: how much new information is let in"),
-             ("f", "forget gate f: how much of the memory is kept"),
-             ("g", "candidate g: the new information on offer"),
-             ("o", "output gate o: how much of the memory is shown"),
-             ("c", "cell state c: the memory itself"),
-             ("h", "hidden state h: what the LSTM outputs"))
+    GATES = (("i", "i · input gate"), ("f", "f · forget gate"), ("g", "g · candidate"), ("o", "o · output gate"),
+             ("c", "c · cell state (memory)"), ("h", "h · hidden state (output)"))
 
 
 LAYER_TYPES = (TextView, TokensView, MatrixView, VectorView, ProbabilitiesView, DecoderStepsView, DecoderStepView,

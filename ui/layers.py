@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache, singledispatch
 
 import streamlit as st
 
 from pipeline.render import figures
-from pipeline.render.tables import fmt_shape
+from pipeline.render.describe import drawn, fmt_dims
 from pipeline.views import TextView, View
 from ui.widgets import chart, escape_markdown
 
@@ -91,19 +91,28 @@ def glossary(*texts: str) -> None:
 
 
 def show_layer(view: View, key: str, number: int | None = None, shown_notes: Sequence[str] = (),
-               side_by_side: bool = False) -> None:
-    """Draw one prediction layer: its words (title, description, shape, notes), then its picture.
+               side_by_side: bool = False, verdict: str | None = None, below: Callable[[], None] | None = None) -> None:
+    """Draw one prediction layer: its title and verdict, its picture, then its description, shape and notes.
 
-    ``shown_notes`` are notes the page already shows elsewhere, so they are not repeated here;
-    ``side_by_side`` puts the words left of the picture, so both fit on one screen.
+    ``side_by_side`` lays the words left of the picture on a wide screen (the picture right of the title, never
+    under the words, so it starts on the first screen) and, on a phone, puts the picture straight after the title,
+    its verdict and the longer words after it (a CSS grid: ``ui.state.PAGE_CSS``). ``verdict`` is the sentence that
+    states the stage's point; ``shown_notes`` are notes the page already shows elsewhere; ``below`` adds what
+    follows the words (e.g. the stage's numbers as a table).
     """
-    words, drawing = st.columns([1, 2], gap="medium") if side_by_side else (st.container(), st.container())
-    with words:
-        st.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
+    stage = st.container(key=f"stage-{key}" if side_by_side else None)
+    head, drawing, said, rest = (stage.container(key=f"stage-{part}-{key}" if side_by_side else None)
+                                 for part in ("head", "picture", "verdict", "rest"))
+    head.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
+    with drawing:
+        picture(view, key)
+    if verdict:
+        said.info(escape_markdown(verdict), icon=":material/visibility:")
+    with rest:
         st.markdown(escape_markdown(view.description))
-        st.caption(f"Shape: {fmt_shape(view.shape)}")
+        st.caption(f"Shape: {escape_markdown(fmt_dims(view))}. {escape_markdown(drawn(view))}")
         for note in (n for n in view.notes if n not in shown_notes):
             st.warning(escape_markdown(note), icon=":material/info:")
         glossary(view.title, view.description)
-    with drawing:
-        picture(view, key)
+        if below is not None:
+            below()

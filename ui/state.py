@@ -36,12 +36,38 @@ LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings), looked up in the run 
 # - A table (ui.table: Markdown) that is wider than the screen scrolls sideways inside its own box, never the
 #   whole page. On a phone five or six columns would not fit: smaller type and padding there, so most tables fit
 #   and the widest scroll by a few characters. Cells never break inside a word or number.
+# - The page starts right under the fixed header (3.75rem): Streamlit's default 6rem pushed every page's first
+#   picture 2 rem further down the first screen.
+# - A Prediction stage (ui.layers.show_layer, side by side): on a wide screen its title, verdict and words fill the
+#   left third and the picture the rest, from the top; on a phone (where Streamlit stacks columns too) the title,
+#   then the picture, its verdict and the words. The input row stays one row on a phone.
+# - The stepper's toolbar: no key hints on a touch screen (no keys to press); on a phone its buttons show their icons
+#   only, their words kept (visually hidden) as their names for a screen reader.
 PAGE_CSS = """<style>
 [data-testid="stFullScreenFrame"] { width: round(down, 100%, 1px); }
-[data-testid="stMarkdownContainer"]:has(> table) { overflow-x: auto; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.25rem; }
+[class*="st-key-stage-head-"] h3 { font-size: 1.45rem; }
+[data-testid="stMarkdownContainer"]:has(table) { overflow-x: auto; max-width: 100%; }
 @media (max-width: 640px) {
   [data-testid="stMarkdownContainer"] table { font-size: 0.8rem; }
   [data-testid="stMarkdownContainer"] :is(th, td) { padding: 0.3rem; }
+  .st-key-stepper-bar [data-testid="stButton"] button [data-testid="stMarkdownContainer"] {
+    position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  .st-key-stepper-bar [data-testid="stButton"] button { padding-left: 0.45rem; padding-right: 0.45rem; }
+}
+@media (hover: none) { .st-key-stepper-bar kbd { display: none; } }
+@media (min-width: 641px) {
+  [class*="st-key-stage-step-"] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr);
+                                 grid-template-rows: auto auto 1fr; column-gap: 2rem; align-items: start; }
+  [class*="st-key-stage-step-"] > :has(> [class*="st-key-stage-head-"]) { grid-column: 1; grid-row: 1; }
+  [class*="st-key-stage-step-"] > :has(> [class*="st-key-stage-verdict-"]) { grid-column: 1; grid-row: 2; }
+  [class*="st-key-stage-step-"] > :has(> [class*="st-key-stage-rest-"]) { grid-column: 1; grid-row: 3; }
+  [class*="st-key-stage-step-"] > :has(> [class*="st-key-stage-picture-"]) { grid-column: 2; grid-row: 1 / span 3; }
+}
+@media (max-width: 640px) {
+  .st-key-input-row [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; }
+  .st-key-input-row [data-testid="stColumn"] { min-width: 0; width: auto; flex: 3 1 0; }
+  .st-key-input-row [data-testid="stColumn"] + [data-testid="stColumn"] { flex: 2 1 0; }
 }
 </style>"""
 # The main block starts below the fixed header (3.75rem high), so the input is never hidden under it.

@@ -121,8 +121,9 @@ def plotly_chunk() -> str | None:
 
 
 def chart(fig: go.Figure | dict, key: str) -> None:
-    """Show a Plotly figure (or its JSON) full width, with our own styling (not the Streamlit theme)."""
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    """Show a Plotly figure (or its JSON) full width, with our own styling (not the Streamlit theme) and no Plotly
+    toolbar: on a touch screen it is always shown, over the chart's top labels (Streamlit's own toolbar remains)."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "displayModeBar": False})
 
 
 def setting_widget(spec: SettingSpec, key: str) -> Any:

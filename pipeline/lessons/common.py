@@ -77,11 +77,12 @@ def spans_to_stages(t: Trace, spans: Mapping[str, tuple[str, str]], content: Les
 
 def token_view(key: str, title: str, description: str, tokens: Sequence[str], ids: Sequence[int],
                shape: Sequence[int | None], notes: Sequence[str] = ()) -> TokensView:
-    """The padded ids of one input, with the token at each position (``<pad>`` for padding) and its mark."""
+    """The padded ids of one input, with the token at each position (``<pad>`` for padding) and its mark; ``key``
+    is also the lesson stage it belongs to."""
     marks = token_marks(ids, PAD_ID, UNK_ID)
     shown = tuple(PAD if m is Mark.PAD else (tokens[i] if i < len(tokens) else "") for i, m in enumerate(marks))
-    return TokensView(key=key, title=title, description=description, shape=tuple(shape), notes=tuple(notes),
-                      ids=tuple(ids), tokens=shown, marks=marks)
+    return TokensView(key=key, title=title, description=description, shape=tuple(shape), dims=("sentence", "position"),
+                      notes=tuple(notes), stage=key, ids=tuple(ids), tokens=shown, marks=marks)
 
 
 def unknown_words_note(tokens: Sequence[str], marks: Sequence[Mark], if_none_known: str,
@@ -107,20 +108,21 @@ def dropped_tokens_note(tokens: Sequence[str], count: int, max_len: int) -> list
 
 
 def gates_view(key: str, title: str, description: str, lstm: nn.Module, inputs: torch.Tensor, tokens: Sequence[str],
-               marks: Sequence[Mark], state: tuple[torch.Tensor, torch.Tensor] | None = None) -> LSTMGatesView:
+               marks: Sequence[Mark], state: tuple[torch.Tensor, torch.Tensor] | None = None, stage: str = "",
+               step_name: str = "word") -> LSTMGatesView:
     """The LSTM's gates and memory at every real token, recomputed from its trained weights.
 
     ``inputs`` (T, E) are what the LSTM read at each step (the trace's sample of its input); only the
-    first ``len(tokens)`` steps -- the real tokens -- are shown.
+    first ``len(tokens)`` steps -- the real tokens -- are shown. ``step_name`` names a step ("word", "step").
     """
-    from pipeline.gates import gates_reading, lstm_gates
+    from pipeline.gates import forget_step, gates_reading, lstm_gates
 
     n = len(tokens)
     g = lstm_gates(lstm, inputs.to(next(lstm.parameters()).device), state=state, length=n)
     return LSTMGatesView(key=key, title=title, description=description, shape=(n, g.h.size(-1)),
-                         tokens=tuple(tokens), marks=tuple(marks[:n]),
+                         dims=(step_name, "hidden unit"), stage=stage, tokens=tuple(tokens), marks=tuple(marks[:n]),
                          **{name: matrix(getattr(g, name).tolist()) for name in "ifgoch"},
-                         reading=tuple(gates_reading(g, list(tokens))))
+                         reading=tuple(gates_reading(g, list(tokens))), forget_at=forget_step(g))
 
 
 GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell state c) keeps and shows. The input "

@@ -40,6 +40,7 @@ from pipeline.views import (
     Prediction,
     TokensView,
     VectorView,
+    View,
     matrix,
 )
 
@@ -221,36 +222,41 @@ class SequenceToSequence(Lesson):
         out_tokens = translator.target_vocab.decode(out_ids)
         output = " ".join(tok for tok in out_tokens if tok != EOS)
         out_marks = tuple(_mark(tok) for tok in out_tokens)
-        layers = [
+        last = real[-1] if real else PAD
+        layers: list[View] = [
             source,
             MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
-                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
-                       row_marks=marks, col_title="embedding feature"),
-            MatrixView(key="encoder_states", title="Encoder state at every position",
-                       description=f"The encoder LSTM's {hidden} numbers after reading each source word. It stops "
-                                   "at the last real word, so the rows for padding stay zero.",
-                       shape=tuple(t[At.ENCODER_STATES].output_shape), rows=rows, row_marks=marks,
-                       values=matrix(t[At.ENCODER_STATES].sample.tolist()), col_title="hidden unit"),
-            VectorView(key="encoder", title=stage("encoder").title,
-                       description=f"{stage('encoder').description} It equals the row for “{real[-1]}” above.",
-                       shape=tuple(t[At.ENCODER].output_shape), values=tuple(t[At.ENCODER].sample.tolist())),
-            encoder_gates := gates_view("encoder_gates", "Inside the encoder LSTM: its gates at every word",
-                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].sample, real, marks),
-            gates_view("decoder_gates", "Inside the decoder LSTM: its gates at every step",
+                       shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
+                       stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                       col_title="embedding feature"),
+            encoder_gates := gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory",
+                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].sample, real, marks,
+                                        stage="encoder"),
+            VectorView(key="encoder", title="Context vector: the encoder's last memory",
+                       description=f"{stage('encoder').description} It equals the h row for “{last}” on the stage "
+                                   "before.", shape=tuple(t[At.ENCODER].output_shape), dims=("sentence", "hidden unit"),
+                       stage="encoder", values=tuple(t[At.ENCODER].sample.tolist()),
+                       origin=f"the encoder's memory after “{last}”, the last source word; the decoder starts from "
+                              "it"),
+            DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
+                             shape=tuple(t[At.DECODER].output_shape), dims=("sentence", "step", "target token"),
+                             stage="decoder", steps=tuple(steps), source=tuple(real)),
+            gates_view("decoder_gates", "Decoder LSTM, step by step: gates and memory",
                        GATES_TEXT + " The decoder starts from the encoder's last memory (the context).",
                        translator.model.decoder.lstm, _decoder_inputs(t), [s.input for s in steps],
-                       [Mark.SOS if s.step == 1 else Mark.WORD for s in steps], state=_context(encoder_gates)),
-            DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
-                             shape=tuple(t[At.DECODER].output_shape), steps=tuple(steps), source=tuple(real)),
+                       [Mark.SOS if s.step == 1 else Mark.WORD for s in steps], state=_context(encoder_gates),
+                       stage="decoder", step_name="step"),
         ]
         if translator.model.cfg.attention:
-            layers.append(AttentionView(key="attention", title="Attention weights", description=_ATTENTION_TEXT,
-                                        shape=(1, len(steps), max_len), rows=tuple(out_tokens), cols=tuple(real),
-                                        row_marks=out_marks, col_marks=marks[: len(real)],
-                                        weights=(tuple(s.attention for s in steps),)))
-        layers.append(TokensView(key="output", title=stage("output").title, description=stage("output").description,
-                                 shape=tuple(t[At.TOKENS].output_shape), ids=tuple(out_ids), tokens=tuple(out_tokens),
-                                 marks=out_marks))
+            layers.append(AttentionView(key="attention", title="Attention: where each output token looked",
+                                        description=_ATTENTION_TEXT, shape=(1, len(steps), max_len),
+                                        dims=("head", "output token", "source position"), stage="decoder",
+                                        rows=tuple(out_tokens), cols=tuple(real), row_marks=out_marks,
+                                        col_marks=marks[: len(real)], weights=(tuple(s.attention for s in steps),)))
+        layers.append(TokensView(key="output", title=f"{stage('output').title}: the answer",
+                                 description=stage("output").description, shape=tuple(t[At.TOKENS].output_shape),
+                                 dims=("sentence", "step"), stage="output", ids=tuple(out_ids),
+                                 tokens=tuple(out_tokens), marks=out_marks, probs=tuple(out_probs)))
         coverage = coverage_note(text)
         if EOS not in out_tokens:
             notes.append(f"No <eos> within {max_len} steps: decoding stopped at the maximum length.")

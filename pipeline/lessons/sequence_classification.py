@@ -116,27 +116,29 @@ class SequenceClassification(TextClassificationLesson):
         rows = tokens_layer.tokens
         last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
         probs = t[At.SOFTMAX].sample.tolist()
+        lstm = stage("lstm")
         layers = (
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
-                     shape=tuple(t[At.NORMALIZE].input_shape), text=text),
+                     shape=tuple(t[At.NORMALIZE].input_shape), dims=("sentence", "character"), stage="raw_text",
+                     text=text),
             tokens_layer,
             MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
-                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
-                       row_marks=marks, col_title="embedding feature"),
-            MatrixView(key="lstm_states", title="LSTM hidden state at every timestep",
-                       description=f"The LSTM's {pipeline.model.cfg.hidden_dim} numbers after reading each position. "
-                                   "Rows after the last real word are padding; the model ignores them.",
-                       shape=tuple(t[At.LSTM].output_shape), values=matrix(t[At.LSTM].sample.tolist()), rows=rows,
-                       row_marks=marks, col_title="hidden unit"),
-            gates_view("lstm_gates", "Inside the LSTM: its gates at every word", GATES_TEXT,
-                       pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks),
-            VectorView(key="lstm", title=stage("lstm").title,
-                       description=f"{stage('lstm').description} It is the row for position {last + 1} "
-                                   f"(“{rows[last]}”) above.", shape=tuple(t[At.ENCODER].output_shape),
-                       values=tuple(t[At.ENCODER].sample.tolist())),
-            ProbabilitiesView(key="classifier", title=stage("classifier").title,
+                       shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
+                       stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                       col_title="embedding feature"),
+            gates_view("lstm_gates", "LSTM, word by word: gates and memory", f"{lstm.description}\n\n{GATES_TEXT}",
+                       pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks, stage="lstm"),
+            VectorView(key="lstm", title="Sentence vector: the LSTM's last memory",
+                       description=f"The LSTM's memory after the last real word, position {last + 1} (“{rows[last]}”): "
+                                   "the h row for that word on the stage before. The padding after it never reaches "
+                                   "the classifier.", shape=tuple(t[At.ENCODER].output_shape),
+                       dims=("sentence", "hidden unit"), stage="lstm", values=tuple(t[At.ENCODER].sample.tolist()),
+                       origin=f"the LSTM's memory after “{rows[last]}”, the last real word; the classifier reads "
+                              "nothing else"),
+            ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
                               description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
-                              values=tuple(probs), labels=tuple(pipeline.classes)),
+                              dims=("sentence", "class"), stage="classifier", values=tuple(probs),
+                              labels=tuple(pipeline.classes)),
         )
         best = layers[-1].best
         return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=layers,

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
 from pipeline.budget import Workload, count_params, text_counts
@@ -150,23 +151,35 @@ class TransformerClassification(TextClassificationLesson):
         tokens_layer = token_view("tokenize_pad", stage("tokenize_pad").title, stage("tokenize_pad").description,
                                   tokens, ids, t[At.ENCODE].output_shape, notes)
         rows = tokens_layer.tokens
+        embedding = MatrixView(key="embedding", title=stage("embedding").title,
+                               description=stage("embedding").description, shape=tuple(t[At.EMBED].output_shape),
+                               dims=("sentence", "position", "feature"), stage="embedding",
+                               values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                               col_title="feature")
         layers: list[View] = [
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
-                     shape=tuple(t[At.NORMALIZE].input_shape), text=text),
+                     shape=tuple(t[At.NORMALIZE].input_shape), dims=("sentence", "character"), stage="raw_text",
+                     text=text),
             tokens_layer,
-            MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
-                       shape=tuple(t[At.EMBED].output_shape), values=matrix(t[At.EMBED].sample.tolist()), rows=rows,
-                       row_marks=marks, col_title="embedding feature"),
+            embedding,
         ]
+        before = embedding
         for i in range(cfg.n_layers):
-            layers += [_attention_view(t, i, cfg.n_layers, rows, marks), _block_view(t, i, cfg.n_layers, rows, marks)]
+            after = _block_view(t, i, cfg.n_layers, rows, marks, before)
+            layers += [_attention_view(t, i, cfg.n_layers, rows, marks), after]
+            before = after
         probs = t[At.SOFTMAX].sample.tolist()
+        n_real = sum(m is not Mark.PAD for m in marks)
         layers += [
-            VectorView(key="pooling", title=stage("pooling").title, description=stage("pooling").description,
-                       shape=tuple(t[At.POOL].output_shape), values=tuple(t[At.POOL].sample.tolist())),
-            ProbabilitiesView(key="classifier", title=stage("classifier").title,
+            VectorView(key="pooling", title=f"{stage('pooling').title}: the sentence vector",
+                       description=stage("pooling").description, shape=tuple(t[At.POOL].output_shape),
+                       dims=("sentence", "feature"), stage="pooling", values=tuple(t[At.POOL].sample.tolist()),
+                       origin=f"the mean of the {n_real} real words' vectors after the encoder (the padding is left "
+                              "out); the classifier reads nothing else"),
+            ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
                               description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
-                              values=tuple(probs), labels=tuple(pipeline.classes)),
+                              dims=("sentence", "class"), stage="classifier", values=tuple(probs),
+                              labels=tuple(pipeline.classes)),
         ]
         best = layers[-1].best
         return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=tuple(layers),
@@ -190,18 +203,26 @@ def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], mark
     return AttentionView(
         key=f"attention_{i + 1}", title=f"Self-attention in {_block_name(i, n_layers)}, {len(weights)} heads",
         description="One grid per head. Row: the word that looks; column: the word it looks at. Each row sums "
-                    "to 1. Columns for <pad> are exactly 0: padded keys are masked before the softmax. Rows for "
-                    "<pad> are computed too, but nothing ever reads them.",
-        shape=tuple(record.output_shape), weights=tuple(matrix(grid) for grid in weights), rows=rows, cols=rows,
+                    "to 1. Padded positions are masked before the softmax, so no word looks at them (their columns "
+                    "are exactly 0); the rows for <pad> are computed too, but nothing ever reads them. Both are "
+                    "left out of the picture.",
+        shape=tuple(record.output_shape), dims=("sentence", "head", "word", "word"),
+        stage="encoder", weights=tuple(matrix(grid) for grid in weights), rows=rows, cols=rows,
         row_marks=marks, col_marks=marks, heads=tuple(heads))
 
 
-def _block_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> MatrixView:
-    """The vectors block ``i`` hands on: each word after attention and the feed-forward net, both added back."""
+def _block_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...],
+                before: MatrixView) -> MatrixView:
+    """The vectors block ``i`` hands on: each word after attention and the feed-forward net, both added back; with
+    how far each word's vector moved from ``before`` (what the block was given)."""
     record = t[block(i)]
+    values = record.sample
+    change = (values - torch.tensor(before.values, dtype=values.dtype)).norm(dim=-1)  # (T,)
     return MatrixView(
         key=f"block_{i + 1}", title=f"Output of {_block_name(i, n_layers)}",
         description="Each word's vector after the block: its own vector plus what attention mixed in from the "
                     "other words, plus the feed-forward net's change. Same shape as the embedding.",
-        shape=tuple(record.output_shape), values=matrix(record.sample.tolist()), rows=rows, row_marks=marks,
-        col_title="feature")
+        shape=tuple(record.output_shape), dims=("sentence", "position", "feature"), stage="encoder",
+        values=matrix(values.tolist()), rows=rows, row_marks=marks, col_title="feature",
+        row_change=tuple(change.tolist()),
+        change_from="the embedding" if i == 0 else f"the output of block {i}")

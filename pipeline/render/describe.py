@@ -1,15 +1,20 @@
-"""Every picture in words: a one-line reading of a view (its most important numbers), and its data as rows.
+"""Every picture in words: a view's verdict (the point it makes), what its picture marks, and its data as rows.
 
-The reading is the stepper's verdict line and the text alternative of the view's chart; the rows are
-the chart's data as a table, so a learner who cannot see the picture (or wants the numbers) has both.
+The verdict is the stepper's line under the buttons and the text alternative of the view's chart. It states the
+point in the learner's words -- the answer and how sure, the word that moved the memory or drew the attention
+most, what changed from the stage before -- never a bare range. ``focus(view)`` is what that sentence points at
+(rows, columns or cells of the view's grid), and the chart marks exactly that, so the two always agree. Numbers
+are written by :mod:`pipeline.render.numbers`, as on the charts.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import singledispatch
-from typing import Any
 
+from pipeline.render.numbers import count, percent, plain, signed
 from pipeline.render.tables import Rows, fmt_shape, preview
 from pipeline.views import (
     AttentionView,
@@ -17,6 +22,7 @@ from pipeline.views import (
     DecoderStepView,
     LSTMGatesView,
     Mark,
+    Matrix,
     MatrixView,
     ProbabilitiesView,
     TextView,
@@ -25,106 +31,334 @@ from pipeline.views import (
     View,
 )
 
+LISTED = 6  # words named in one sentence before "…"
 
-def pct(p: float) -> str:
-    return f"{p:.0%}" if math.isfinite(p) else "n/a"
 
+@dataclass(frozen=True)
+class Focus:
+    """What a view's verdict points at: rows, columns or single cells of its grid (0-based, as in the view)."""
+
+    rows: tuple[int, ...] = ()
+    cols: tuple[int, ...] = ()
+    cells: tuple[tuple[int, int], ...] = ()
+
+
+def fmt_dims(view: View) -> str:
+    """The view's shape with its dimensions named when the view names them: ``1 sentence × 10 positions × 50
+    embedding features`` (else ``1 × 10 × 50``)."""
+    if len(view.dims) != len(view.shape) or None in view.shape:
+        return fmt_shape(view.shape)
+    return " × ".join(count(int(n), name) for n, name in zip(view.shape, view.dims, strict=True))
+
+
+def quoted(words: Sequence[str], limit: int = LISTED) -> str:
+    """``“the”, “plot” and “was”``; past ``limit`` words, ``… and 3 more``."""
+    shown = [f"“{w}”" for w in words[:limit]]
+    if len(words) > limit:
+        return ", ".join(shown) + f" and {len(words) - limit} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" and {shown[-1]}" if shown else ""
+
+
+def real_rows(marks: Sequence[Mark], n: int) -> list[int]:
+    """The rows (of ``n``) that hold something other than padding."""
+    return [r for r in range(n) if r >= len(marks) or marks[r] is not Mark.PAD]
+
+
+def _finite(x: float) -> float:
+    return x if math.isfinite(x) else -math.inf
+
+
+def _norm(row: Sequence[float]) -> float:
+    return math.sqrt(sum(v * v for v in row if math.isfinite(v)))
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    na, nb = _norm(a), _norm(b)
+    if na == 0 or nb == 0:
+        return -math.inf
+    return sum(x * y for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)) / (na * nb)
+
+
+# --- the verdict -----------------------------------------------------------------------------------
 
 @singledispatch
 def reading(view: View) -> str:
-    """One sentence saying what the view shows, with its most important numbers."""
-    return f"{view.title}: {fmt_shape(view.shape)}."
+    """One sentence stating the point of the view, with the numbers it rests on."""
+    return f"{view.title}: {fmt_dims(view)}."
 
 
 @reading.register
 def _(view: TextView) -> str:
     words = len(view.text.split())
-    return f"The input as typed: {words:,} word{'s' if words != 1 else ''}, {len(view.text):,} characters."
+    return (f"Your input as typed: {count(words, 'word')}, {count(len(view.text), 'character')}. Next it is cut "
+            "into tokens the model can count.")
 
 
 @reading.register
 def _(view: TokensView) -> str:
-    counts = {m: sum(1 for x in view.marks if x is m) for m in Mark}
-    real = len(view.ids) - counts[Mark.PAD]
-    parts = [f"{len(view.ids)} positions: {real} token{'s' if real != 1 else ''}"]
-    if counts[Mark.UNK]:
-        parts.append(f"{counts[Mark.UNK]} unknown (read as <unk>)")
-    if counts[Mark.PAD]:
-        parts.append(f"{counts[Mark.PAD]} padding")
-    return ", ".join(parts) + "."
+    if view.probs:
+        return _written(view)
+    real = [i for i, m in enumerate(view.marks) if m is not Mark.PAD]
+    pairs = [f"{view.tokens[i]} → {view.ids[i]}" for i in real if i < len(view.tokens)]
+    listed = ", ".join(pairs[:LISTED]) + (", …" if len(pairs) > LISTED else "")
+    line = f"{count(len(real), 'token')} become ids ({listed})"
+    pads = len(view.ids) - len(real)
+    if pads:
+        pad_id = view.ids[next(i for i, m in enumerate(view.marks) if m is Mark.PAD)]
+        line += f", then {count(pads, 'padding id')} (<pad>, id {pad_id}) fill it to {len(view.ids)} positions"
+    unknown = list(dict.fromkeys(view.tokens[i] for i in real if view.marks[i] is Mark.UNK))
+    if unknown:
+        line += f"; {quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary and read as <unk>"
+    return line + "."
 
 
-def _extreme(values: Any) -> tuple[float, int, int]:
-    best, where = 0.0, (0, 0)
-    for r, row in enumerate(values):
-        for c, v in enumerate(row):
-            if math.isfinite(v) and abs(v) > abs(best):
-                best, where = v, (r, c)
-    return best, *where
+def _written(view: TokensView) -> str:
+    """The answer a decoder wrote, how sure it was of the whole, and its least sure choice."""
+    steps = min(len(view.tokens), len(view.probs))
+    whole = math.prod(view.probs[:steps])
+    line = f"It wrote “{view.written}”"
+    if Mark.EOS in view.marks[:steps]:
+        line += ", then the end marker <eos>"
+    line += f": {percent(whole)} sure of the whole answer"
+    focus_at = focus(view).cells
+    if steps > 1 and focus_at:
+        t = focus_at[0][0]
+        line += f" (its least sure choice: “{view.tokens[t]}”, {percent(view.probs[t])})"
+    return line + "."
 
 
 @reading.register
 def _(view: MatrixView) -> str:
-    rows, cols = len(view.values), len(view.values[0]) if view.values else 0
-    value, r, c = _extreme(view.values)
-    row = view.rows[r] if r < len(view.rows) else str(r + 1)
-    return (f"{rows} rows of {cols} numbers, one row per {view.row_title}; the largest in size is {value:+.2f}, "
-            f"at “{row}”, {view.col_title} {c + 1}.")
+    at = focus(view).rows
+    names = [view.rows[r] if r < len(view.rows) else f"row {r + 1}" for r in at]
+    if view.row_change and at:
+        r = at[0]
+        others = [c for i, c in enumerate(view.row_change) if i != r and i in real_rows(view.row_marks,
+                                                                                         len(view.row_change))]
+        spread = f" (the other words: {plain(min(others))} to {plain(max(others))})" if others else ""
+        return (f"“{names[0]}” changed most from {view.change_from or 'the stage before'}: its vector moved by "
+                f"{plain(view.row_change[r])}{spread}.")
+    width = len(view.values[0]) if view.values else 0
+    if len(at) == 2:
+        a, b = at
+        similarity = _cosine(view.values[a], view.values[b])
+        return (f"Each word is now a vector of {count(width, 'number')}. Of your words, “{names[0]}” and "
+                f"“{names[1]}” have the most alike vectors (cosine similarity {plain(similarity)}, where 1 means "
+                "the same direction).")
+    if at:
+        r = at[0]
+        return (f"“{names[0]}” is now a vector of {count(width, 'number')} (its length "
+                f"{plain(_norm(view.values[r]))}); the other rows are padding.")
+    return f"{count(len(view.values), view.row_title)} of {count(width, 'number')} each."
 
 
 @reading.register
 def _(view: VectorView) -> str:
-    finite = [v for v in view.values if math.isfinite(v)] or [0.0]
-    return f"{len(view.values)} numbers, from {min(finite):+.2f} to {max(finite):+.2f}."
+    if view.origin:
+        return f"The whole input is now this one vector of {count(len(view.values), 'number')}: {view.origin}."
+    top = focus(view).cols
+    if not top:
+        return f"{count(len(view.values), 'number')}, none of them a finite number."
+    j = top[0]
+    name = view.labels[j] if j < len(view.labels) else f"number {j + 1}"
+    return f"{count(len(view.values), 'number')}; the largest in size is {name}, {signed(view.values[j])}."
 
 
 @reading.register
 def _(view: ProbabilitiesView) -> str:
-    order = sorted(range(len(view.values)), key=lambda i: -(view.values[i] if math.isfinite(view.values[i]) else -1))
-    first = f"{view.labels[order[0]]}: {pct(view.values[order[0]])}" if order else "no classes"
-    rest = ", ".join(f"{view.labels[i]} {pct(view.values[i])}" for i in order[1:3])
-    return f"The answer is {first}" + (f" (then {rest})." if rest else ".")
+    if not view.values:
+        return "No answers to choose from."
+    order = sorted(range(len(view.values)), key=lambda i: -_finite(view.values[i]))
+    best = order[0]
+    rest = ", ".join(f"{view.labels[i]} {percent(view.values[i])}" for i in order[1:])
+    return f"The model answers “{view.labels[best]}”, {percent(view.values[best])} sure" + \
+        (f" ({rest})." if rest else ".")
 
 
 @reading.register
 def _(view: DecoderStepView) -> str:
     s = view.step
     chosen = next((p for t, p in s.top if t == s.chosen), math.nan)
-    line = f"Step {s.step}: input “{s.input}”, wrote “{s.chosen}” ({pct(chosen)} likely)"
-    if s.attention:
-        j = max(range(len(s.attention)), key=lambda k: s.attention[k] if math.isfinite(s.attention[k]) else -1)
+    line = f"Step {s.step}: reading “{s.input}”, it writes “{s.chosen}”, {percent(chosen)} sure"
+    cols = focus(view).cols
+    if cols:
+        j = cols[0]
         word = view.source[j] if j < len(view.source) else str(j + 1)
-        line += f", looking most at “{word}” ({pct(s.attention[j])})"
+        line += f"; it looks most at “{word}” ({percent(s.attention[j])} of its attention)"
     return line + "."
 
 
 @reading.register
 def _(view: DecoderStepsView) -> str:
     written = " ".join(s.chosen for s in view.steps)
-    return f"{len(view.steps)} steps, writing “{written}”."
+    return f"In {count(len(view.steps), 'step')} the decoder writes “{written}”, one token per step."
 
 
 @reading.register
 def _(view: AttentionView) -> str:
-    best = (-1.0, 0, 0, 0)
-    for h, weights in enumerate(view.weights):
-        for r, row in enumerate(weights):
-            for c, w in enumerate(row):
-                if math.isfinite(w) and w > best[0] and (r != c or len(row) == 1):
-                    best = (w, h, r, c)
-    w, h, r, c = best
-    heads = "One head" if len(view.weights) == 1 else f"{len(view.weights)} heads"
-    if w < 0:
-        return f"{heads} of attention weights."
-    which = f" (head {h + 1})" if len(view.weights) > 1 else ""
-    return (f"{heads}; the strongest look at another word: “{view.rows[r]}” looks at “{view.cols[c]}” with "
-            f"{pct(w)} of its attention{which}.")
+    at = focus(view)
+    if view.rows == view.cols and at.cols:  # self-attention: the word the others look at most
+        j = at.cols[0]
+        share = _received(view)[j]
+        heads = "its head" if len(view.weights) == 1 else f"its {len(view.weights)} heads"
+        return (f"“{view.cols[j]}” draws the most attention: on average over {heads}, each word gives it "
+                f"{percent(share)} of its attention, more than any other word.")
+    pairs = [f"“{view.rows[r]}” ← “{view.cols[c]}” ({percent(view.weights[0][r][c])})" for r, c in at.cells
+             if r < len(view.rows) and c < len(view.cols)]
+    if not pairs:
+        return f"{count(len(view.weights), 'head')} of attention weights."
+    listed = ", ".join(pairs[:4]) + (", …" if len(pairs) > 4 else "")
+    return f"Where each output token looked most: {listed}."
 
 
 @reading.register
 def _(view: LSTMGatesView) -> str:
-    return view.reading[0] if view.reading else f"The LSTM's gates over {len(view.tokens)} words."
+    return view.reading[0] if view.reading else f"The LSTM's gates over {count(len(view.tokens), 'word')}."
 
+
+# --- what the verdict points at --------------------------------------------------------------------
+
+@singledispatch
+def focus(view: View) -> Focus:
+    """The rows, columns or cells of the view's picture that its verdict names."""
+    return Focus()
+
+
+@focus.register
+def _(view: TokensView) -> Focus:
+    if view.probs:  # a written answer: its least sure token
+        steps = min(len(view.tokens), len(view.probs))
+        t = min(range(steps), key=lambda i: view.probs[i] if math.isfinite(view.probs[i]) else -1.0, default=None)
+        return Focus(cells=((t, 0),)) if t is not None else Focus()
+    return Focus(rows=tuple(i for i, m in enumerate(view.marks) if m is Mark.UNK))
+
+
+@focus.register
+def _(view: MatrixView) -> Focus:
+    real = real_rows(view.row_marks, len(view.values))
+    if view.row_change:
+        moved = [r for r in real if r < len(view.row_change)]
+        return Focus(rows=(max(moved, key=lambda r: _finite(view.row_change[r])),)) if moved else Focus()
+    distinct = list({view.rows[r] if r < len(view.rows) else r: r for r in real}.values())
+    pairs = [(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:]]
+    if pairs:
+        return Focus(rows=max(pairs, key=lambda p: _cosine(view.values[p[0]], view.values[p[1]])))
+    return Focus(rows=tuple(real[:1]))
+
+
+@focus.register
+def _(view: VectorView) -> Focus:
+    finite = [j for j, v in enumerate(view.values) if math.isfinite(v)]
+    return Focus(cols=(max(finite, key=lambda j: abs(view.values[j])),)) if finite else Focus()
+
+
+@focus.register
+def _(view: ProbabilitiesView) -> Focus:
+    return Focus(rows=(view.best,)) if view.values else Focus()
+
+
+@focus.register
+def _(view: DecoderStepView) -> Focus:
+    attention = view.step.attention
+    if not attention:
+        return Focus()
+    return Focus(cols=(max(range(len(attention)), key=lambda k: _finite(attention[k])),))
+
+
+@focus.register
+def _(view: AttentionView) -> Focus:
+    if view.rows == view.cols:
+        received = _received(view)
+        keys = real_rows(view.col_marks, len(view.cols))
+        return Focus(cols=(max(keys, key=received.__getitem__),)) if keys else Focus()
+    rows = real_rows(view.row_marks, len(view.rows))
+    cols = real_rows(view.col_marks, len(view.cols))
+    grid = view.weights[0] if view.weights else ()
+    return Focus(cells=tuple((r, max(cols, key=lambda c, r=r: _finite(grid[r][c]))) for r in rows
+                             if cols and r < len(grid)))
+
+
+@focus.register
+def _(view: LSTMGatesView) -> Focus:
+    return Focus(rows=(view.forget_at,)) if 0 <= view.forget_at < len(view.tokens) else Focus()
+
+
+def _received(view: AttentionView) -> list[float]:
+    """Per key word: the share of attention the real query words give it, averaged over queries and heads."""
+    queries = real_rows(view.row_marks, len(view.rows))
+    totals = [0.0] * len(view.cols)
+    for grid in view.weights:
+        for q in queries:
+            for k, w in enumerate(grid[q][: len(totals)]):
+                totals[k] += w if math.isfinite(w) else 0.0
+    n = max(len(queries) * len(view.weights), 1)
+    return [t / n for t in totals]
+
+
+# --- what the picture draws of the tensor ------------------------------------------------------------
+
+@singledispatch
+def drawn(view: View) -> str:
+    """A sentence saying which part of the view's tensor its picture draws (a caption states the real shape)."""
+    return f"Drawn: {fmt_dims(view)}."
+
+
+@drawn.register
+def _(view: TextView) -> str:
+    return "Shown: the text as typed."
+
+
+@drawn.register
+def _(view: TokensView) -> str:
+    extra = ", with how sure the model was of each" if view.probs else ""
+    return f"Drawn: all {count(len(view.ids), 'position')}, each token with its id{extra}."
+
+
+@drawn.register
+def _(view: MatrixView) -> str:
+    real = real_rows(view.row_marks, len(view.values)) or list(range(len(view.values)))
+    width = len(view.values[0]) if view.values else 0
+    folded = len(view.values) - len(real)
+    left_out = f" (the {count(folded, 'padding row')} left out)" if folded else ""
+    values = [v for r in real for v in view.values[r] if math.isfinite(v)] or [0.0]
+    return (f"Drawn: {count(len(real), view.row_title)}{left_out} × {count(width, view.col_title)}, "
+            f"colours from {signed(min(values))} to {signed(max(values))}.")
+
+
+@drawn.register
+def _(view: VectorView) -> str:
+    return f"Drawn: all {count(len(view.values), 'number')} as bars, blue above zero, orange below."
+
+
+@drawn.register
+def _(view: ProbabilitiesView) -> str:
+    return f"Drawn: the probability of each of the {count(len(view.values), 'answer')}."
+
+
+@drawn.register
+def _(view: DecoderStepView) -> str:
+    line = f"Drawn: the {count(len(view.step.top), 'most likely token')}"
+    if view.step.attention:
+        line += f" and the attention over {count(len(view.step.attention), 'source word')}"
+    return line + "."
+
+
+@drawn.register
+def _(view: AttentionView) -> str:
+    rows = real_rows(view.row_marks, len(view.rows))
+    cols = real_rows(view.col_marks, len(view.cols))
+    left_out = " (padding left out)" if len(rows) < len(view.rows) or len(cols) < len(view.cols) else ""
+    return f"Drawn: {count(len(view.weights), 'head')}, each {len(rows)} × {len(cols)} words{left_out}."
+
+
+@drawn.register
+def _(view: LSTMGatesView) -> str:
+    units = len(view.h[0]) if view.h else 0
+    return (f"Drawn: six panels (i, f, g, o, c, h), each {count(len(view.tokens), 'word')} × "
+            f"{count(units, 'hidden unit')}.")
+
+
+# --- the numbers, as rows --------------------------------------------------------------------------
 
 @singledispatch
 def data_rows(view: View) -> Rows:
@@ -134,51 +368,67 @@ def data_rows(view: View) -> Rows:
 
 @data_rows.register
 def _(view: TokensView) -> Rows:
-    return [{"Position": str(i + 1), "Token": t, "Id": str(x), "Holds": m.label}
+    rows = [{"Position": str(i + 1), "Token": t, "Id": str(x), "Holds": m.label}
             for i, (t, x, m) in enumerate(zip(view.tokens, view.ids, view.marks, strict=False))]
+    for row, p in zip(rows, view.probs, strict=False):
+        row["Probability"] = percent(p)
+    return rows
 
 
 @data_rows.register
 def _(view: MatrixView) -> Rows:
-    return [{view.row_title.capitalize(): f"{i + 1} · {r}", "Numbers": preview(list(row), 8)}
+    rows = [{view.row_title.capitalize(): f"{i + 1} · {r}", "Numbers": preview(list(row), 8)}
             for i, (r, row) in enumerate(zip(view.rows, view.values, strict=False))]
+    for row, change in zip(rows, view.row_change, strict=False):
+        row[f"Moved from {view.change_from or 'the stage before'}"] = plain(change)
+    return rows
 
 
 @data_rows.register
 def _(view: VectorView) -> Rows:
-    return [{"Number": view.labels[i] if i < len(view.labels) else str(i + 1), "Value": f"{v:+.3f}"}
+    return [{"Number": view.labels[i] if i < len(view.labels) else str(i + 1), "Value": signed(v, 3)}
             for i, v in enumerate(view.values)]
 
 
 @data_rows.register
 def _(view: ProbabilitiesView) -> Rows:
-    return [{"Answer": label, "Probability": f"{p:.1%}" if math.isfinite(p) else "n/a"}
-            for label, p in zip(view.labels, view.values, strict=False)]
+    return [{"Answer": label, "Probability": percent(p)} for label, p in zip(view.labels, view.values, strict=False)]
 
 
 @data_rows.register
 def _(view: DecoderStepView) -> Rows:
-    return [{"Choice": str(k + 1), "Token": t, "Probability": f"{p:.1%}"} for k, (t, p) in enumerate(view.step.top)]
+    return [{"Choice": str(k + 1), "Token": t, "Probability": percent(p)} for k, (t, p) in enumerate(view.step.top)]
 
 
 @data_rows.register
 def _(view: DecoderStepsView) -> Rows:
     return [{"Step": str(s.step), "Input": s.input, "Wrote": s.chosen,
-             "Top choices": ", ".join(f"{t} {p:.0%}" for t, p in s.top)} for s in view.steps]
+             "Top choices": ", ".join(f"{t} {percent(p)}" for t, p in s.top)} for s in view.steps]
 
 
 @data_rows.register
 def _(view: AttentionView) -> Rows:
     rows = []
+    keys = real_rows(view.col_marks, len(view.cols))
     for h, weights in enumerate(view.weights):
-        for word, row in zip(view.rows, weights, strict=False):
-            top = sorted(range(len(row)), key=lambda c, row=row: -row[c])[:3]
-            rows.append({"Head": str(h + 1), "Word": word,
-                         "Looks most at": ", ".join(f"{view.cols[c]} {row[c]:.0%}" for c in top if c < len(view.cols))})
+        for r in real_rows(view.row_marks, len(view.rows)):
+            row = weights[r]
+            top = sorted((c for c in keys if c < len(row)), key=lambda c, row=row: -_finite(row[c]))[:3]
+            rows.append({"Head": str(h + 1), "Word": view.rows[r],
+                         "Looks most at": ", ".join(f"{view.cols[c]} {percent(row[c])}" for c in top)})
     return rows
 
 
 @data_rows.register
 def _(view: LSTMGatesView) -> Rows:
-    return [{"Word": token, **{name: f"{sum(getattr(view, name)[t]) / max(len(getattr(view, name)[t]), 1):+.2f}"
+    return [{"Word": token, **{f"mean {name}": signed(_mean(getattr(view, name)[t]))
                                for name, _ in LSTMGatesView.GATES}} for t, token in enumerate(view.tokens)]
+
+
+def _mean(row: Sequence[float]) -> float:
+    return sum(row) / max(len(row), 1)
+
+
+def row_means(values: Matrix) -> list[float]:
+    """Each row's mean (a gate's mean over the hidden units at each word)."""
+    return [_mean(row) for row in values]

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
-from pipeline.render.figures import SEQUENTIAL, esc, heatmap_scale, pct
+from pipeline.render.figures import SEQUENTIAL, esc, heatmap_scale
+from pipeline.render.numbers import percent
 from pipeline.render.shots import (
     LABEL_CHARS,
     LOWER,
@@ -74,25 +75,29 @@ class Flow:
 
 def flow_shots(views: Sequence[View], stage_keys: Sequence[str]) -> list[Shot]:
     """Every view's shots in order, each tagged with the stage (index into ``stage_keys``) it belongs to."""
-    flow, stages = Flow(), assign_stages([v.key for v in views], stage_keys)
+    flow, stages = Flow(), assign_stages(views, stage_keys)
     for view, stage in zip(views, stages, strict=True):
         flow.shots += [replace(s, stage=stage) for s in view_shots(view, flow)]
         flow.previous = view
     return flow.shots
 
 
-def assign_stages(view_keys: Sequence[str], stage_keys: Sequence[str]) -> list[int]:
-    """The stage of each view: the one with its key, or whose key starts it (``encoder_states`` ->
-    ``encoder``), else the stage after the last one matched (``attention_1`` follows ``embedding``)."""
-    result, last = [], -1
-    for key in view_keys:
-        match = next((i for i, s in enumerate(stage_keys) if s == key), None)
+def assign_stages(views: Sequence[View], stage_keys: Sequence[str]) -> list[int]:
+    """The stage of each view: the one it names (``view.stage``), else the one with its key or whose key starts it
+    (``encoder_states`` -> ``encoder``), else the stage after the last one matched (a traced model's views).
+    Linear in the number of views and stages: a file of thousands of stages is drawn as fast as its size allows."""
+    index = {key: i for i, key in reversed(list(enumerate(stage_keys)))}  # the first stage of a repeated key
+    result, matched = [], -1
+    for view in views:
+        match = index.get(view.stage, index.get(view.key))
         if match is None:
-            match = next((i for i, s in enumerate(stage_keys) if key.startswith(f"{s}_")), None)
+            parts = view.key.split("_")
+            match = next((index[p] for k in range(1, len(parts)) if (p := "_".join(parts[:k])) in index), None)
         if match is None:
-            match = min(last + 1, len(stage_keys) - 1)
-        result.append(max(match, 0))
-        last = match
+            result.append(min(matched + 1, len(stage_keys) - 1))
+            continue
+        result.append(match)
+        matched = match
     return result
 
 
@@ -224,7 +229,7 @@ def vector_strip(view: VectorView) -> Grid:
 def _probabilities(view: ProbabilitiesView, flow: Flow) -> list[Shot]:
     labels = [short(label, LABEL_CHARS) for label in view.labels] or [str(i + 1) for i in range(len(view.values))]
     best = view.best if view.values else 0
-    answer = f"“{view.labels[best] if best < len(view.labels) else best + 1}” ({pct(view.values[best], 1)})"
+    answer = f"“{view.labels[best] if best < len(view.labels) else best + 1}” ({percent(view.values[best])})"
     line, strip = f"{view.title}: the answer is {answer}.", None
     if isinstance(flow.previous, VectorView):
         count = len(flow.previous.values)
@@ -262,14 +267,14 @@ def _decoder_step(view: DecoderStepView, flow: Flow) -> list[Shot]:
 
 def _decoder_line(view: DecoderStepsView, step: DecoderStep, index: int) -> str:
     chosen = dict(step.top).get(step.chosen)
-    sure = f" ({pct(chosen)})" if chosen is not None else ""
+    sure = f" ({percent(chosen)})" if chosen is not None else ""
     start = "The context seeds the decoder; with" if index == 0 else f"Step {step.step}:"
     line = f"{start} input “{step.input}” → it writes “{step.chosen}”{sure}."
     attention = step.attention
     if attention and view.source:
         w = max(range(len(attention)), key=lambda i: finite_or_low(attention[i]))
         if w < len(view.source):
-            line += f" It looks most at “{view.source[w]}” ({pct(attention[w])})."
+            line += f" It looks most at “{view.source[w]}” ({percent(attention[w])})."
     return line
 
 

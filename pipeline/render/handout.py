@@ -14,29 +14,26 @@ has a caption saying in words what it shows and its key numbers.
 from __future__ import annotations
 
 import html
-import math
 import os
-from collections.abc import Iterable
-from functools import singledispatch
 from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from pipeline import views
 from pipeline.document import TraceDocument
 from pipeline.quiz import choice_label
 from pipeline.render import tables
 from pipeline.render.animation import dataflow_animation
-from pipeline.render.figures import layer_figure, pct, training_curves
+from pipeline.render.describe import drawn, fmt_dims, reading
+from pipeline.render.figures import layer_figure, training_curves
+from pipeline.render.numbers import percent
 from pipeline.render.tables import Rows, fmt_shape
 from pipeline.safeio import atomic_write
-from pipeline.views import Mark, Prediction, TextView, View
+from pipeline.views import Prediction, TextView
 
 MAX_HANDOUT_BYTES = 15_000_000
 EXAMPLES_SHOWN = 6
-CAPTION_ITEMS = 12  # tokens or labels named in one caption
 # The page may run its own inline scripts and styles and draw data:/blob: images (Plotly's PNG export);
 # it may fetch, connect to or embed nothing else.
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
@@ -55,6 +52,7 @@ h3 { font-size: 1.2rem; margin: 1.75rem 0 .5rem; }
 .muted, figcaption, .shape { color: var(--muted); }
 .note { border-left: 4px solid #b45309; background: #fffbeb; padding: .5rem .75rem; }
 .insight { border-left: 4px solid #15803d; background: #f0fdf4; padding: .75rem 1rem; }
+.verdict { border-left: 4px solid var(--accent); background: #eff6ff; padding: .5rem .75rem; font-weight: 600; }
 .literal { white-space: pre-wrap; overflow-wrap: anywhere; font-family: ui-monospace, Menlo, Consolas, monospace;
            background: #f3f4f6; padding: .5rem .75rem; border-radius: 4px; }
 .table-wrap { overflow-x: auto; margin: .75rem 0; }
@@ -225,7 +223,8 @@ def _prediction(prediction: Prediction, charts: Charts) -> str:
     parts = ['<h2 id="prediction">Prediction, step by step</h2>\n',
              f'<p>The input:</p>\n<p class="literal">{esc(prediction.text)}</p>\n',
              f"<p>The model answers <strong>{esc(prediction.output)}</strong> "
-             f"({esc(pct(prediction.confidence))} confident). Here is how it got there, in {len(screens)} steps.</p>\n"]
+             f"({esc(percent(prediction.confidence))} confident). Here is how it got there, in {len(screens)} "
+             "steps.</p>\n"]
     parts += [f'<p class="note">{esc(note)}</p>\n' for note in prediction.general_notes]
     if prediction.expected is not None:
         verdict = "right" if prediction.expected == prediction.output else "wrong"
@@ -234,14 +233,14 @@ def _prediction(prediction: Prediction, charts: Charts) -> str:
     parts.append('<ol class="screens">\n')
     for number, view in enumerate(screens, start=1):
         parts.append(f'<li class="screen"><h3>Step {number} of {len(screens)}: {esc(view.title)}</h3>\n'
-                     f"{_paragraphs(view.description)}"
-                     f'<p class="shape">Shape: {esc(fmt_shape(view.shape))}</p>\n')
+                     f'<p class="verdict">{esc(reading(view))}</p>\n{_paragraphs(view.description)}'
+                     f'<p class="shape">Shape: {esc(fmt_dims(view))}</p>\n')
         parts += [f'<p class="note">{esc(note)}</p>\n' for note in view.notes]
         fig = layer_figure(view)
         if fig is None:
             parts.append(f'<p class="literal">{esc(view.text if isinstance(view, TextView) else view.title)}</p>\n')
         else:
-            parts.append(charts.add(fig, layer_caption(view)))
+            parts.append(charts.add(fig, drawn(view)))
         parts.append("</li>\n")
     parts.append("</ol>\n")
     return "".join(parts)
@@ -278,81 +277,3 @@ def _footer(doc: TraceDocument) -> str:
                 rows += f"<dt>{label}</dt><dd>{esc(', '.join(f'{k} = {v}' for k, v in values.items()))}</dd>"
     return (f'<footer>\n<h2 id="provenance">Where this handout came from</h2>\n<dl class="source">{rows}</dl>\n'
             '<p class="muted">This page works offline: everything it shows is inside the file.</p>\n</footer>\n')
-
-
-# --- captions: one text alternative per view type ---------------------------------------------------
-
-def _listed(items: Iterable[str], limit: int = CAPTION_ITEMS) -> str:
-    items = list(items)
-    shown = ", ".join(f"“{' '.join(str(i).split())}”" for i in items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def _range(values: Iterable[float]) -> str:
-    clean = [v for v in values if math.isfinite(v)]
-    return f"from {min(clean):.2f} to {max(clean):.2f}" if clean else "with no finite values (the model diverged)"
-
-
-@singledispatch
-def layer_caption(view: View) -> str:
-    """A sentence naming what a layer's chart shows and its key numbers: the chart's text alternative."""
-    return f"{view.title}: a chart of shape {fmt_shape(view.shape)}."
-
-
-@layer_caption.register
-def _(view: views.TokensView) -> str:
-    unknown, padding = view.marks.count(Mark.UNK), view.marks.count(Mark.PAD)
-    pairs = [f"{t} = {i}" for t, i in zip(view.tokens, view.ids, strict=False)]
-    return (f"{len(view.ids)} token positions, each token with its id: {_listed(pairs)}; "
-            f"{unknown} unknown, {padding} padding.")
-
-
-@layer_caption.register
-def _(view: views.MatrixView) -> str:
-    cols = len(view.values[0]) if view.values else 0
-    return (f"Heatmap of {len(view.values)} rows ({view.row_title}) by {cols} columns ({view.col_title}), "
-            f"values {_range(v for row in view.values for v in row)}.")
-
-
-@layer_caption.register
-def _(view: views.VectorView) -> str:
-    return f"Bars for {len(view.values)} numbers, {_range(view.values)}."
-
-
-@layer_caption.register
-def _(view: views.ProbabilitiesView) -> str:
-    odds = [f"{label} {pct(p, 1)}" for label, p in zip(view.labels, view.values, strict=False)]
-    best = view.labels[view.best] if view.values and view.best < len(view.labels) else "none"
-    return f"Probability of each of {len(view.values)} answers: {_listed(odds)}. The most likely is “{best}”."
-
-
-@layer_caption.register
-def _(view: views.DecoderStepsView) -> str:
-    return f"{len(view.steps)} decoder steps; the tokens chosen: {_listed(s.chosen for s in view.steps)}."
-
-
-@layer_caption.register
-def _(view: views.DecoderStepView) -> str:
-    s = view.step
-    top = _listed(f"{t} {pct(p)}" for t, p in s.top)
-    focus = ""
-    if s.attention:
-        j = max(range(len(s.attention)), key=lambda k: s.attention[k] if math.isfinite(s.attention[k]) else -1.0)
-        word = view.source[j] if j < len(view.source) else str(j + 1)
-        focus = f" It attends most to “{word}” ({pct(s.attention[j])})."
-    return f"Step {s.step}: input “{s.input}”, chose “{s.chosen}”; top choices {top}.{focus}"
-
-
-@layer_caption.register
-def _(view: views.AttentionView) -> str:
-    return (f"{len(view.weights)} heatmap(s), one per attention head: how much each of the {len(view.rows)} "
-            f"positions looks at each of the {len(view.cols)} positions; each row sums to 100%.")
-
-
-@layer_caption.register
-def _(view: views.LSTMGatesView) -> str:
-    units = len(view.h[0]) if view.h else 0
-    text = (f"Six heatmaps over {len(view.tokens)} words ({_listed(view.tokens)}) and {units} hidden units: input, "
-            f"forget and output gates, candidate, cell state and hidden state; the cell state runs "
-            f"{_range(v for row in view.c for v in row)}.")
-    return " ".join([text, *view.reading])

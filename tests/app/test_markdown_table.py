@@ -16,7 +16,8 @@ from ui.widgets import JOINER, markdown_table
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 # Any text a learner or a data file could bring, bar NUL and lone surrogates (no browser keeps them either).
 CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
-TRICKY = ["https://x.org", "www.x.org", "a@b.org", ":material/error:", ":streamlit:", "a | b", "\\|", "\\", "x\\", "<b>bold</b>", "**not bold**", "$x^2$", ":red[red]", "1. a list?", "# heading",
+TRICKY = ["https://x.org", "www.x.org", "a@b.org", ":material/error:", ":streamlit:",
+          "a | b", "\\|", "\\", "x\\", "<b>bold</b>", "**not bold**", "$x^2$", ":red[red]", "1. a list?", "# heading",
           "line one\nline two", "`code`", "[link](http://x)", "&amp;", "- item", "---", "|", " padded ", "\u2028"]
 
 
