@@ -59,4 +59,4 @@ for column, side, prediction, view in zip(st.columns(2), sides, predictions, vie
 for (lesson, _), side, prediction, view in zip(pair, sides, predictions, views, strict=True):
     if view is not None:
         ui.show_layer(replace(view, title=f"{side.title}: {view.title}"), key=f"compare-layer-{lesson.slug}",
-                      shown_notes=prediction.notes)
+                      notes=prediction.notes)

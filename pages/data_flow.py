@@ -45,7 +45,8 @@ def own_flow(mine: Prediction) -> go.Figure:
 
 
 figure = shared_flow(slug) if prediction is None else own_flow(prediction)
-ui.chart(figure, key=f"dataflow-{slug}")
+with st.container(key="dataflow-animation"):  # a phone scrolls it sideways rather than drop the stages' names
+    ui.chart(figure, key=f"dataflow-{slug}")
 st.caption(f"The values of {note}, “{ui.escape_markdown(text)}”, as they pass through "
            f"{'your own trained model' if is_own else 'the lesson’s model, trained with the default settings'}. "
            "Press **▶ Play** or drag the slider; hover a cell for its exact value.")

@@ -53,9 +53,6 @@ except ValueError as e:  # InputError included: empty, too long, unusable text
         input_row()
     st.error(str(e), icon=":material/error:")
     st.stop()
-for note in prediction.general_notes:
-    st.warning(ui.escape_markdown(note), icon=":material/info:")
-
 screens = prediction.screens()
 stepper = ui.stepper(slug, (id(run), text), len(screens))
 # An on/off setting flipped needs the run's data again: offered unless the run may be on a learner's own file.
@@ -71,8 +68,7 @@ guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, sc
 
 def guess_first(index: int) -> bool:
     """Predict, then reveal: ask about this stage before showing it. True while the guess is still to make."""
-    question = guess_question(screens[index], seed=text, before=screens[index - 1] if index else None) \
-        if guessing else None
+    question = guess_question(screens[index], seed=text) if guessing else None
     if question is None:
         return False
     key = (text, index)
@@ -119,7 +115,7 @@ def toolbar() -> None:
     """One row: (in presenter mode) the input, the step buttons with their keys, where we are, the guess score."""
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="stepper-bar")
     if presenting:
-        shown = text if len(text) <= 28 else text[:27] + "…"
+        shown = text if len(text) <= 16 else text[:15] + "…"
         with bar.popover(ui.escape_markdown(f"“{shown}”"), icon=":material/edit:", help="Change the input"):
             input_row()
     last = len(screens) - 1
@@ -148,6 +144,8 @@ def toolbar() -> None:
 @st.fragment(run_every=seconds if stepper.playing else None)
 def step_view() -> None:
     """The stepper: buttons (with keys), where we are, the current stage. Reruns itself while playing."""
+    if (st.session_state.get(text_key) or "") != text:
+        st.rerun()  # a new input typed in the toolbar (presenter mode) reran only this fragment: trace it anew
     was_playing = stepper.playing
     stepper.tick(time.monotonic(), seconds)
     ui.sync_link("prediction")  # a fragment's rerun skips app.py: the address must follow the step from here
@@ -159,7 +157,7 @@ def step_view() -> None:
         st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
         side_by_side(screen)
         return
-    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", shown_notes=prediction.notes, side_by_side=True,
+    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", notes=prediction.notes, side_by_side=f"step-{slug}",
                   verdict=reading(screen), below=lambda: numbers_table(screen))
     if stepper.index < len(screens) - 1:
         ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one

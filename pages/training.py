@@ -16,7 +16,7 @@ from ui.widgets import training_form
 lesson = ui.lesson()
 slug = lesson.slug
 log_key, job_key, cancelled_key = f"train-log:{slug}", f"train-job:{slug}", f"train-cancelled:{slug}"
-history_key = f"train-history:{slug}"
+history_key, note_key = f"train-history:{slug}", f"train-note:{slug}"
 
 
 def cancel_training(slug: str) -> None:
@@ -74,9 +74,15 @@ def compare_section() -> None:
 st.title("Training")
 st.markdown("Choose the settings and press **Train**. Your run waits for a free trainer, then the curves grow "
             "every few batches, from the real numbers. Switching pages or pressing another button stops it.")
-values, upload, submitted, message = training_form(lesson)
+form = st.empty()  # while a run trains, the form gives its room to the live curves
+with form.container():
+    values, upload, submitted, message = training_form(lesson)
 if st.session_state.pop(cancelled_key, False):
     message.info("Training cancelled: nothing was kept.", icon=":material/cancel:")
+if note := st.session_state.pop(note_key, None):  # how the last run ended, when it ended without a model
+    kind, text = note
+    (message.info if kind == "info" else message.error)(text, icon=":material/cancel:" if kind == "info" else
+                                                        ":material/error:")
 restored = st.session_state.pop(f"train-restored:{slug}", None)
 if restored is not None:
     past, found = restored
@@ -96,8 +102,10 @@ if submitted:
     except ValueError as e:  # out-of-range settings, an unusable data file (InputError), a run over the budget
         message.error(str(e), icon=":material/error:")
         st.stop()
-    if data is not None:
-        st.caption(f"Training on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows).")
+    form.empty()
+    shown_settings = " · ".join(f"{spec.label} {getattr(settings, spec.name)}" for spec in specs(lesson.settings_type))
+    source = f" · on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows)" if data is not None else ""
+    st.markdown(f"**Training** · {ui.escape_markdown(shown_settings)}{source}")
     cache = runs.shared_cache()
     first = ("Another learner is training exactly these settings: you will get their model when it is done."
              if cache.training(lesson, settings, data) else "Starting…")
@@ -138,23 +146,26 @@ if submitted:
         for slot in (cancel_slot, placeholder, probes_slot, bar):
             slot.empty()
 
+    def ended(kind: str, text: str) -> None:
+        """The run ended without a model: say why under the Train button, with the form back."""
+        clear()
+        st.session_state[note_key] = (kind, text)
+        st.rerun()
+
     feed = live.LiveTraining(settings.epochs, lambda fraction, text: bar.progress(fraction, text=text), draw)
     try:
         run = pool.train(lesson, settings, data, [feed], cache=cache, on_wait=waiting,
                          estimate=cost.seconds if cost else None)
     except pool.JobCancelled as e:
-        clear()
-        message.info(str(e), icon=":material/cancel:")
-        st.stop()
+        ended("info", str(e))
     except (ValueError, pool.JobFailed, TrainingStopped) as e:
-        clear()
-        message.error(str(e), icon=":material/error:")
-        st.stop()
+        ended("error", str(e))
     clear()
     st.session_state[ui.own_run_key(slug)], st.session_state[log_key] = run, feed.log
     source = upload.name if data is not None else history.BUILT_IN
     st.session_state[history_key] = history.remember(st.session_state.get(history_key, []), history.PastRun(
         run.settings, tuple(run.epochs), source, run.complete))
+    st.rerun()  # the form again, above the trained model's curves
 
 log = st.session_state.get(log_key)
 if ui.own_run(slug) is None or log is None:
@@ -162,13 +173,18 @@ if ui.own_run(slug) is None or log is None:
     compare_section()
     st.stop()
 run = ui.own_run(slug)
+past = st.session_state.get(history_key) or []
+on_file = f" on your file **{ui.escape_markdown(past[0].source)}** ({run.info.get('sequences', 0):,} rows)" \
+    if past and past[0].source != history.BUILT_IN and past[0].settings == run.settings else ""
 if run.complete:
-    st.success("Your model is trained. The Prediction page uses it now.", icon=":material/check_circle:")
+    st.success(f"Your model is trained{on_file}. The Prediction page uses it now.", icon=":material/check_circle:")
 else:
     st.warning(f"{run.info.get('stopped', 'Stopped early.')} The Prediction page uses this model now.",
                icon=":material/timer:")
 if not log.done_batches:
-    st.caption("These settings were trained before, by you or another learner: this is that model.")
+    st.caption("Nothing had to train: a run with exactly these settings was already kept on this server (the "
+               "lesson's default run, or one trained earlier by you or another learner), so this is that model, its "
+               "curves and numbers included. Change any setting and press Train to train a new one.")
 ui.chart(figures.training_curves(run.epochs, log, log.total_epochs), key=f"curves-{slug}")
 probes_section(run.epochs, key=f"probes-{slug}")
 st.subheader("Epoch by epoch", anchor=False)

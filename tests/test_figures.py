@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -88,12 +89,16 @@ def names(fig) -> list[str]:
 def test_training_curves_show_train_and_validation_per_epoch_and_batches_faintly() -> None:
     log = TrainingLog(total_epochs=10, batch_x=[0.5, 1.0, 1.5], batch_loss=[2.0, 1.5, 1.2], batch_accuracy=[0.3] * 3)
     fig = figures.training_curves(epochs(3), log, total_epochs=10)
-    assert names(fig) == ["training loss, each batch", "training accuracy, each batch", "training loss",
-                          "validation loss", "training accuracy", "validation accuracy"]
+    assert names(fig) == ["training, each batch", "training, each batch", "training", "validation", "training",
+                          "validation"]
+    assert [t.showlegend for t in fig.data] == [True, False, True, True, False, False]  # each entry once
     assert list(fig.data[3].y) == pytest.approx([1.1, 0.55, 1.1 / 3])
     assert fig.layout.xaxis.range == (0, 10.1)  # room to grow while training
     assert fig.layout.yaxis2.range == (0, 1.02) and fig.layout.yaxis2.tickformat == ".0%"
     assert fig.layout.separators == ".," and "validation loss" in fig.data[3].hovertemplate
+    # stacked, the legend above both panels (nothing else is there), each panel named by its own axis
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1] and fig.layout.legend.y > 1
+    assert fig.layout.yaxis.title.text.startswith("loss") and fig.layout.xaxis2.title.text == "epoch"
 
 
 def test_a_diverged_run_draws_gaps_where_the_numbers_are_not_finite() -> None:
@@ -136,10 +141,15 @@ def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
     assert animation.sample_matrix("text") is None and animation.sample_matrix(torch.zeros(0)) is None
 
 
-def test_views_go_to_their_stage_by_key_prefix_or_order() -> None:
+def test_views_go_to_the_stage_they_name_else_by_key_prefix_or_order() -> None:
     stages = ["raw", "ids", "embedding", "encoder", "decoder", "output"]
-    keys = ["raw", "ids", "embedding", "encoder_states", "encoder", "attention_1", "decoder_gates", "output", "extra"]
-    assert flowframes.assign_stages(keys, stages) == [0, 1, 2, 3, 3, 4, 4, 5, 5]
+    keys = ["raw", "ids", "embedding", "encoder_states", "encoder", "attention_1", "block_1", "decoder_gates",
+            "output", "extra"]
+    plain = [View(key=k, title=k, description="") for k in keys]
+    assert flowframes.assign_stages(plain, stages) == [0, 1, 2, 3, 3, 4, 4, 4, 5, 5]  # a run of unnamed: one stage
+    named = [View(key=k, title=k, description="", stage="encoder" if k in ("attention_1", "block_1") else "")
+             for k in keys]
+    assert flowframes.assign_stages(named, stages) == [0, 1, 2, 3, 3, 3, 3, 4, 5, 5]  # the Transformer's block
 
 
 def test_the_words_become_ids_then_embedding_rows_then_states_then_the_answer() -> None:
@@ -190,7 +200,7 @@ def test_the_decoder_writes_a_token_per_frame_while_its_attention_lights_up() ->
     assert [f.layout.annotations[2].text.split(" · ")[0] for f in steps] == \
            ["Output so far: le", "Output so far: le chat", "Output so far: le chat &lt;eos&gt;"]
     assert line(steps[0]).startswith("The context seeds the decoder; with input “&lt;sos&gt;” → it writes “le”")
-    assert line(steps[1]) == "Step 2: input “le” → it writes “chat” (80%). It looks most at “the” (70%)."
+    assert line(steps[1]) == "Step 2: input “le” → it writes “chat” (80.0%). It looks most at “the” (70.0%)."
     attention = [list(r) for r in steps[1].data[3].z]  # rows: source words; columns: steps so far
     assert attention[1] == [0.7, 0.7, None]
     assert steps[1].layout.yaxis2.ticktext[0].endswith("&lt;sos&gt; ▸</span>")  # marked by symbol and colour
@@ -258,24 +268,36 @@ def test_escaping_and_refusals() -> None:
         animation.dataflow_animation([])
 
 
-def test_tokens_figure_colours_and_marks_unknown_words_and_markers() -> None:
+def test_tokens_figure_lists_each_position_with_its_id_and_marks_unknown_words_and_markers() -> None:
     fig = figures.layer_figure(views()["tokens"])
     heatmap = fig.data[0]
     kinds = list(figures.MARK_COLORS)
-    assert list(heatmap.z[0]) == [kinds.index(m) for m in MARKS]
-    assert heatmap.text[0][2] == "&lt;b&gt;cat&lt;/b&gt; ?<br><b>1</b>"  # escaped, with the unknown-word symbol
-    assert "unknown word" in heatmap.customdata[0][2] and "id 1" in heatmap.customdata[0][2]
-    assert names(fig)[1:] == ["▸ start marker (&lt;sos&gt;)", "known word", "? unknown word (&lt;unk&gt;)"]
+    assert [row[0] for row in heatmap.z] == [kinds.index(m) for m in MARKS]  # a row per position, by its mark
+    assert [list(r) for r in heatmap.text] == [["&lt;sos&gt; ▸", "2 (start)"], ["the", "5"],
+                                               ["&lt;b&gt;cat&lt;/b&gt; ?", "1 (unknown)"],
+                                               ["&lt;eos&gt; ■", "3 (end)"]]
+    assert "unknown word" in heatmap.customdata[2][0] and "id 1" in heatmap.customdata[2][0]
+    assert "end marker (&lt;eos&gt;)" in heatmap.customdata[3][0]  # the end marker is called one, not a start
+    assert [s.y0 + 0.5 for s in fig.layout.shapes] == [2]  # the unknown word, which the verdict names, is framed
+    assert fig.layout.yaxis.ticktext[2] == "<b>▶ 3</b>"
+    written = figures.layer_figure(replace(views()["tokens"], probs=(0.9, 0.6, 0.99, 0.97)))
+    assert list(written.data[0].text[1]) == ["the", "5", "60.0%"]  # how sure, as the verdict writes it
+    assert [s.y0 + 0.5 for s in written.layout.shapes] == [1]  # its least sure token
 
 
-def test_matrix_figure_scales_and_labels_rows_with_words_and_marks() -> None:
+def test_matrix_figure_scales_and_labels_rows_with_words_and_marks_and_folds_padding() -> None:
     fig = figures.layer_figure(views()["matrix"])
     states = fig.data[0]
     assert states.colorscale[0][1] == "rgb(5,48,97)" and states.zmin == -0.3 and states.zmax == 0.3  # diverging
+    assert states.showscale is not False and states.colorbar.title.text == "value"  # the colours have a scale
     ticks = fig.layout.yaxis.ticktext
-    assert ticks[1] == "2 · the" and "3 · &lt;b&gt;cat&lt;/b&gt; ?" in ticks[2]
+    assert "2 · the" in ticks[1] and "3 · &lt;b&gt;cat&lt;/b&gt; ?" in ticks[2]
     assert figures.MARK_COLORS[Mark.UNK] in ticks[2]
     assert fig.layout.xaxis.title.text == "hidden unit" and "hidden unit 2" in states.customdata[0][1]
+    padded = figures.layer_figure(replace(views()["matrix"], row_marks=(Mark.WORD, Mark.WORD, Mark.PAD, Mark.PAD)))
+    assert len(padded.data[0].z) == 2 and len(padded.layout.yaxis.ticktext) == 2  # padding rows folded away
+    moved = figures.layer_figure(replace(views()["matrix"], row_change=(1.0, 3.0, 2.0, 0.5)))
+    assert "<b>▶ 2 · the</b>" in moved.layout.yaxis.ticktext[1] and [s.y0 + 0.5 for s in moved.layout.shapes] == [1]
 
 
 def test_attention_figure_draws_a_heatmap_per_head_over_the_words() -> None:
@@ -283,11 +305,13 @@ def test_attention_figure_draws_a_heatmap_per_head_over_the_words() -> None:
     assert names(fig) == ["head 1", "head 2"]
     assert [list(r) for r in fig.data[1].z] == [[1.0, 0, 0, 0], [0, 0, 0, 1.0]]
     assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
-    ticks = list(fig.layout.xaxis.ticktext)  # the words looked at by number (coloured by mark); the rows name them
-    assert ticks[1] == "2" and ticks[2].startswith("<span") and ticks[2].endswith(">3</span>")  # 1: <sos>, 3: unknown
+    ticks = list(fig.layout.xaxis.ticktext)  # the words looked at, named (escaped)
+    assert ticks == ["&lt;sos&gt;", "the", "&lt;b&gt;cat&lt;/b&gt;", "&lt;eos&gt;"]
     hover = fig.data[0].customdata[0]
-    assert "“le” looks at" in hover[1] and "“&lt;b&gt;cat&lt;/b&gt;”" in hover[2]
-    assert fig.data[0].texttemplate is None  # two panels side by side: no room for a number in each cell
+    assert "“le” looks at" in hover[1] and "“&lt;b&gt;cat&lt;/b&gt;”" in hover[2] and "70.0%" in hover[1]
+    assert fig.data[0].texttemplate is None and fig.data[0].colorbar.title.text == "weight"
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]  # stacked, never side by side
+    assert {s.xref for s in fig.layout.shapes} == {"x", "x2"}  # what the verdict names, framed in every head
 
 
 def test_vector_and_probability_figures() -> None:
@@ -303,21 +327,22 @@ def test_decoder_steps_overview_has_a_row_per_step_with_the_choice_in_bold() -> 
     fig = figures.layer_figure(decoder())
     heatmap = fig.data[0]
     assert [list(r) for r in heatmap.z] == [[0.8, 0.15, 0.05]] * 3
-    assert heatmap.text[1][0] == "<b>chat 80%</b>" and heatmap.text[1][1] == "un 15%"
+    assert heatmap.text[1][0] == "<b>chat 80.0%</b>" and heatmap.text[1][1] == "un 15.0%"
     assert list(fig.layout.yaxis.ticktext) == ["1: &lt;sos&gt; → le", "2: le → chat", "3: chat → &lt;eos&gt;"]
 
 
 @pytest.mark.parametrize("attention", [True, False])
-def test_one_decoder_step_shows_top_k_attention_and_memory(attention: bool) -> None:
+def test_one_decoder_step_shows_its_top_choices_and_attention_as_level_bars(attention: bool) -> None:
     fig = figures.layer_figure(decoder(attention).screens()[1])
-    assert names(fig) == (["top choices", "attention", "hidden state"] if attention else
-                          ["top choices", "hidden state"])
+    assert names(fig) == (["top choices", "attention"] if attention else ["top choices"])
     top = fig.data[0]
     assert list(top.y) == ["chat", "un", "&lt;unk&gt;"] and list(top.x) == [0.8, 0.15, 0.05]
     assert list(top.marker.color) == [figures.ACCENT, figures.MUTED, figures.MUTED]
-    if attention:
-        assert list(fig.data[1].y) == [0.1, 0.7, 0.1, 0.1]
-        assert list(fig.data[1].x)[2] == "3 &lt;b&gt;cat&lt;/b&gt;"
+    assert list(top.text) == ["80.0%", "15.0%", "5.0%"]
+    if attention:  # the source words on the y axis, level (tilted under bars they ran into the next title)
+        assert list(fig.data[1].x) == [0.1, 0.7, 0.1, 0.1] and fig.data[1].orientation == "h"
+        assert list(fig.data[1].y)[2] == "3 · &lt;b&gt;cat&lt;/b&gt;"
+        assert fig.data[1].marker.color[1] == figures.VAL  # the word the verdict names
 
 
 def test_lstm_gates_figure_aligns_six_heatmaps_over_the_words() -> None:
@@ -357,16 +382,11 @@ def test_runs_overlay_draws_each_run_in_both_panels_named_literally() -> None:
     assert fig.data[0].line.dash != fig.data[2].line.dash  # not told apart by colour alone
 
 
-def test_the_attention_reading_counts_heads_in_words_and_names_the_head_only_when_there_are_several():
-    from dataclasses import replace
-
+def test_the_attention_reading_names_where_each_output_token_looked() -> None:
     from pipeline.render.describe import reading
 
     two = views()["attention"]
-    assert reading(two).startswith("2 heads; the strongest look at another word: ") and "(head 2)" in reading(two)
-    one = replace(two, weights=two.weights[:1])
-    assert reading(one) == ("One head; the strongest look at another word: “le” looks at “the” with 70% of its "
-                            "attention.")
+    assert reading(two) == "Where each output token looked most: “le” ← “the” (70.0%), “chat” ← “<sos>” (25.0%)."
 
 
 def test_every_figure_says_its_width_is_automatic_on_streamlits_way_to_the_browser() -> None:

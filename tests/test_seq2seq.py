@@ -218,17 +218,19 @@ def test_same_seed_gives_the_same_trace_number_for_number(lesson, tiny_attention
 def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attention_run, attention):
     run = tiny_attention_run if attention else default_run
     p = lesson.predict(run, "four thousand three hundred and five")
-    keys = ["source", "embedding", "encoder_states", "encoder", "encoder_gates", "decoder_gates", "decoder",
+    keys = ["source", "embedding", "encoder_gates", "encoder", "decoder", "decoder_gates",
             *(["attention"] if attention else []), "output"]
-    assert [layer.key for layer in p.layers] == keys
+    assert [layer.key for layer in p.layers] == keys  # in the order the data flows: the decoder's gates after its steps
+    assert [layer.stage for layer in p.layers] == ["source", "embedding", "encoder", "encoder", "decoder", "decoder",
+                                                   *(["decoder"] if attention else []), "output"]
+    assert len({screen.title for screen in p.screens()}) == len(p.screens())  # one name per stage
     assert all(isinstance(layer, LAYER_TYPES) for layer in p.layers)
     source = p.layer("source")
     assert source.tokens[:7] == ("four", "thousand", "three", "hundred", "and", "five", "<pad>")
     assert source.marks == (Mark.WORD,) * 6 + (Mark.PAD,) * 4 and source.ids[6:] == (0,) * 4
-    states = p.layer("encoder_states").values
-    assert len(states) == 10 and len(states[0]) == run.settings.hidden_dim
-    assert p.layer("encoder").values == pytest.approx(states[5])  # the context: the state after "five"
-    assert all(v == 0.0 for row in states[6:] for v in row)
+    states = p.layer("encoder_gates").h
+    assert len(states) == 6 and len(states[0]) == run.settings.hidden_dim
+    assert p.layer("encoder").values == pytest.approx(states[5], abs=1e-5)  # the context: the state after "five"
 
     decoder = p.layer("decoder")
     assert isinstance(decoder, DecoderStepsView) and decoder.source == source.tokens[:6]
@@ -246,6 +248,7 @@ def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attentio
             assert step.attention is None
     output = p.layer("output")
     assert output.tokens == tuple(s.chosen for s in steps)
+    assert output.probs == pytest.approx(tuple(s.top[0][1] for s in steps))  # how sure of each token it wrote
     assert p.output == " ".join(t for t in output.tokens if t != EOS)
     assert p.confidence == pytest.approx(math.prod(s.top[0][1] for s in steps))
     if attention:
@@ -318,7 +321,9 @@ def test_encoder_and_decoder_gates_match_the_lstms_own_states(lesson, tiny_atten
 
     p = lesson.predict(tiny_attention_run, "four thousand three hundred and five")
     encoder, decoder = p.layer("encoder_gates"), p.layer("decoder_gates")
-    states = np.array(p.layer("encoder_states").values)
+    with torch.no_grad(), trace(tiny_attention_run.model, train=False) as t:
+        tiny_attention_run.model(["four thousand three hundred and five"], stop_at_eos=True)
+    states = t["model.encoder.unpack"].sample.numpy()  # nn.LSTM's own states, padded
     assert encoder.tokens == ("four", "thousand", "three", "hundred", "and", "five")
     assert np.abs(np.array(encoder.h) - states[:6]).max() <= 1e-5
     steps = p.layer("decoder").steps

@@ -7,6 +7,7 @@ from pipeline.data.sentiment import generate
 from pipeline.fileformat import json_text, loads
 from pipeline.lessons import get_lesson
 from pipeline.text import InputError, tokenize
+from pipeline.trace import trace
 from pipeline.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
 
 
@@ -49,17 +50,19 @@ def test_same_seed_gives_the_same_trace_number_for_number(classification_run):
 def test_prediction_traces_every_stage_with_padding_and_unknown_words_marked(classification_run):
     lesson, run = classification_run
     p = lesson.predict(run, "The plot was not zorgly")
-    assert [(layer.key, type(layer)) for layer in p.layers] == [
-        ("raw_text", TextView), ("tokenize_pad", TokensView), ("embedding", MatrixView),
-        ("lstm_states", MatrixView), ("lstm_gates", LSTMGatesView), ("lstm", VectorView),
-        ("classifier", ProbabilitiesView)]
+    assert [(layer.key, type(layer), layer.stage) for layer in p.layers] == [
+        ("raw_text", TextView, "raw_text"), ("tokenize_pad", TokensView, "tokenize_pad"),
+        ("embedding", MatrixView, "embedding"), ("lstm_gates", LSTMGatesView, "lstm"), ("lstm", VectorView, "lstm"),
+        ("classifier", ProbabilitiesView, "classifier")]  # in the order the data flows, one name each
+    assert len({layer.title for layer in p.layers}) == len(p.layers)
     tokens = p.layer("tokenize_pad")
     assert tokens.tokens[:5] == ("the", "plot", "was", "not", "zorgly") and tokens.tokens[5:] == ("<pad>",) * 5
     assert tokens.marks == (Mark.WORD,) * 4 + (Mark.UNK,) + (Mark.PAD,) * 5
     assert tokens.ids[4] == 1 and tokens.ids[5:] == (0,) * 5
-    states = p.layer("lstm_states")
-    assert len(states.values) == 10 and len(states.values[0]) == 64 and states.rows == tokens.tokens
-    assert p.layer("lstm").values == pytest.approx(states.values[4])  # the state after the last real word
+    gates = p.layer("lstm_gates")
+    assert gates.tokens == tokens.tokens[:5] and len(gates.h[0]) == 64
+    assert p.layer("lstm").values == pytest.approx(gates.h[4], abs=1e-5)  # the state after the last real word
+    assert "“zorgly”, its last real word" in p.layer("lstm").origin
     probs = p.layer("classifier")
     assert sum(probs.values) == pytest.approx(1.0, abs=1e-5) and probs.labels == tuple(run.info["classes"])
     assert p.output == probs.labels[probs.best] and p.confidence == max(probs.values)
@@ -121,7 +124,9 @@ def test_the_lstm_gates_are_recomputed_exactly_and_obey_the_lstm_equations(class
     gates = p.layer("lstm_gates")
     assert gates.tokens == ("the", "plot", "was", "not", "good") and len(gates.h) == 5 and len(gates.h[0]) == 64
     i, f, g, o, c, h = (np.array(getattr(gates, name)) for name in "ifgoch")
-    assert np.abs(h - np.array(p.layer("lstm_states").values)[:5]).max() <= 1e-5  # nn.LSTM's own states
+    with torch.no_grad(), trace(run.model, train=False) as t:
+        run.model(["the plot was not good"])
+    assert np.abs(h - t["model.encoder.lstm"].sample.numpy()[:5]).max() <= 1e-5  # nn.LSTM's own states
     c_before = np.vstack([np.zeros((1, 64)), c[:-1]])
     assert np.abs(c - (f * c_before + i * g)).max() <= 1e-5 and np.abs(h - o * np.tanh(c)).max() <= 1e-5
     assert (f > 0).all() and (f < 1).all() and (g > -1).all() and (g < 1).all()

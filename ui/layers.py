@@ -90,18 +90,22 @@ def glossary(*texts: str) -> None:
             st.markdown("\n".join(f"- **{escape_markdown(t.term)}**: {escape_markdown(t.definition)}" for t in terms))
 
 
-def show_layer(view: View, key: str, number: int | None = None, shown_notes: Sequence[str] = (),
-               side_by_side: bool = False, verdict: str | None = None, below: Callable[[], None] | None = None) -> None:
+def show_layer(view: View, key: str, number: int | None = None, notes: Sequence[str] = (),
+               side_by_side: str | None = None, verdict: str | None = None, below: Callable[[], None] | None = None
+               ) -> None:
     """Draw one prediction layer: its title and verdict, its picture, then its description, shape and notes.
 
-    ``side_by_side`` lays the words left of the picture on a wide screen (the picture right of the title, never
-    under the words, so it starts on the first screen) and, on a phone, puts the picture straight after the title,
-    its verdict and the longer words after it (a CSS grid: ``ui.state.PAGE_CSS``). ``verdict`` is the sentence that
-    states the stage's point; ``shown_notes`` are notes the page already shows elsewhere; ``below`` adds what
-    follows the words (e.g. the stage's numbers as a table).
+    ``side_by_side`` (a name for the place, the same from stage to stage) lays the words left of the picture on a
+    wide screen -- the picture right of the title, never under the words, so it starts on the first screen -- and on
+    a phone puts the picture straight after the title, its verdict and the longer words after it (a CSS grid:
+    ``ui.state.PAGE_CSS``). The place's blocks keep their names from stage to stage and only what is in them changes:
+    blocks named per stage were new blocks, and React moved the old picture into them and drew it once more before
+    the new one came. ``verdict`` is the sentence that states the stage's point; ``notes`` are the prediction's notes
+    (unknown words, a cut input), shown with the view's own beside every stage, where they push no picture down;
+    ``below`` adds what follows the words (e.g. the stage's numbers as a table).
     """
-    stage = st.container(key=f"stage-{key}" if side_by_side else None)
-    head, drawing, said, rest = (stage.container(key=f"stage-{part}-{key}" if side_by_side else None)
+    stage = st.container(key=f"stage-{side_by_side}" if side_by_side else None)
+    head, drawing, said, rest = (stage.container(key=f"stage-{part}-{side_by_side}" if side_by_side else None)
                                  for part in ("head", "picture", "verdict", "rest"))
     head.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
     with drawing:
@@ -111,7 +115,7 @@ def show_layer(view: View, key: str, number: int | None = None, shown_notes: Seq
     with rest:
         st.markdown(escape_markdown(view.description))
         st.caption(f"Shape: {escape_markdown(fmt_dims(view))}. {escape_markdown(drawn(view))}")
-        for note in (n for n in view.notes if n not in shown_notes):
+        for note in dict.fromkeys([*view.notes, *notes]):
             st.warning(escape_markdown(note), icon=":material/info:")
         glossary(view.title, view.description)
         if below is not None:

@@ -56,6 +56,10 @@ PAGE_CSS = """<style>
   .st-key-stepper-bar [data-testid="stButton"] button { padding-left: 0.45rem; padding-right: 0.45rem; }
 }
 @media (hover: none) { .st-key-stepper-bar kbd { display: none; } }
+/* The data-flow animation names every stage in its boxes: narrower than 640 px it would drop the names, so a phone
+   scrolls it sideways inside its own box instead. */
+.st-key-dataflow-animation { overflow-x: auto; }
+.st-key-dataflow-animation [data-testid="stPlotlyChart"] { min-width: 640px; }
 @media (min-width: 641px) {
   [class*="st-key-stage-step-"] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr);
                                  grid-template-rows: auto auto 1fr; column-gap: 2rem; align-items: start; }
@@ -71,10 +75,21 @@ PAGE_CSS = """<style>
 }
 </style>"""
 # The main block starts below the fixed header (3.75rem high), so the input is never hidden under it.
+# In presenter mode the stepper's toolbar stays one row where it can (no key hints: the keys are in the tooltips), and
+# a stage's title is smaller, so the title, the verdict and the picture all fit 1280x720 at 150 %.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 1rem; max-width: 100%; }
 [data-testid="stHeading"] h1 { font-size: 1.9rem; }
+.st-key-stepper-bar { gap: 0.35rem; }
+.st-key-stepper-bar kbd { display: none; }
+.st-key-stepper-bar [data-testid="stButton"] button { padding-left: 0.5rem; padding-right: 0.5rem; }
+.st-key-stepper-bar :is(.st-key-first, .st-key-last) button [data-testid="stMarkdownContainer"] {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+[class*="st-key-stage-head-"] h3 { font-size: 1.15rem; }
+@media (min-width: 641px) {
+  [class*="st-key-stage-step-"] { grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr); }
+}
 </style>"""
 
 

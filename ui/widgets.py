@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
 # Streamlit's Markdown turns some plain text into links and icons after parsing, so no backslash escape reaches them:
 # GFM's autolinks (``https://…``, ``www.…``, ``a@b.org``) and the ``:material/name:`` and ``:streamlit:`` icons. An
-# invisible word joiner (U+2060: no width, no line break) after each colon, before each @ and after "www" breaks
-# those patterns and nothing a reader sees.
+# invisible word joiner (U+2060: no width, no line break) breaks each of those patterns -- after the colon of
+# ``://``, ``:material/`` and ``:streamlit:``, before an @, after "www" -- and nothing a reader sees; any other text
+# is left as it is.
 JOINER = "\u2060"
-_LIVE_TEXT = re.compile(r"(?<=:)|(?=@)|(?<=\bwww)(?=\\?\.)", re.IGNORECASE)
+_LIVE_TEXT = re.compile(r"(?<=:)(?=//|material/|streamlit\\?:)|(?=@)|(?<=\bwww)(?=\\?\.)", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
@@ -163,7 +164,8 @@ def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
     (``data_format``) also get a file uploader.
     """
     values, upload = {}, None
-    with st.form(f"settings-{current.slug}", border=True):
+    # Enter in a field does not train (a learner typing four values started four runs): only the button does
+    with st.form(f"settings-{current.slug}", border=True, enter_to_submit=False):
         cols = st.columns(columns)
         for i, spec in enumerate(specs(current.settings_type)):
             with cols[i % columns]:

@@ -236,8 +236,7 @@ class SequenceToSequence(Lesson):
                        description=f"{stage('encoder').description} It equals the h row for “{last}” on the stage "
                                    "before.", shape=tuple(t[At.ENCODER].output_shape), dims=("sentence", "hidden unit"),
                        stage="encoder", values=tuple(t[At.ENCODER].sample.tolist()),
-                       origin=f"the encoder's memory after “{last}”, the last source word; the decoder starts from "
-                              "it"),
+                       origin=f"the encoder's memory after “{last}”, the last source word"),
             DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
                              shape=tuple(t[At.DECODER].output_shape), dims=("sentence", "step", "target token"),
                              stage="decoder", steps=tuple(steps), source=tuple(real)),

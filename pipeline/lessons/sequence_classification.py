@@ -126,15 +126,15 @@ class SequenceClassification(TextClassificationLesson):
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
                        stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
-            gates_view("lstm_gates", "LSTM, word by word: gates and memory", f"{lstm.description}\n\n{GATES_TEXT}",
+            gates_view("lstm_gates", "LSTM, word by word: gates and memory",
+                       f"{' '.join(lstm.description.split())} {GATES_TEXT}",
                        pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks, stage="lstm"),
             VectorView(key="lstm", title="Sentence vector: the LSTM's last memory",
                        description=f"The LSTM's memory after the last real word, position {last + 1} (“{rows[last]}”): "
                                    "the h row for that word on the stage before. The padding after it never reaches "
                                    "the classifier.", shape=tuple(t[At.ENCODER].output_shape),
                        dims=("sentence", "hidden unit"), stage="lstm", values=tuple(t[At.ENCODER].sample.tolist()),
-                       origin=f"the LSTM's memory after “{rows[last]}”, the last real word; the classifier reads "
-                              "nothing else"),
+                       origin=f"the LSTM's memory after “{rows[last]}”, its last real word"),
             ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
                               description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
                               dims=("sentence", "class"), stage="classifier", values=tuple(probs),

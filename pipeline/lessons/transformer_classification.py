@@ -174,8 +174,8 @@ class TransformerClassification(TextClassificationLesson):
             VectorView(key="pooling", title=f"{stage('pooling').title}: the sentence vector",
                        description=stage("pooling").description, shape=tuple(t[At.POOL].output_shape),
                        dims=("sentence", "feature"), stage="pooling", values=tuple(t[At.POOL].sample.tolist()),
-                       origin=f"the mean of the {n_real} real words' vectors after the encoder (the padding is left "
-                              "out); the classifier reads nothing else"),
+                       origin=f"the mean of its {n_real} words' vectors, “{rows[0]}” to "
+                              f"“{rows[max(n_real - 1, 0)]}” (padding left out)"),
             ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
                               description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),
                               dims=("sentence", "class"), stage="classifier", values=tuple(probs),

@@ -32,6 +32,7 @@ from pipeline.views import (
 )
 
 LISTED = 6  # words named in one sentence before "…"
+TOKENS_LISTED = 4  # token → id pairs named in the tokens' verdict
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,9 @@ def reading(view: View) -> str:
 
 @reading.register
 def _(view: TextView) -> str:
-    words = len(view.text.split())
-    return (f"Your input as typed: {count(words, 'word')}, {count(len(view.text), 'character')}. Next it is cut "
-            "into tokens the model can count.")
+    words = view.text.split()
+    shown = " ".join(words) if len(" ".join(words)) <= 60 else " ".join(words)[:59] + "…"
+    return f"Your input, “{shown}”: {count(len(words), 'word')}, {count(len(view.text), 'character')}."
 
 
 @reading.register
@@ -99,16 +100,18 @@ def _(view: TokensView) -> str:
     if view.probs:
         return _written(view)
     real = [i for i, m in enumerate(view.marks) if m is not Mark.PAD]
-    pairs = [f"{view.tokens[i]} → {view.ids[i]}" for i in real if i < len(view.tokens)]
-    listed = ", ".join(pairs[:LISTED]) + (", …" if len(pairs) > LISTED else "")
+    pairs = [f"“{view.tokens[i]}” → {view.ids[i]}" for i in real if i < len(view.tokens)]
+    listed = ", ".join(pairs[:TOKENS_LISTED]) + (", …" if len(pairs) > TOKENS_LISTED else "")
     line = f"{count(len(real), 'token')} become ids ({listed})"
     pads = len(view.ids) - len(real)
     if pads:
         pad_id = view.ids[next(i for i, m in enumerate(view.marks) if m is Mark.PAD)]
-        line += f", then {count(pads, 'padding id')} (<pad>, id {pad_id}) fill it to {len(view.ids)} positions"
+        line += f", then {pads} × <pad> (id {pad_id}) fill the {len(view.ids)} positions"
     unknown = list(dict.fromkeys(view.tokens[i] for i in real if view.marks[i] is Mark.UNK))
     if unknown:
-        line += f"; {quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary and read as <unk>"
+        one = len(unknown) == 1
+        verbs = "is not in the vocabulary and reads" if one else "are not in the vocabulary and read"
+        line += f"; {quoted(unknown)} {verbs} as <unk>"
     return line + "."
 
 
@@ -142,9 +145,8 @@ def _(view: MatrixView) -> str:
     if len(at) == 2:
         a, b = at
         similarity = _cosine(view.values[a], view.values[b])
-        return (f"Each word is now a vector of {count(width, 'number')}. Of your words, “{names[0]}” and "
-                f"“{names[1]}” have the most alike vectors (cosine similarity {plain(similarity)}, where 1 means "
-                "the same direction).")
+        return (f"Each word is now {count(width, 'number')}; “{names[0]}” and “{names[1]}” have the most alike "
+                f"vectors (cosine similarity {plain(similarity)}; 1 is the same direction).")
     if at:
         r = at[0]
         return (f"“{names[0]}” is now a vector of {count(width, 'number')} (its length "
@@ -155,7 +157,7 @@ def _(view: MatrixView) -> str:
 @reading.register
 def _(view: VectorView) -> str:
     if view.origin:
-        return f"The whole input is now this one vector of {count(len(view.values), 'number')}: {view.origin}."
+        return f"The input is now one vector of {count(len(view.values), 'number')}: {view.origin}."
     top = focus(view).cols
     if not top:
         return f"{count(len(view.values), 'number')}, none of them a finite number."
@@ -200,9 +202,8 @@ def _(view: AttentionView) -> str:
     if view.rows == view.cols and at.cols:  # self-attention: the word the others look at most
         j = at.cols[0]
         share = _received(view)[j]
-        heads = "its head" if len(view.weights) == 1 else f"its {len(view.weights)} heads"
-        return (f"“{view.cols[j]}” draws the most attention: on average over {heads}, each word gives it "
-                f"{percent(share)} of its attention, more than any other word.")
+        heads = "" if len(view.weights) == 1 else f" (the mean of {len(view.weights)} heads)"
+        return f"“{view.cols[j]}” draws the most attention: each word gives it {percent(share)} of its attention{heads}."
     pairs = [f"“{view.rows[r]}” ← “{view.cols[c]}” ({percent(view.weights[0][r][c])})" for r, c in at.cells
              if r < len(view.rows) and c < len(view.cols)]
     if not pairs:

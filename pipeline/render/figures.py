@@ -107,7 +107,7 @@ def _loss_and_accuracy_axes(fig: go.Figure, epochs: int, height: int, what: str 
                      "better)", title_font_size=14, row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", showgrid=True, gridcolor="#e5e7eb",
                      title_text=f"{what}accuracy<br>(higher is better)", title_font_size=14, row=2, col=1)
-    return base(fig, height, legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+    return base(fig, height, legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"},
                 margin={"l": 20, "r": 20, "t": 50, "b": 20})
 
 
@@ -261,10 +261,12 @@ def tokens_figure(view: TokensView) -> go.Figure:
     kinds = list(MARK_COLORS)
     grey = len(kinds)  # the id and probability cells: the band above the marks' colours
     z = [[kinds.index(m)] + [grey] * (len(columns) - 1) for m in marks]
-    text = [[f"{esc(tok)}{(' ' + m.symbol) if m.symbol else ''}", _id_text(i, m), *([esc(probs[p])] if probs else [])]
-            for p, (tok, i, m) in enumerate(zip(tokens, view.ids, marks, strict=True))]
-    hover = [[f"position {p + 1}: “{esc(tok)}” → id {i} ({m.label})" + (f", {esc(probs[p])} sure" if probs else "")]
-             * len(columns) for p, (tok, i, m) in enumerate(zip(tokens, view.ids, marks, strict=True))]
+    text, hover = [], []
+    for p, (tok, i, m) in enumerate(zip(tokens, view.ids, marks, strict=True)):
+        sure = [esc(probs[p])] if probs else []
+        text.append([f"{esc(tok)}{(' ' + m.symbol) if m.symbol else ''}", _id_text(i, m), *sure])
+        hover.append([f"position {p + 1}: “{esc(tok)}” → id {i} ({esc(m.label)})"
+                      + (f", {sure[0]} sure" if sure else "")] * len(columns))
     fig = Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", colorscale=_token_scale(), zmin=-0.5,
                            zmax=grey + 0.5, showscale=False, xgap=3, ygap=3, customdata=hover, name=view.key,
                            hovertemplate="%{customdata}<extra></extra>", x=list(range(len(columns))),

@@ -102,7 +102,7 @@ def _axis_room(name: str, axis: Mapping, traces: list[go.BaseTraceType], font_px
 
 def _legend_room(layout: Mapping, traces: list[go.BaseTraceType], height: float, top: float,
                  font_px: float) -> tuple[str, float]:
-    """(side, px) for the legend: below the plot when horizontal, else right of it."""
+    """(side, px) for the legend: above or below the plot when horizontal, else right of it."""
     # a trace is in the legend when it asks to be, or by default unless it is a heatmap (drawn with a colour bar)
     shown = [t for t in traces if t.name and (t.showlegend or (t.showlegend is None and t.type != "heatmap"))]
     if layout.get("showlegend") is False or (layout.get("showlegend") is None and len(shown) < 2):
@@ -114,6 +114,8 @@ def _legend_room(layout: Mapping, traces: list[go.BaseTraceType], height: float,
         return "r", _widest(names, size)[0] + 60
     rows = max(1, math.ceil(sum(text_size(n, size)[0] + 50 for n in names) / PLOT_WIDTH))
     legend_height = rows * (LINE_EM * size + 8) + 12
+    if float(legend.get("y", -0.1)) >= 1:  # above the plot, from its top edge up
+        return "t", legend_height + 6
     below = abs(min(0.0, float(legend.get("y", -0.1))))  # a fraction of the plot's height, below its bottom
     # the plot's height depends on the bottom margin itself: b = below * (height - top - b) + legend_height
     return "b", (below * (height - top) + legend_height) / (1 + below)

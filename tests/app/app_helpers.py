@@ -8,20 +8,22 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from ui.widgets import JOINER
+
 
 def charts(at: AppTest) -> list[dict[str, Any]]:
     """The Plotly figures on the page, as JSON (AppTest does not model plotly_chart)."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-def trace(figure: dict[str, Any], name: str) -> dict[str, Any]:
-    """The trace called ``name`` in a figure's JSON."""
-    return next(t for t in figure["data"] if t.get("name") == name)
+def trace(figure: dict[str, Any], name: str, yaxis: str = "y") -> dict[str, Any]:
+    """The trace called ``name`` in a figure's JSON, on the panel of ``yaxis`` ("y2": the second panel)."""
+    return next(t for t in figure["data"] if t.get("name") == name and t.get("yaxis", "y") == yaxis)
 
 
 def plain(markdown: str) -> str:
-    """Text as shown in the browser: Markdown backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Text as shown in the browser: Markdown backslash escapes and the invisible word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(JOINER, "")
 
 
 def markdown_tables(at: AppTest) -> list[str]:

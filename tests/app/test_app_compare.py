@@ -9,7 +9,7 @@ from app_helpers import charts, plain, table, trace
 import ui
 from pipeline import compare
 from pipeline.lessons import LESSONS
-from pipeline.views import AttentionView, MatrixView
+from pipeline.views import AttentionView, Mark, MatrixView
 
 PAIR = compare.comparable(LESSONS)[:1] + compare.partners(LESSONS, compare.comparable(LESSONS)[0])[:1]
 
@@ -40,9 +40,10 @@ def test_the_page_compares_the_first_two_lessons_that_read_the_same_data(open_pa
     views = [compare.context_layer(s.prediction) for s in shared]
     assert {type(v) for v in views} == {MatrixView, AttentionView}  # a recurrent state beside attention
     for figure, view in zip(charts(at)[1:], views, strict=True):
-        if isinstance(view, AttentionView):  # one heatmap per head, the trace's weights
+        if isinstance(view, AttentionView):  # one heatmap per head, the trace's weights over the real words
             assert [t["name"] for t in figure["data"]] == [f"head {h + 1}" for h in range(len(view.weights))]
-            assert figure["data"][0]["z"] == [list(row) for row in view.weights[0]]
+            real = [i for i, m in enumerate(view.col_marks) if m is not Mark.PAD]
+            assert figure["data"][0]["z"] == [[view.weights[0][r][c] for c in real] for r in real]
         else:
             assert figure["data"][0]["name"] == view.key
     readings = [plain(i.value) for i in at.info]

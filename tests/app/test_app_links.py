@@ -38,7 +38,7 @@ def test_a_link_picks_the_lesson_fills_the_input_and_follows_the_learner() -> No
 
     again = open_link("prediction", **dict(at.query_params))  # a reload
     assert again.text_input(key="pred-text:seq2seq").value == "four hundred and six"
-    assert any(m.value.startswith("### Stage 3 of") for m in again.markdown)
+    assert any(m.value.startswith("**Stage 3 of") for m in again.markdown)
 
 
 def test_bad_values_in_a_link_are_ignored_with_a_visible_note() -> None:
@@ -55,9 +55,15 @@ def test_bad_values_in_a_link_are_ignored_with_a_visible_note() -> None:
 def test_presenter_mode_from_the_link_is_on_and_stays_in_the_link() -> None:
     at = open_link("prediction", present="1")
     assert at.toggle(key="present").value is True
-    assert at.query_params["present"] == "1" and not at.title  # the title gives its room to the stepper
+    assert at.query_params["present"] == "1"
+    assert input_folded(at)  # the input folded into the toolbar: the picture keeps its room
     at.toggle(key="present").set_value(False).run()
-    assert "present" not in at.query_params and at.title
+    assert "present" not in at.query_params and not input_folded(at)
+
+
+def input_folded(at) -> bool:
+    """Whether the Prediction page's input sits in a popover (the stepper's toolbar) rather than in its own row."""
+    return any(p.text_input for p in at.get("popover"))
 
 
 def test_settings_in_a_link_fill_the_training_form() -> None:

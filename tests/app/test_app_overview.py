@@ -33,8 +33,8 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
 
     figures = charts(at)
     curves = figures[0]
-    assert trace(curves, "training loss")["y"] == pytest.approx([e.loss for e in run.epochs])
-    assert trace(curves, "validation accuracy")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
+    assert trace(curves, "training")["y"] == pytest.approx([e.loss for e in run.epochs])
+    assert trace(curves, "validation", "y2")["y"] == pytest.approx([e.val_accuracy for e in run.epochs])
     assert len(figures) == 1  # the probes' chart is drawn when its expander is opened (a lighter first paint)
     at.session_state["overview-probes-open"] = True  # what the learner's click on it reports
     at.run()
@@ -46,7 +46,7 @@ def test_overview_shows_the_lesson_card_from_the_cached_run(open_page) -> None:
     assert list(probes["Input"]) == list(lesson.probes)
     layers = table_with(at, "What it shows")
     assert list(layers["Layer"]) == [f"{i}. {v.title}" for i, v in enumerate(shared.prediction.layers, start=1)]
-    assert layers["What it shows"].iloc[-1].startswith(f"The answer is {shared.prediction.output}")
+    assert layers["What it shows"].iloc[-1].startswith(f"The model answers “{shared.prediction.output}”")
     assert at.metric[0].value == shared.prediction.output
     assert at.success[0].value == lesson.content.key_insight
 

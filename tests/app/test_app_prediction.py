@@ -10,6 +10,8 @@ from app_helpers import charts, markdown_tables, plain, trace
 import ui
 from pipeline import stepper
 from pipeline.lessons import get_lesson
+from pipeline.quiz import guess_question
+from pipeline.render.numbers import percent
 
 SLUG = "sequence-classification"
 
@@ -24,7 +26,7 @@ def test_steps_from_raw_text_to_class_probabilities(open_page) -> None:
     expected = get_lesson(SLUG).predict(ui.default_run(SLUG).run, text)
     assert any("lesson's model" in c.value for c in at.caption)
     assert titles(at) == ["Raw text"] and at.text[0].value == text
-    assert at.button(key="prev").disabled
+    assert at.button(key="prev").disabled and "**Stage 1 of 6**" in [m.value for m in at.markdown]
 
     seen = []
     for _ in expected.layers[1:]:
@@ -34,7 +36,8 @@ def test_steps_from_raw_text_to_class_probabilities(open_page) -> None:
     assert at.button(key="next").disabled
     (bars,) = charts(at)
     assert trace(bars, "classifier")["x"] == pytest.approx(expected.layer("classifier").values)
-    assert at.metric[0].value == expected.output
+    verdict = plain(at.info[0].value)  # the last stage's verdict names the answer and how sure
+    assert verdict.startswith(f"The model answers “{expected.output}”, {percent(expected.confidence)} sure")
 
     at.button(key="prev").click().run()
     assert titles(at) == [expected.layers[-2].title]
@@ -46,10 +49,9 @@ def test_unknown_words_and_padding_are_marked(open_page) -> None:
     assert any("zorgly" in w.value for w in at.warning)
     at.button(key="next").click().run()
     (tokens,) = charts(at)
-    cells = tokens["data"][0]["text"][0]
-    assert cells[3] == "zorgly ?<br><b>1</b>" and cells[4] == "&lt;pad&gt; ·<br><b>0</b>"
-    assert [t["name"] for t in tokens["data"][1:]] == ["known word", "? unknown word (&lt;unk&gt;)",
-                                                       "· padding (&lt;pad&gt;)"]
+    cells = tokens["data"][0]["text"]
+    assert cells[3] == ["zorgly ?", "1 (unknown)"] and cells[4] == ["&lt;pad&gt; ·", "0 (padding)"]
+    assert "“zorgly” is not in the vocabulary and reads as <unk>" in plain(at.info[0].value)
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -81,7 +83,7 @@ def test_typed_html_and_markdown_stay_plain_text(open_page) -> None:
     assert all(not m.proto.allow_html for m in [*at.markdown, *at.caption])  # alerts never render HTML
     assert "<script>" not in at.warning[0].value and "\\<unk\\>" in at.warning[0].value
     at.button(key="next").click().run()
-    text = " ".join(charts(at)[0]["data"][0]["text"][0])
+    text = " ".join(cell for row in charts(at)[0]["data"][0]["text"] for cell in row)
     assert "<b>bold" not in text and "&lt;" in text
 
 
@@ -98,12 +100,12 @@ def test_play_advances_on_its_own_and_stops_at_the_end(open_page, monkeypatch) -
     monkeypatch.setitem(stepper.PLAY_SPEEDS, "normal", 0.05)
     at = open_page("prediction")
     at.button(key="play").click().run()
-    assert at.button(key="play").label == "❚❚ Pause"
+    assert at.button(key="play").label == "Pause"
     for _ in range(10):
         time.sleep(0.06)
         at.run()
-    assert titles(at) == ["Linear + softmax"]
-    assert at.button(key="play").label == "▶ Play"
+    assert titles(at) == ["Linear + softmax: the answer"]
+    assert at.button(key="play").label == "Play"
 
 
 def test_a_seq2seq_prediction_steps_through_every_decoder_step(open_page) -> None:
@@ -117,22 +119,31 @@ def test_a_seq2seq_prediction_steps_through_every_decoder_step(open_page) -> Non
         if at.button(key="next").disabled:
             break
         at.button(key="next").click().run()
-    assert "▸ start marker (&lt;sos&gt;)" not in seen["Source ids"] and seen["Source ids"][0] == "source"
+    assert seen["Source ids"] == ["source"]
     steps = [title for title in seen if ": step " in title]
     assert steps and steps[0].endswith("step 1 of 5") and len(steps) == 5
-    assert seen[steps[0]] == ["top choices", "hidden state"]
-    assert at.metric[0].value == "2 0 0 5"
+    assert seen[steps[0]] == ["top choices"]
+    assert titles(at) == ["Output tokens: the answer"]
+    assert plain(at.info[0].value).startswith("It wrote “2 0 0 5”, then the end marker <eos>")
 
 
 def test_guess_before_each_stage_asks_then_reveals_and_keeps_score(open_page) -> None:
     at = open_page("prediction")
     at.toggle(key=f"guess:{SLUG}").set_value(True).run()
-    at.button(key="next").click().run()  # tokens: a shape to guess
+    at.button(key="next").click().run()  # tokens: how much padding
     assert not charts(at) and any(m.value.startswith("**Guess first:**") for m in at.markdown)
+    assert any("**0 of 0** guesses right" in m.value for m in at.markdown)  # the score, beside the stage number
     guess = next(r for r in at.radio if r.key.startswith(f"guess-{SLUG}-1"))
-    guess.set_value(0).run()
-    assert charts(at) and (at.success or at.error)  # revealed, with the verdict on the guess
-    assert any("Your guesses:" in c.value and "of 1 right" in c.value for c in at.caption)
+    right = guess_question(get_lesson(SLUG).predict(ui.default_run(SLUG).run, at.text_input(
+        key=f"pred-text:{SLUG}").value).screens()[1], seed=at.text_input(key=f"pred-text:{SLUG}").value).answer
+    guess.set_value(right).run()
+    assert charts(at) and at.success and plain(at.success[0].value).startswith("Right: ")
+    assert any("**1 of 1** guesses right" in m.value for m in at.markdown)
+    at.button(key="next").click().run()
+    wrong = next(r for r in at.radio if r.key.startswith(f"guess-{SLUG}-2"))
+    wrong.set_value((guess_question(at.session_state["predictions"][0][2].screens()[2],
+                                    seed=at.text_input(key=f"pred-text:{SLUG}").value).answer + 1) % 3).run()
+    assert at.error and any("**1 of 2** guesses right" in m.value for m in at.markdown)  # the score counts
     assert at.button(key="play").disabled
 
 
@@ -163,7 +174,7 @@ def test_seq2seq_compares_the_same_input_with_attention_on_and_off(open_page) ->
     at = open_page("prediction", lesson="seq2seq")
     at.segmented_control(key="compare:seq2seq").set_value("attention on and off").run()
     assert not at.exception
-    labels = [plain(m.value) for m in at.markdown if m.value.startswith("**")]
+    labels = [plain(m.value) for m in at.markdown if m.value.startswith("**") and " → " in m.value]
     assert [v.split(" →")[0] for v in labels] == ["**attention off**", "**attention on**"]
     assert len(charts(at)) >= 2  # the same stage drawn for both models
 

@@ -48,10 +48,10 @@ def test_train_button_trains_and_keeps_the_model_in_the_session(open_page) -> No
     assert run.settings.epochs == 2 and run.settings.hidden_dim == 8
     assert len(log.epochs) == 2 and len(log.batch_x) == log.done_batches == log.total_batches == 2 * 10
     curves, probes = charts(at)
-    assert trace(curves, "validation loss")["y"] == [e.val_loss for e in run.epochs]
+    assert trace(curves, "validation")["y"] == [e.val_loss for e in run.epochs]
     first = run.epochs[0].probes
     assert len(probes["data"]) == len(first) * len(next(iter(first.values())))  # a line per probe and class
-    assert trace(curves, "training loss, each batch")["x"][-1] == 2.0
+    assert trace(curves, "training, each batch")["x"][-1] == 2.0
     epochs = table(at, 0)
     assert list(epochs["Epoch"]) == ["1", "2"] and all(epochs["Observation"])
     assert any("Prediction page uses it" in s.value for s in at.success)
@@ -91,7 +91,7 @@ def test_seq2seq_with_attention_trains_and_predicts_with_an_attention_heatmap(op
 
     at.switch_page("pages/prediction.py").run()
     for _ in range(20):
-        if any(plain(s.value) == "Attention weights" for s in at.subheader):
+        if any(plain(s.value) == "Attention: where each output token looked" for s in at.subheader):
             break
         at.button(key="next").click().run()
     (heatmap,) = charts(at)
@@ -112,7 +112,7 @@ def test_uploaded_csv_trains_on_the_learners_data(open_page, monkeypatch) -> Non
     assert not at.exception
     run = at.session_state["run:sequence-classification"]
     assert run.info["classes"] == ["neg", "pos"] and run.info["sequences"] == 120
-    assert any("mine" in c.value and "120 rows" in c.value for c in at.caption)  # the name is shown escaped
+    assert any("mine" in s.value and "120 rows" in s.value for s in at.success)  # the name is shown escaped
 
 
 def test_a_malformed_upload_is_an_inline_message(open_page, monkeypatch) -> None:
@@ -220,8 +220,9 @@ def test_the_same_settings_again_come_from_the_run_cache(open_page) -> None:
     for at in (first, second):
         set_settings(at, "sequence-classification", {**TINY, "seed": 25})
         at.button(key=TRAIN).click().run()
-    assert not any("trained before" in c.value for c in first.caption)
-    assert any("trained before, by you or another learner" in c.value for c in second.caption)
+    assert not any("Nothing had to train" in c.value for c in first.caption)
+    assert any(c.value.startswith("Nothing had to train: a run with exactly these settings was already kept on this "
+                                  "server") for c in second.caption)
     assert second.session_state["run:sequence-classification"] is first.session_state["run:sequence-classification"]
 
 

@@ -33,8 +33,9 @@ def rendered(markdown: str) -> tuple[list[str], list[list[str]], str]:
 
 
 def shown(value: str) -> str:
-    """A cell as it should read: on one line (the spaces at its ends, which no one sees, are not compared)."""
-    return " ".join(value.splitlines()).strip()
+    """A cell as it should read: on one line (the spaces at its ends and word joiners, which no one sees, are not
+    compared)."""
+    return " ".join(value.splitlines()).replace(JOINER, "").strip()
 
 
 @settings(max_examples=300, deadline=None)

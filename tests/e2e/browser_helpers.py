@@ -35,7 +35,10 @@ def open_app(page: Page, path: str = "/") -> None:
 def go_to(page: Page, title: str) -> None:
     """Click a page in the sidebar navigation."""
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.get_by_test_id("stHeading").first).to_contain_text(title if title != "Overview" else "")
+    if title == "Prediction":  # no page title there: the stepper's toolbar comes first
+        expect(step_label(page)).to_be_visible()
+    else:
+        expect(page.get_by_test_id("stHeading").first).to_contain_text(title if title != "Overview" else "")
     settle(page)
 
 
@@ -52,18 +55,19 @@ def click_button(page: Page, label: str) -> None:
 
 
 def step_button(page: Page, label: str):
-    """A Prediction stepper button; its accessible name also holds its shortcut ("Next ▶ Shortcut →")."""
+    """A Prediction stepper button ("First", "Prev", "Play", "Pause", "Next", "Last"); its accessible name also
+    holds its shortcut ("Next Shortcut →")."""
     return page.get_by_test_id("stMain").get_by_role("button", name=re.compile(f"^{re.escape(label)}"))
 
 
 def step_label(page: Page):
-    """The step number and total, "Stage 3 of 12" (the stepper's h3)."""
-    return page.get_by_test_id("stMain").locator("h3").filter(has_text=re.compile(r"^Stage \d+ of \d+$"))
+    """The step number and total, "Stage 3 of 12" (bold, in the stepper's toolbar)."""
+    return page.get_by_test_id("stMain").locator("strong").filter(has_text=re.compile(r"^Stage \d+ of \d+$"))
 
 
 def stage_title(page: Page) -> str:
-    """The current stage's own title: the h3 after the step number."""
-    return page.get_by_test_id("stMain").locator("h3").nth(1).inner_text()
+    """The current stage's own title (its heading, beside its picture)."""
+    return page.get_by_test_id("stMain").locator('[class*="st-key-stage-head-"] h3').first.inner_text()
 
 
 def tables(page: Page):

@@ -39,7 +39,7 @@ OUTSIDE_PX = 1  # a text is cut off when it passes its chart's edge by more than
 
 # Every visible text of every Plotly chart in the main area (tick labels, axis, chart and colour-bar titles,
 # legends, annotations, cell and bar texts; not the hover layer), the chart's box, and the stage picture's box.
-MEASURE = """() => {
+MEASURE = """(pictureSelector) => {
   const seen = (el) => { const s = getComputedStyle(el);
     return s.display !== 'none' && s.visibility !== 'hidden' && parseFloat(s.opacity || '1') > 0; };
   const visible = (el) => {
@@ -53,8 +53,7 @@ MEASURE = """() => {
         .filter(t => t.w > 0 && t.h > 0);
     return {index, frame: box(frame), texts};
   });
-  const stage = document.querySelector('[class*="st-key-stage-picture-"]');
-  const first = stage ? [...stage.querySelectorAll('[data-testid=stPlotlyChart], [data-testid=stText]')][0] : null;
+  const first = document.querySelector(pictureSelector);
   return {charts, picture: first ? box(first.getBoundingClientRect()) : null,
           viewport: {w: window.innerWidth, h: window.innerHeight},
           main: (m => ({scroll: m.scrollWidth, client: m.clientWidth}))(
@@ -62,8 +61,13 @@ MEASURE = """() => {
 }"""
 
 
-def measure(page: Page) -> dict:
-    return page.evaluate(MEASURE)
+STAGE_PICTURE = ('[class*="st-key-stage-picture-"] :is([data-testid=stPlotlyChart], [data-testid=stText])')
+FIRST_CHART = "[data-testid=stMain] [data-testid=stPlotlyChart]"
+
+
+def measure(page: Page, picture: str = STAGE_PICTURE) -> dict:
+    """What the page shows now: its charts' texts and boxes, and the box of ``picture`` (a CSS selector)."""
+    return page.evaluate(MEASURE, picture)
 
 
 def collisions(chart: dict) -> list[str]:

@@ -84,8 +84,8 @@ def test_training_curves_grow_while_the_model_trains(page: Page, screenshots) ->
     page.get_by_label("Sentences", exact=True).fill("4000")
     page.get_by_role("button", name="Train").click()
 
-    points = plot_js(0, "g.data.find(t => t.name === 'training loss, each batch')?.x.length ?? 0")
-    epochs = plot_js(0, "g.data.find(t => t.name === 'validation loss')?.x.length ?? 0")
+    points = plot_js(0, "g.data.find(t => t.name === 'training, each batch')?.x.length ?? 0")
+    epochs = plot_js(0, "g.data.find(t => t.name === 'validation')?.x.length ?? 0")
     seen, shot, deadline = [], False, time.monotonic() + 180
     while time.monotonic() < deadline:
         count = page.evaluate(points) or 0
@@ -132,18 +132,19 @@ def test_prediction_steps_through_every_stage(page: Page, screenshots) -> None:
         stages.append(stage_title(page))
         if stages[-1] == "Tokens, ids and padding":
             full_screenshot(page, screenshots / "08-prediction-tokens.png")
-        if stages[-1] == "LSTM hidden state at every timestep":
-            full_screenshot(page, screenshots / "09-prediction-lstm-states.png")
-        if step_button(page, "Next ▶").is_disabled():
+        if stages[-1] == "LSTM, word by word: gates and memory":
+            full_screenshot(page, screenshots / "09-prediction-lstm-gates.png")
+        if step_button(page, "Next").is_disabled():
             break
-        step_button(page, "Next ▶").click()
+        step_button(page, "Next").click()
         settle(page)
-    assert stages == ["Raw text", "Tokens, ids and padding", "Embedding", "LSTM hidden state at every timestep",
-                      "Inside the LSTM: its gates at every word", "LSTM", "Linear + softmax"]
-    expect(page.get_by_test_id("stMetricValue")).to_have_text(re.compile("negative|neutral|positive"))
+    assert stages == ["Raw text", "Tokens, ids and padding", "Embedding", "LSTM, word by word: gates and memory",
+                      "Sentence vector: the LSTM's last memory", "Linear + softmax: the answer"]
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlertContentInfo").first).to_have_text(
+        re.compile("The model answers “(negative|neutral|positive)”, [0-9.]+% sure"))
     full_screenshot(page, screenshots / "10-prediction-probabilities.png")
 
-    step_button(page, "▶ Play").click()
+    step_button(page, "Play").click()
     settle(page)  # from the end: starts again and advances on its own
     page.wait_for_function("() => [...document.querySelectorAll('h3')].some(h => h.innerText === 'Embedding')",
                            timeout=15_000)
@@ -189,13 +190,13 @@ def test_seq2seq_with_attention_trains_and_shows_decoder_steps(page: Page, scree
         titles.append(title)
         if title == "Decoder LSTM: step 2 of 5":
             full_screenshot(page, screenshots / "12-seq2seq-decoder-step.png")
-        if title == "Attention weights":
+        if title == "Attention: where each output token looked":
             full_screenshot(page, screenshots / "13-seq2seq-attention.png")
-        if step_button(page, "Next ▶").is_disabled():
+        if step_button(page, "Next").is_disabled():
             break
-        step_button(page, "Next ▶").click()
+        step_button(page, "Next").click()
         settle(page)
-    assert "Attention weights" in titles and [t for t in titles if t.startswith("Decoder")] == [
+    assert "Attention: where each output token looked" in titles and [t for t in titles if t.startswith("Decoder LSTM: step")] == [
         f"Decoder LSTM: step {i} of 5" for i in range(1, 6)]
     full_screenshot(page, screenshots / "14-seq2seq-output.png")
 

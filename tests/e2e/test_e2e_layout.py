@@ -15,7 +15,7 @@ import re
 
 import pytest
 from browser_helpers import load
-from layout import VIEWS, ScreenView, chart_problems, measure, picture_problem
+from layout import FIRST_CHART, VIEWS, ScreenView, chart_problems, measure, picture_problem
 from playwright.sync_api import Browser
 
 from pipeline.catalog import catalog
@@ -49,3 +49,53 @@ def test_every_stage_of_every_lesson_reads_in_this_view(browser: Browser, app_ur
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+PAGES = [f"/{page}?lesson={slug}" for slug in catalog() for page in ("", "data_flow")] + ["/compare"]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[v.name for v in VIEWS])
+def test_every_chart_of_the_other_pages_reads_in_this_view(browser: Browser, app_url: str, view: ScreenView) -> None:
+    """The Overview and Data flow of every lesson and Compare lessons: no text of any chart runs into another or
+    out of its chart, and no page scrolls sideways (the data-flow animation scrolls inside its own box)."""
+    context = view.context(browser, app_url)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    problems: list[str] = []
+    try:
+        for link in PAGES:
+            load(page, link + ("&present=1" if view.present else "") if "?" in link else
+                 link + ("?present=1" if view.present else ""))
+            found = measure(page)
+            assert found["charts"], f"{link}: no chart drawn"
+            problems += [f"{link} ({view.name}): {p}" for p in chart_problems(found)]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+# A run that trains for several seconds (a seed of its own: nothing in the run cache), so its live curves are measured
+# while it trains.
+TRAINING = {"Epochs": "6", "Sentences": "4000"}
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[v.name for v in VIEWS])
+def test_the_live_curves_start_on_the_first_screen_while_a_run_trains(browser: Browser, app_url: str,
+                                                                      view: ScreenView) -> None:
+    context = view.context(browser, app_url)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        load(page, "/training" + ("?present=1" if view.present else ""))
+        for label, value in {**TRAINING, "Seed": str(5000 + VIEWS.index(view))}.items():
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name="Train").click()
+        page.wait_for_selector("[data-testid=stMain] [data-testid=stPlotlyChart] .main-svg")  # the live curves
+        page.wait_for_timeout(300)
+        found = measure(page, FIRST_CHART)
+        assert page.get_by_role("button", name="Cancel").is_visible()  # still training when measured
+        problems = ([p] if (p := picture_problem(found)) else []) + chart_problems(found)
+        assert not problems, "\n".join(problems)
+        page.get_by_role("button", name="Cancel").click()
+    finally:
+        context.close()
