@@ -48,7 +48,7 @@ def test_predict_then_reveal_asks_what_each_stage_will_show_and_explains_it_in_w
     assert answer.choices[answer.answer] == p.output and set(answer.choices) == set(run.info["classes"])
     assert f"“{p.output}”" in answer.explanation and percent(p.confidence) in answer.explanation
     padding = guess_question(screens["tokenize_pad"])
-    assert padding.choices[padding.answer] == "1" and "then 1 × <pad> (id 0) fill" in padding.explanation  # 9 of 10 positions
+    assert padding.choices[padding.answer] == "1" and "then 1 × <pad> (id 0) fill" in padding.explanation  # 9 of 10
     alike = guess_question(screens["embedding"])
     a, b = focus(screens["embedding"]).rows
     assert alike.choices[alike.answer] == f"“{screens['embedding'].rows[a]}” and “{screens['embedding'].rows[b]}”"

@@ -203,7 +203,8 @@ def _(view: AttentionView) -> str:
         j = at.cols[0]
         share = _received(view)[j]
         heads = "" if len(view.weights) == 1 else f" (the mean of {len(view.weights)} heads)"
-        return f"“{view.cols[j]}” draws the most attention: each word gives it {percent(share)} of its attention{heads}."
+        return (f"“{view.cols[j]}” draws the most attention: each word gives it {percent(share)} of its "
+                f"attention{heads}.")
     pairs = [f"“{view.rows[r]}” ← “{view.cols[c]}” ({percent(view.weights[0][r][c])})" for r, c in at.cells
              if r < len(view.rows) and c < len(view.cols)]
     if not pairs:
