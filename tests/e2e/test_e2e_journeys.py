@@ -197,7 +197,8 @@ def test_seq2seq_with_attention_trains_and_shows_decoder_steps(page: Page, scree
         step_button(page, "Next").click()
         settle(page)
     assert "Attention: where each output token looked" in titles
-    assert [t for t in titles if t.startswith("Decoder LSTM: step")] == [f"Decoder LSTM: step {i} of 5" for i in range(1, 6)]
+    steps = [t for t in titles if t.startswith("Decoder LSTM: step")]
+    assert steps == [f"Decoder LSTM: step {i} of 5" for i in range(1, 6)]
     full_screenshot(page, screenshots / "14-seq2seq-output.png")
 
 
