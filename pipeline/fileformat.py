@@ -104,8 +104,15 @@ class TensorSample(_Model):
     shape: list[Dim]
 
 
-class InlineSample(_Model):
-    """A sample written out in the JSON (nested lists in its own shape; NaN as null)."""
+class _Exact(_Model):
+    """Numbers written exactly: NaN and the infinities as the strings "NaN", "Infinity", "-Infinity" (JSON has no
+    such numbers; null, which older files hold, reads as NaN)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
+
+
+class InlineSample(_Exact):
+    """A sample written out in the JSON (nested lists in its own shape)."""
 
     form: Literal["inline"] = "inline"
     dtype: DType
@@ -118,7 +125,7 @@ class TextSample(_Model):
     text: Text | list[Text]
 
 
-class StatsModel(_Model):
+class StatsModel(_Exact):
     min: Num
     max: Num
     mean: Num
@@ -247,12 +254,29 @@ def _sample_model(record: Record, key: str, tensors: dict[str, torch.Tensor] | N
     if isinstance(sample, torch.Tensor):
         dtype = str(sample.dtype).removeprefix("torch.")
         if tensors is None:
-            return InlineSample(dtype=dtype, shape=list(sample.shape), values=sample.tolist())
+            return InlineSample(dtype=dtype, shape=list(sample.shape), values=_exact_values(sample))
         if id(sample) not in stored:  # one tensor shown by two calls (a container and its last part) is stored once
             stored[id(sample)] = key
             tensors[key] = sample.contiguous()
         return TensorSample(key=stored[id(sample)], dtype=dtype, shape=list(sample.shape))
     return None if sample is None else TextSample(text=sample)
+
+
+_NAMES = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _exact_values(sample: torch.Tensor) -> Any:
+    """A sample as nested lists, NaN and the infinities as their strings (JSON has no such numbers)."""
+    values = sample.tolist()
+    if not sample.is_floating_point() or bool(torch.isfinite(sample).all()):
+        return values
+
+    def exact(v: Any) -> Any:
+        if isinstance(v, list):
+            return [exact(x) for x in v]
+        return v if math.isfinite(v) else _NAMES.get(v, "NaN")
+
+    return exact(values)
 
 
 def to_model(doc: TraceDocument, tensors: dict[str, torch.Tensor] | None = None) -> DocumentModel:
@@ -310,6 +334,9 @@ def _tensor_from_inline(sample: InlineSample, where: str) -> torch.Tensor:
         raise TraceFileError(f"{where}: the sample's values do not fit dtype {sample.dtype}") from None
 
 
+_NOT_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def _flatten(values: Any, where: str) -> list[Any]:
     out, stack = [], [values]
     while stack:  # iterative: a hostile file cannot exhaust the recursion limit
@@ -318,6 +345,8 @@ def _flatten(values: Any, where: str) -> list[Any]:
             stack.extend(reversed(v))
         elif v is None or (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, bool):
             out.append(v)
+        elif v in _NOT_FINITE:
+            out.append(_NOT_FINITE[v])
         else:
             raise TraceFileError(f"{where}: sample values must be numbers, found {type(v).__name__}")
         if len(out) > MAX_SAMPLE_VALUES:

@@ -154,3 +154,16 @@ def test_writing_is_atomic_an_existing_file_survives_a_failed_write(doc, tmp_pat
     with pytest.raises(OSError, match="disk full"):
         save(doc, path)
     assert path.read_bytes() == b"the old file" and [p.name for p in tmp_path.iterdir()] == ["t.zip"]
+
+
+def test_infinities_in_statistics_and_samples_come_back_as_they_were():
+    """A masked attention score is -inf: written as null it came back as NaN, a different record."""
+    model = nn.Sequential(nn.Identity())
+    with torch.no_grad(), trace(model) as t:
+        model(torch.tensor([[-math.inf, 0.0, math.inf, 1.0], [1.0, 2.0, 3.0, 4.0]]))
+    doc = trace_document(t, "a test")
+    for back in (loads(zip_bytes(doc), "t.zip"), loads(json_text(doc).encode(), "t.json")):
+        stats, sample = back.trace.root.stats, back.trace.root.sample
+        assert (stats.min, stats.max, math.isnan(stats.mean)) == (-math.inf, math.inf, True)
+        assert sample.tolist() == [-math.inf, 0.0, math.inf, 1.0]
+    assert '"min": "-Infinity"' in json_text(doc)
