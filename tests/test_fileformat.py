@@ -97,7 +97,7 @@ def _members(doc) -> dict[str, bytes]:
     (lambda d: _zip({**_members(d), "samples.safetensors": _members(d)["samples.safetensors"][:-3] + b"\x00\x00\x00"}),
      "does not match its sha256"),
     (lambda d: _zip({"trace.json": _members(d)["trace.json"]}), "should hold exactly trace.json and samples"),
-    (lambda d: _zip({**_members(d), "evil.py": b"print(1)"}), "not evil.py"),
+    (lambda d: _zip({**_members(d), "evil.py": b"print(1)"}), "not 'evil.py'"),
     (lambda d: _zip({"a.txt": b"x"}), "not a trace file"),
     (lambda d: b"\x80\x04K\x01.", "not a trace file"),  # a pickle
     (lambda d: json_text(d).encode()[:-10], "not valid JSON (EOF while parsing"),
@@ -117,7 +117,7 @@ def test_a_bad_file_gets_one_clear_line(doc, make, message):
 
 
 def test_a_zip_bomb_is_refused_by_its_declared_size(doc, monkeypatch):
-    monkeypatch.setattr(fileformat, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(fileformat, "MAX_TRACE_JSON_BYTES", 1000)
     big = _zip({"trace.json": b"{" + b" " * 5000 + b"}", "samples.safetensors": b"x"})
     assert len(big) < 1000
     with pytest.raises(TraceFileError, match="unpacks to"):

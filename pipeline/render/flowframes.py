@@ -84,11 +84,15 @@ def flow_shots(views: Sequence[View], stage_keys: Sequence[str]) -> list[Shot]:
 def assign_stages(view_keys: Sequence[str], stage_keys: Sequence[str]) -> list[int]:
     """The stage of each view: the one with its key, or whose key starts it (``encoder_states`` ->
     ``encoder``), else the stage after the last one matched (``attention_1`` follows ``embedding``)."""
+    first: dict[str, int] = {}
+    for i, s in enumerate(stage_keys):
+        first.setdefault(s, i)
     result, last = [], -1
     for key in view_keys:
-        match = next((i for i, s in enumerate(stage_keys) if s == key), None)
-        if match is None:
-            match = next((i for i, s in enumerate(stage_keys) if key.startswith(f"{s}_")), None)
+        match = first.get(key)
+        if match is None:  # the first stage whose key and "_" start this one: look each prefix up, not each stage
+            prefixes = (first.get(key[:j]) for j, c in enumerate(key) if c == "_")
+            match = min((i for i in prefixes if i is not None), default=None)
         if match is None:
             match = min(last + 1, len(stage_keys) - 1)
         result.append(max(match, 0))
@@ -155,10 +159,11 @@ def _token_list(view: TokensView, tokens: list[str]) -> str:
 
 @view_shots.register
 def _matrix(view: MatrixView, flow: Flow) -> list[Shot]:
-    z = [[rounded(v) for v in row[:MAX_COLUMNS]] for row in view.values]
+    drawn = view.values if view.rows else view.values[:MAX_ROWS]  # unnamed rows: only those a frame shows
+    z = [[rounded(v) for v in row[:MAX_COLUMNS]] for row in drawn]
     if not z or not z[0]:
         return [Shot(line=f"{view.title}: no values.")]
-    n, cols = len(z), len(view.values[0])
+    n, cols = len(view.values), len(view.values[0])
     heading = matrix_heading(view.title, view.shape, n, cols)
     if not view.rows:  # a sample with unnamed rows: all at once
         z = z[:MAX_ROWS]
