@@ -167,3 +167,43 @@ def test_infinities_in_statistics_and_samples_come_back_as_they_were():
         assert (stats.min, stats.max, math.isnan(stats.mean)) == (-math.inf, math.inf, True)
         assert sample.tolist() == [-math.inf, 0.0, math.inf, 1.0]
     assert '"min": "-Infinity"' in json_text(doc)
+
+
+def test_a_trace_past_the_files_bounds_is_refused_when_saved_with_the_reason():
+    """What a file may hold is what a reader accepts: a trace beyond it is never written."""
+    from pipeline.filechecks import MAX_RECORDS, MAX_SAMPLE_VALUES
+
+    class Loop(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.step = nn.Identity()
+
+        def forward(self, x):
+            for _ in range(MAX_RECORDS):
+                x = self.step(x)
+            return x
+
+    model = Loop()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(1))
+    with pytest.raises(TraceFileError, match=r"cannot be saved as a trace file: records: .*at most 10000"):
+        zip_bytes(trace_document(t, "a test"))
+    wide = nn.Identity()
+    with torch.no_grad(), trace(wide, sample_limit=MAX_SAMPLE_VALUES + 1) as t:
+        wide(torch.zeros(1, MAX_SAMPLE_VALUES + 1))
+    with pytest.raises(TraceFileError, match=r"the sample of 'Identity' has 1,048,577 values.*smaller sample_limit"):
+        zip_bytes(trace_document(t, "a test"))
+
+
+def test_a_file_holds_only_the_samples_its_records_name():
+    from hostile_files import as_zip, document, record, safetensors
+
+    sample = {"form": "tensor", "key": "r0", "dtype": "float32", "shape": [2]}
+    two = safetensors({"r0": ("F32", [2], bytes(8)), "extra": ("F32", [1], bytes(4))})
+    with pytest.raises(TraceFileError, match=r"1 tensor.* no record names, e.g. 'extra'"):
+        loads(as_zip(document(records=[record(sample=sample)]), two), "t.zip")
+    wrong = safetensors({"r0": ("F64", [2], bytes(16))})
+    with pytest.raises(TraceFileError, match=r"is not the float32 of shape \[2\] trace.json says"):
+        loads(as_zip(document(records=[record(sample=sample)]), wrong), "t.zip")
+    ok = loads(as_zip(document(records=[record(sample=sample)]), safetensors({"r0": ("F32", [2], bytes(8))})))
+    assert ok.trace.root.sample.tolist() == [0.0, 0.0]
