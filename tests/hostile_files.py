@@ -193,20 +193,20 @@ def many_samples(n: int, rows: int, cols: int) -> bytes:
 
 def largest_accepted() -> bytes:
     """A file at every bound at once, as close as the 12 MB of trace.json allow: 10,000 calls described like a
-    real model's (a tuple of two tensors in and out, statistics), 500 stages each showing a sample of 4,096
+    real model's (a tuple of two tensors in and out, statistics), 300 stages each showing a sample of 4,096
     values, 1,000 epochs, and a prediction of 4 matrices of 128 x 256 numbers (the most its layers may draw)."""
     tensor = {"node": "tensor", "shape": [8, 196, 96], "dtype": "float32"}
     pair = {"node": "tuple", "items": [tensor, tensor]}
     recs = [record()] + [record(f"features.{i % 8}.block.{i}", depth=3, inputs=pair, outputs=pair, num_params=1234,
                                 stats={"min": -1.0, "max": 1.0, "mean": 0.0, "std": 0.5, "count": 150528})
                          for i in range(1, 10_000)]
-    for i in range(1, 501):
+    for i in range(1, 301):
         recs[i]["sample"] = {"form": "tensor", "key": f"r{i}", "dtype": "float32", "shape": [64, 64]}
-    tensors = {f"r{i}": ("F32", [64, 64], bytes(4 * 4096)) for i in range(1, 501)}
+    tensors = {f"r{i}": ("F32", [64, 64], bytes(4 * 4096)) for i in range(1, 301)}
     epoch = {"epoch": 1, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.5, "val_accuracy": 0.5}
     matrix = [[0.25] * 256] * 128
     layers = [layer("matrix", index=k, values=matrix, rows=[str(r) for r in range(128)]) for k in range(4)]
-    doc = document(records=recs, stages=[stage(i, record=[recs[i]["name"], 0]) for i in range(1, 501)],
+    doc = document(records=recs, stages=[stage(i, record=[recs[i]["name"], 0]) for i in range(1, 301)],
                    epochs=[{**epoch, "epoch": i} for i in range(1_000)], prediction=prediction(layers))
     return as_zip(doc, safetensors(tensors))
 
@@ -224,7 +224,7 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "an inline sample declaring 49 million values": lambda: inline_sample(7_000),
     "a safetensors header declaring 10^12 values": header_declares_huge_tensor,
     "240 stages with samples of 65,536 values": lambda: many_samples(240, 256, 256),
-    "500 minimal stages": lambda: stages(500),
+    "300 minimal stages": lambda: stages(300),
     "a file at every bound at once": largest_accepted,
     "5,000 prediction layers": lambda: prediction_layers(5_000),
     "a matrix layer of 1,000 x 1,000": lambda: big_matrix(1_000, 1_000),

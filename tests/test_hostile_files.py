@@ -21,9 +21,9 @@ CPU_SECONDS, MEMORY_MB = 5.0, 300.0
 # What each file must end in: opened, or refused with these words in its one line.
 EXPECTED = {
     "350,000 stages": "trace.json unpacks to",
-    "40,000 stages": "stages: List should have at most 500 items",
-    "1,000 minimal stages": "stages: List should have at most 500 items",
-    "500 minimal stages": "opened",
+    "40,000 stages": "stages: List should have at most 300 items",
+    "1,000 minimal stages": "stages: List should have at most 300 items",
+    "300 minimal stages": "opened",
     "400,000 epochs": "trace.json unpacks to",
     "50,000 records": "records: List should have at most 10000 items",
     "a record at depth 1,000,000,000": "records[1].depth",
