@@ -114,7 +114,7 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
         for module, was_training in modes.items():
             if module.training != was_training:  # nn.Module's __setattr__ is slow: only when it changed
                 module.training = was_training
-        tracer.guarded("the end of the forward pass", tracer.flush)
+        tracer.guarded(lambda: "the end of the forward pass", tracer.flush)
 
 
 def _refuse_torchscript(name: str, module: nn.Module) -> None:
@@ -203,15 +203,15 @@ class _Tracer:
         handles += [m.register_forward_pre_hook(_no_op) for m in self.names if isinstance(m, _FAST_PATH_LAYERS)]
         return handles
 
-    def guarded(self, where: str, work: Callable[..., None], *args: Any) -> None:
-        """Run ``work(*args)``, our own code; a failure becomes a ``TraceFault`` naming ``where`` (and is kept,
-        so the block raises it even if the model's code catches it)."""
+    def guarded(self, where: Callable[[], str], work: Callable[..., None], *args: Any) -> None:
+        """Run ``work(*args)``, our own code; a failure becomes a ``TraceFault`` naming ``where()`` (and is kept,
+        so the block raises it even if the model's code catches it). ``where`` is only called on a failure."""
         self.busy = True  # our own torch calls must not be recorded as ops
         try:
             work(*args)
         except Exception as e:
             if self.fault is None:
-                self.fault = TraceFault(f"pipeline-trace could not record {where} ({type(e).__name__}: "
+                self.fault = TraceFault(f"pipeline-trace could not record {where()} ({type(e).__name__}: "
                                         f"{' '.join(str(e).split())[:300]}): a bug in pipeline-trace, not in your "
                                         "model -- please report it")
                 raise self.fault from e
@@ -223,7 +223,7 @@ class _Tracer:
         info = self.names.get(module)
         if info is None or threading.get_ident() != self.thread:
             return
-        self.guarded(f"the call of {info[0] or type(module).__name__!r}", self._start, module, info)
+        self.guarded(lambda: f"the call of {info[0] or type(module).__name__!r}", self._start, module, info)
 
     def _start(self, module: nn.Module, info: tuple[str, int, bool]) -> None:
         name, depth, opaque = info
@@ -242,7 +242,7 @@ class _Tracer:
         if len(rest) != 2:  # PyTorch calls (module, args, result) when the forward raised: nothing to record
             return
         kwargs, output = rest
-        self.guarded(f"the output of {call.record.label!r}", self._finish, call.record,
+        self.guarded(lambda: f"the output of {call.record.label!r}", self._finish, call.record,
                      args + tuple(kwargs.values()) if kwargs else args, output)
 
     def _finish(self, record: Record, inputs: Any, output: Any) -> None:
@@ -269,11 +269,11 @@ class _Tracer:
 
     def record_op(self, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
         """Record one functional op that ran directly in the innermost open (non built-in) module."""
-        self.guarded(f"a torch function ({getattr(func, '__name__', '?')}) in {self.open[-1].record.label!r}",
-                     self._op, func, args, kwargs, output)
-
-    def _op(self, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
         where = self.open[-1].record
+        self.guarded(lambda: f"a torch function ({op_name(func)}) in {where.label!r}", self._op, where, func, args,
+                     kwargs, output)
+
+    def _op(self, where: Record, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
         fn = op_name(func)
         name = f"{where.name}.{fn}()" if where.name else f"{fn}()"
         record = self._record_for(name, lambda call: Record(
