@@ -14,7 +14,7 @@ import json
 import math
 import struct
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.views import (
@@ -223,9 +223,3 @@ def _gates(view: LSTMGatesView) -> int:
         raise ValueError(f"its gates hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
     return total
 
-
-def walk_samples(records: Iterable[Any]) -> Iterator[tuple[int, Any]]:
-    """(index, sample) of every record with a sample."""
-    for i, record in enumerate(records):
-        if record.sample is not None:
-            yield i, record.sample
