@@ -15,7 +15,7 @@ import math
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -114,7 +114,10 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
         for module, was_training in modes.items():
             if module.training != was_training:  # nn.Module's __setattr__ is slow: only when it changed
                 module.training = was_training
-        tracer.guarded(lambda: "the end of the forward pass", tracer.flush)
+        try:
+            tracer.flush()
+        except Exception as e:
+            raise tracer.failed(e, "the end of the forward pass") from e
 
 
 def _refuse_torchscript(name: str, module: nn.Module) -> None:
@@ -203,27 +206,23 @@ class _Tracer:
         handles += [m.register_forward_pre_hook(_no_op) for m in self.names if isinstance(m, _FAST_PATH_LAYERS)]
         return handles
 
-    def guarded(self, where: Callable[[], str], work: Callable[..., None], *args: Any) -> None:
-        """Run ``work(*args)``, our own code; a failure becomes a ``TraceFault`` naming ``where()`` (and is kept,
-        so the block raises it even if the model's code catches it). ``where`` is only called on a failure."""
-        self.busy = True  # our own torch calls must not be recorded as ops
-        try:
-            work(*args)
-        except Exception as e:
-            if self.fault is None:
-                self.fault = TraceFault(f"pipeline-trace could not record {where()} ({type(e).__name__}: "
-                                        f"{' '.join(str(e).split())[:300]}): a bug in pipeline-trace, not in your "
-                                        "model -- please report it")
-                raise self.fault from e
-            raise
-        finally:
-            self.busy = False
+    def failed(self, error: Exception, where: str) -> TraceFault:
+        """Our own code failed while recording ``where``: the block's ``TraceFault``, kept so that the block raises
+        it even if the model's code catches it (the first failure, if there were several)."""
+        if self.fault is None:
+            self.fault = TraceFault(f"pipeline-trace could not record {where} ({type(error).__name__}: "
+                                    f"{' '.join(str(error).split())[:300]}): a bug in pipeline-trace, not in your "
+                                    "model -- please report it")
+        return self.fault
 
     def _pre_hook(self, module: nn.Module, args: tuple) -> None:
         info = self.names.get(module)
         if info is None or threading.get_ident() != self.thread:
             return
-        self.guarded(lambda: f"the call of {info[0] or type(module).__name__!r}", self._start, module, info)
+        try:
+            self._start(module, info)
+        except Exception as e:
+            raise self.failed(e, f"the call of {info[0] or type(module).__name__!r}") from e
 
     def _start(self, module: nn.Module, info: tuple[str, int, bool]) -> None:
         name, depth, opaque = info
@@ -242,13 +241,15 @@ class _Tracer:
         if len(rest) != 2:  # PyTorch calls (module, args, result) when the forward raised: nothing to record
             return
         kwargs, output = rest
-        self.guarded(lambda: f"the output of {call.record.label!r}", self._finish, call.record,
-                     args + tuple(kwargs.values()) if kwargs else args, output)
-
-    def _finish(self, record: Record, inputs: Any, output: Any) -> None:
-        self.observe(record, inputs, output)
-        if not self.open:
-            self.flush()
+        self.busy = True  # our own torch calls must not be recorded as ops
+        try:
+            self.observe(call.record, args + tuple(kwargs.values()) if kwargs else args, output)
+            if not self.open:
+                self.flush()
+        except Exception as e:
+            raise self.failed(e, f"the output of {call.record.label!r}") from e
+        finally:
+            self.busy = False
 
     def _operation(self, module: nn.Module) -> str:
         """``operation_of(module)``, once per module per block (an LSTM's extra_repr alone costs ~50 µs)."""
@@ -270,15 +271,17 @@ class _Tracer:
     def record_op(self, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
         """Record one functional op that ran directly in the innermost open (non built-in) module."""
         where = self.open[-1].record
-        self.guarded(lambda: f"a torch function ({op_name(func)}) in {where.label!r}", self._op, where, func, args,
-                     kwargs, output)
-
-    def _op(self, where: Record, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
-        fn = op_name(func)
-        name = f"{where.name}.{fn}()" if where.name else f"{fn}()"
-        record = self._record_for(name, lambda call: Record(
-            name, RecordKind.OP, fn, call, where.name, where.depth + 1, op_signature(fn, args, kwargs)))
-        self.observe(record, args + tuple(kwargs.values()) if kwargs else args, output)
+        self.busy = True
+        try:
+            fn = op_name(func)
+            name = f"{where.name}.{fn}()" if where.name else f"{fn}()"
+            record = self._record_for(name, lambda call: Record(
+                name, RecordKind.OP, fn, call, where.name, where.depth + 1, op_signature(fn, args, kwargs)))
+            self.observe(record, args + tuple(kwargs.values()) if kwargs else args, output)
+        except Exception as e:
+            raise self.failed(e, f"a torch function ({getattr(func, '__name__', '?')}) in {where.label!r}") from e
+        finally:
+            self.busy = False
 
     def observe(self, record: Record, inputs: Any, output: Any) -> None:
         """Fold one call into its record: the first pass describes it in full, later ones widen shapes."""
