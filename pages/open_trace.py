@@ -1,9 +1,10 @@
 """Open a trace: upload a trace file (from `pipeline-trace run --save/--json` or `pipeline-trace trace`) and see
 its data flow, every call and its samples -- for any model, no code run on the server.
 
-Everything a file says (its model's name, its stages, its calls) and the file's own name is shown literally:
-in code spans or table cells, never as Markdown. Anything that goes wrong while a file is opened or drawn is
-one line saying so, never a traceback.
+Everything a file says and the file's own name is shown literally: the model's name, the file's name and
+the command that made it in code spans, the stages and calls in tables whose every cell is escaped
+(``ui.table``) or plain (``st.dataframe``). Anything that goes wrong while a file is opened or drawn is one
+line saying so, never a traceback.
 """
 
 import streamlit as st
@@ -39,12 +40,13 @@ def draw(doc, source: str) -> None:
     """The file's data flow, stages, calls and prediction."""
     st.header(literal(doc.title), anchor=False)
     made = doc.source.get("made_by", "")
-    st.caption(f"From {literal(source)} · {len(doc.trace):,} calls recorded · "
-               f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
-               (f" · made by {literal(made)}" if made else ""))
+    # st.markdown, not st.caption: a code span in a caption is too faint to read (axe: contrast 3:1)
+    st.markdown(f"From {literal(source)} · {len(doc.trace):,} calls recorded · "
+                f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
+                (f" · made by {literal(made)}" if made else ""))
     ui.chart(animation.dataflow_animation(doc.stages), key="open-trace-flow")
     st.subheader("Stages", anchor=False)
-    st.dataframe(tables.frame(tables.stage_rows(doc.stages)), hide_index=True)  # cells are shown as text
+    ui.table(tables.stage_rows(doc.stages))
     with st.expander(f"Every call ({len(doc.trace):,})"):
         st.dataframe(tables.frame(tables.call_rows(doc.trace)), hide_index=True)
     if doc.prediction is not None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from app_helpers import charts
+from app_helpers import charts, table
 from markdown_it import MarkdownIt
 
 from pipeline.examples import EXAMPLES, example_files
@@ -35,8 +35,9 @@ def test_both_shipped_examples_open_with_their_data_flow_and_calls(open_page) ->
             line, heading = (a["text"].replace("<br>", " ") for a in frame["layout"]["annotations"][:2])
             assert line.startswith(f"{esc(stage.title)}: ") and frame["data"][0]["marker"]["color"][k] == ACCENT
             assert fmt_shape(stage.sample.shape) in heading and frame["data"][3]["z"]  # the sample, with its shape
-        stages, calls = (frame.value for frame in at.dataframe)
+        stages = table(at, 0)
         assert list(stages["Stage"]) == [f"{i}. {s.title}" for i, s in enumerate(doc.stages, start=1)]
+        calls = at.dataframe[0].value
         assert len(calls) == len(doc.trace)
 
 
@@ -63,7 +64,7 @@ def test_an_upload_opens_and_a_damaged_one_is_a_message(open_page, monkeypatch) 
         at = open_page("open_trace")
         assert not at.exception
         if name == "mine.zip":
-            assert not at.error and any("mine.zip" in c.value for c in at.caption)
+            assert not at.error and any("mine.zip" in m.value for m in at.markdown)
         else:
             assert len(at.error) == 1 and name in at.error[0].value
 
@@ -98,13 +99,12 @@ def test_a_file_name_and_the_files_own_texts_are_shown_literally(open_page, monk
     assert not at.exception and not at.error
     (header,) = at.header
     assert shown_literally(header.value, HOSTILE_NAME)
-    caption = at.caption[0].value
+    caption = next(m.value for m in at.markdown if m.value.startswith("From "))
     html = MARKDOWN.renderInline(caption)
     for text in (f"{HOSTILE_NAME}.zip", HOSTILE_NAME):  # the file's name, and the command that made it
         assert f"<code>{esc_html(text)}</code>" in html
     assert "<strong>" not in html and "<a " not in html
-    stages = at.dataframe[0].value
-    assert list(stages["Stage"]) == [f"1. {HOSTILE_NAME}"]  # a table cell is text, never Markdown
+    assert list(table(at, 0)["Stage"]) == [f"1. {HOSTILE_NAME}"]  # every cell escaped (ui.table)
 
 
 def test_a_failure_while_drawing_is_one_line_not_a_traceback(open_page, monkeypatch) -> None:
