@@ -1,5 +1,11 @@
 """Open a trace: upload a trace file (from `pipeline-trace run --save/--json` or `pipeline-trace trace`) and see
-its data flow, every call and its samples -- for any model, no code run on the server."""
+its data flow, every call and its samples -- for any model, no code run on the server.
+
+Everything a file says and the file's own name is shown literally: the model's name, the file's name and
+the command that made it in code spans, the stages and calls in tables whose every cell is escaped
+(``ui.table``) or plain (``st.dataframe``). Anything that goes wrong while a file is opened or drawn is one
+line saying so, never a traceback.
+"""
 
 import streamlit as st
 
@@ -7,6 +13,47 @@ import ui
 from pipeline import fileformat
 from pipeline.examples import example_files
 from pipeline.render import animation, tables
+
+
+def literal(text: object) -> str:
+    """``text`` as a Markdown code span, on one line: shown exactly as written (no emphasis, links, math or icons)."""
+    line = " ".join(str(text).split())[:1_000]
+    ticks = "`" * (_longest_backticks(line) + 1)  # a run of backticks inside cannot close the span
+    return f"{ticks} {line} {ticks}"
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def refuse(message: str) -> None:
+    """The one line that says why a file cannot be opened or drawn; the page stops there."""
+    st.error(literal(message), icon=":material/error:")
+    st.stop()
+
+
+def draw(doc, source: str) -> None:
+    """The file's data flow, stages, calls and prediction."""
+    st.header(literal(doc.title), anchor=False)
+    made = doc.source.get("made_by", "")
+    # st.markdown, not st.caption: a code span in a caption is too faint to read (axe: contrast 3:1)
+    st.markdown(f"From {literal(source)} · {len(doc.trace):,} calls recorded · "
+                f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
+                (f" · made by {literal(made)}" if made else ""))
+    ui.chart(animation.dataflow_animation(doc.stages), key="open-trace-flow")
+    st.subheader("Stages", anchor=False)
+    ui.table(tables.stage_rows(doc.stages))
+    with st.expander(f"Every call ({len(doc.trace):,})"):
+        st.dataframe(tables.frame(tables.call_rows(doc.trace)), hide_index=True)
+    if doc.prediction is not None:
+        st.subheader("Prediction", anchor=False)
+        for number, layer in enumerate(doc.prediction.layers, start=1):
+            ui.show_layer(layer, key=f"open-layer-{number}", number=number)
+
 
 st.title("Open a trace")
 st.markdown("A trace file holds what flowed through a model: every call's shapes, statistics and a sample of its "
@@ -23,30 +70,19 @@ with left:
 choice = right.radio("…or open an example", list(examples), index=0 if upload is None else None,
                      key="trace-example", format_func=lambda k: examples[k].title, disabled=upload is not None,
                      help="Remove your own file above to open an example.")
-try:
-    if upload is not None:
-        doc = ui.open_trace_bytes(upload.getvalue(), upload.name)
-        source = upload.name
-    elif choice is not None:
-        doc = ui.open_trace_bytes(examples[choice].path.read_bytes(), examples[choice].path.name)
-        source = examples[choice].title
-    else:
-        st.stop()
-except ValueError as e:  # TraceFileError: one line saying what is wrong with the file
-    st.error(str(e), icon=":material/error:")
+if upload is not None:
+    name, source, read = upload.name, upload.name, upload.getvalue
+elif choice is not None:
+    name, source, read = examples[choice].path.name, examples[choice].title, examples[choice].path.read_bytes
+else:
     st.stop()
-
-st.header(ui.escape_markdown(doc.title), anchor=False)
-made = doc.source.get("made_by", "")
-st.caption(f"From {ui.escape_markdown(source)} · {len(doc.trace):,} calls recorded · "
-           f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
-           (f" · made by {ui.escape_markdown(made)}" if made else ""))  # no `code`: too faint in a caption
-ui.chart(animation.dataflow_animation(doc.stages), key="open-trace-flow")
-st.subheader("Stages", anchor=False)
-ui.table(tables.stage_rows(doc.stages))
-with st.expander(f"Every call ({len(doc.trace):,})"):
-    st.dataframe(tables.frame(tables.call_rows(doc.trace)), hide_index=True)
-if doc.prediction is not None:
-    st.subheader("Prediction", anchor=False)
-    for number, layer in enumerate(doc.prediction.layers, start=1):
-        ui.show_layer(layer, key=f"open-layer-{number}", number=number)
+try:
+    doc = ui.open_trace_bytes(read(), name)
+except ValueError as e:  # TraceFileError: what is wrong with the file, in one line
+    refuse(str(e))
+except Exception as e:  # a case no check foresaw: still one line, and ours to fix
+    refuse(f"{name} could not be opened ({type(e).__name__}: {e}); please report this")
+try:
+    draw(doc, source)
+except Exception as e:  # st.stop() is not an Exception: it passes through
+    refuse(f"{name} was opened but could not be drawn ({type(e).__name__}: {e}); please report this")

@@ -20,7 +20,7 @@ from pipeline.render.report import document_view, lit
 from pipeline.safeio import read_user_file
 from pipeline.settings import specs
 from pipeline.text import InputError
-from pipeline.trace import trace
+from pipeline.trace import TraceError, TraceFault, trace
 from pipeline.train import BatchResult, Callback, EpochResult, resolve_device
 
 MAX_DATA_BYTES = 5_000_000
@@ -131,9 +131,9 @@ def trace_model(args: argparse.Namespace, out: Console) -> int:
     try:
         with torch.no_grad(), trace(model, ops=args.ops) as t:
             model(x)
+    except (TraceError, TraceFault) as e:  # the model cannot be traced, or the tracer failed: never the forward's fault
+        raise UsageError(_one_line(e, 600)) from None
     except (ValueError, TypeError) as e:
-        if type(e).__name__ == "TraceError":
-            raise
         raise UsageError(f"the model's forward failed on an input of shape {list(x.shape)} ({x.dtype}): "
                          f"{_one_line(e)}") from None
     except Exception as e:  # the user's own forward: report it in one line, whatever it raised
@@ -145,9 +145,9 @@ def trace_model(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def _one_line(e: BaseException) -> str:
+def _one_line(e: BaseException, limit: int = 300) -> str:
     text = " ".join(str(e).split())
-    return text[:300] + ("…" if len(text) > 300 else "")
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def _load_factory(target: str) -> torch.nn.Module:

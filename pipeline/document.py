@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from pipeline.content import Question
+from pipeline.filechecks import MAX_STAGES
 from pipeline.trace import Record, RecordKind, Trace
 from pipeline.train import EpochResult
 from pipeline.views import Prediction
@@ -86,12 +87,15 @@ def stage_span(key: str, title: str, description: str, first: Record, last: Reco
     return Stage(key, title, description, operation, first.input_shape, last.output_shape, last)
 
 
-MAX_STAGES = 32  # containers are opened into their parts while the stages stay this few
+OPENED_STAGES = 32  # containers are opened into their parts while the stages stay this few
 
 
 def top_level_stages(trace: Trace) -> list[Stage]:
     """The stages of a model no lesson describes: the calls the model makes directly, with containers
-    (``nn.Sequential``, calls with calls inside) opened into their parts while they stay few enough."""
+    (``nn.Sequential``, calls with calls inside) opened into their parts while they stay few enough.
+
+    A model that makes more than ``MAX_STAGES`` calls itself (2,000 layers called in a loop) gets runs of
+    consecutive calls as its stages, each showing its last call's output: a document has at most that many."""
     root = trace.get("")
     calls = trace.children(root) if root is not None else []
     opened = True
@@ -99,19 +103,29 @@ def top_level_stages(trace: Trace) -> list[Stage]:
         opened = False
         for i, r in enumerate(calls):
             inner = trace.children(r) if r.kind is RecordKind.MODULE else []
-            if inner and len(calls) - 1 + len(inner) <= MAX_STAGES and r.type in ("Sequential", "ModuleList",
-                                                                                    "ModuleDict"):
+            if inner and len(calls) - 1 + len(inner) <= OPENED_STAGES and r.type in ("Sequential", "ModuleList",
+                                                                                       "ModuleDict"):
                 calls = calls[:i] + inner + calls[i + 1 :]
                 opened = True
                 break
     calls = calls or ([root] if root is not None else list(trace)[:1])
-    stages = []
-    for r in calls:
-        what = "module" if r.kind is RecordKind.MODULE else "function"
-        title = r.label + (f" (call {r.call + 1})" if r.call else "")
-        stages.append(Stage(f"{r.name}#{r.call}", title, f"{r.type} {what}", r.operation, r.input_shape,
-                            r.output_shape, r))
-    return stages
+    size = -(-len(calls) // MAX_STAGES)  # calls per stage: 1 unless there are more than MAX_STAGES
+    return [_stage(calls[i:i + size]) for i in range(0, len(calls), size)]
+
+
+def _title(r: Record) -> str:
+    return r.label + (f" (call {r.call + 1})" if r.call else "")
+
+
+def _stage(calls: list[Record]) -> Stage:
+    """The stage of one call, or of a run of consecutive calls (showing the last one's output)."""
+    first, last = calls[0], calls[-1]
+    if len(calls) > 1:
+        return stage_span(f"{first.name}#{first.call}", f"{_title(first)} … {_title(last)}",
+                          f"{len(calls)} calls", first, last, calls)
+    what = "module" if first.kind is RecordKind.MODULE else "function"
+    return Stage(f"{first.name}#{first.call}", _title(first), f"{first.type} {what}", first.operation,
+                 first.input_shape, first.output_shape, first)
 
 
 def trace_document(trace: Trace, made_by: str) -> TraceDocument:

@@ -6,8 +6,11 @@ Two forms of one schema (pydantic models below; ``json_schema()`` exports it as 
   sha256 of the tensor part, so a file that was cut short or altered is refused;
 - one readable JSON file (``--json``) with every sample inline.
 
-Opening a file runs no code: no pickle, no ``torch.load``; sizes are checked before anything is
-parsed, and every problem is one ``TraceFileError`` line.
+Opening a file runs no code: no pickle, no ``torch.load``. A file costs what its size warrants: the
+zip's entries and sizes are checked before anything is unpacked, every count, length, depth and size in
+the schema is bounded where no real trace goes (``pipeline.filechecks`` holds the bounds and the checks
+the schema cannot express), and all of it is checked before a document is built; every problem is one
+``TraceFileError`` line.
 """
 
 from __future__ import annotations
@@ -22,8 +25,28 @@ from typing import Annotated, Any, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationError
 
+from pipeline import filechecks
 from pipeline.content import Question
 from pipeline.document import LessonInfo, Stage, TraceDocument
+from pipeline.filechecks import (
+    MAX_DEPTH,
+    MAX_DIM,
+    MAX_DIMS,
+    MAX_ENTRIES,
+    MAX_EPOCHS,
+    MAX_EXAMPLES,
+    MAX_FILE_BYTES,
+    MAX_ITEMS,
+    MAX_LAYERS,
+    MAX_NAME,
+    MAX_RECORDS,
+    MAX_SAMPLE_TEXTS,
+    MAX_SAMPLE_VALUES,
+    MAX_SAMPLES_BYTES,
+    MAX_STAGES,
+    MAX_TEXT,
+    MAX_TRACE_JSON_BYTES,
+)
 from pipeline.safeio import atomic_write, read_user_file
 from pipeline.text import InputError
 from pipeline.trace import Container, Record, RecordKind, Stats, Structure, TensorSpec, Trace
@@ -43,15 +66,24 @@ from pipeline.views import (
 )
 
 SCHEMA = "pipeline-trace/2"
-MAX_FILE_BYTES = 50_000_000  # a trace file, zip or JSON
-MAX_RECORDS = 50_000
-MAX_SAMPLE_VALUES = 1 << 20  # per record
 TRACE_MEMBER, SAMPLES_MEMBER = "trace.json", "samples.safetensors"
 
-Name = Annotated[str, StringConstraints(max_length=2_000)]
-Text = Annotated[str, StringConstraints(max_length=200_000)]
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 DType = Literal["float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
-Dim = Annotated[int, Field(ge=0)]
+Dim = Annotated[int, Field(ge=0, le=MAX_DIM)]
+Shape = Annotated[list[Dim | None], Field(max_length=MAX_DIMS)]
+SampleShape = Annotated[list[Dim], Field(max_length=MAX_DIMS)]
+
+
+def Many(item: Any, most: int) -> Any:
+    """A list of at most ``most`` items."""
+    return Annotated[list[item], Field(max_length=most)]
+
+
+def Table(value: Any, most: int = MAX_ENTRIES) -> Any:
+    """A mapping of names to values, with at most ``most`` entries."""
+    return Annotated[dict[Name, value], Field(max_length=most)]
 
 
 class TraceFileError(InputError):
@@ -66,25 +98,25 @@ class _Model(BaseModel):
 
 class TensorNode(_Model):
     node: Literal["tensor"] = "tensor"
-    shape: list[Dim | None]
+    shape: Shape
     dtype: Name
 
 
 class SequenceNode(_Model):
     node: Literal["tuple", "list"]
-    items: list[Node]
+    items: Many(Node, MAX_ITEMS)
 
 
 class NamedTupleNode(_Model):
     node: Literal["namedtuple"] = "namedtuple"
     name: Name
-    fields: list[Name]
-    items: list[Node]
+    fields: Many(Name, MAX_ITEMS)
+    items: Many(Node, MAX_ITEMS)
 
 
 class DictNode(_Model):
     node: Literal["dict"] = "dict"
-    items: dict[Name, Node]
+    items: Table(Node, MAX_ITEMS)
 
 
 class ValueNode(_Model):
@@ -101,24 +133,31 @@ class TensorSample(_Model):
     form: Literal["tensor"] = "tensor"
     key: Name
     dtype: DType
-    shape: list[Dim]
+    shape: SampleShape
 
 
-class InlineSample(_Model):
-    """A sample written out in the JSON (nested lists in its own shape; NaN as null)."""
+class _Exact(_Model):
+    """Numbers written exactly: NaN and the infinities as the strings "NaN", "Infinity", "-Infinity" (JSON has no
+    such numbers; null, which older files hold, reads as NaN)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
+
+
+class InlineSample(_Exact):
+    """A sample written out in the JSON (nested lists in its own shape)."""
 
     form: Literal["inline"] = "inline"
     dtype: DType
-    shape: list[Dim]
+    shape: SampleShape
     values: JsonValue
 
 
 class TextSample(_Model):
     form: Literal["text"] = "text"
-    text: Text | list[Text]
+    text: Text | Many(Text, MAX_SAMPLE_TEXTS)
 
 
-class StatsModel(_Model):
+class StatsModel(_Exact):
     min: Num
     max: Num
     mean: Num
@@ -130,9 +169,9 @@ class RecordModel(_Model):
     name: Name
     kind: RecordKind
     type: Name
-    call: Dim
+    call: Annotated[int, Field(ge=0, lt=MAX_RECORDS)]
     module: Name
-    depth: Dim
+    depth: Annotated[int, Field(ge=0, le=MAX_DEPTH)]
     operation: Name
     inputs: Node = None
     outputs: Node = None
@@ -154,8 +193,8 @@ class StageModel(_Model):
     title: Name
     description: Text
     operation: Text
-    input_shape: list[Dim | None]
-    output_shape: list[Dim | None]
+    input_shape: Shape
+    output_shape: Shape
     record: tuple[Name, Dim] | None = None
 
 
@@ -163,8 +202,8 @@ class LessonModel(_Model):
     slug: Name
     title: Name
     summary: Text
-    settings: dict[Name, JsonValue]
-    info: dict[Name, JsonValue] = {}
+    settings: Table(JsonValue)
+    info: Table(JsonValue) = {}
     intro: Text = ""
 
 
@@ -174,10 +213,10 @@ class EpochModel(_Model):
     accuracy: Num
     val_loss: Num
     val_accuracy: Num
-    metrics: dict[Name, Num] = {}
+    metrics: Table(Num) = {}
     observation: Text = ""
     seconds: Num = 0.0
-    probes: dict[Text, JsonValue] = {}
+    probes: Annotated[dict[Text, JsonValue], Field(max_length=MAX_ENTRIES)] = {}
 
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
@@ -188,8 +227,8 @@ class PredictionModel(_Model):
     text: Text
     output: Text
     confidence: Num
-    layers: list[Layer]
-    notes: list[Text] = []
+    layers: Many(Layer, MAX_LAYERS)
+    notes: Many(Text, MAX_ENTRIES) = []
     expected: Text | None = None
 
 
@@ -202,15 +241,15 @@ class DocumentModel(_Model):
     """A ``pipeline-trace/2`` document: the trace of a model, and for a lesson its run and prediction."""
 
     schema_: Literal["pipeline-trace/2"] = Field(SCHEMA, alias="schema")
-    source: dict[Name, Text] = {}
+    source: Table(Text) = {}
     model: ModelModel
-    records: Annotated[list[RecordModel], Field(max_length=MAX_RECORDS)]
-    stages: list[StageModel]
+    records: Many(RecordModel, MAX_RECORDS)
+    stages: Many(StageModel, MAX_STAGES)
     lesson: LessonModel | None = None
-    epochs: list[EpochModel] = []
-    examples: list[tuple[Text, Text]] = []
+    epochs: Many(EpochModel, MAX_EPOCHS) = []
+    examples: Many(tuple[Text, Text], MAX_EXAMPLES) = []
     prediction: PredictionModel | None = None
-    quiz: list[Question] = []
+    quiz: Many(Question, MAX_ENTRIES) = []
     key_insight: Text = ""
     samples: SamplesRef | None = None
 
@@ -245,14 +284,35 @@ def _node(s: Structure) -> Node:
 def _sample_model(record: Record, key: str, tensors: dict[str, torch.Tensor] | None, stored: dict[int, str]):
     sample = record.sample
     if isinstance(sample, torch.Tensor):
+        if sample.numel() > MAX_SAMPLE_VALUES:
+            raise TraceFileError(f"this trace cannot be saved as a trace file: the sample of {record.label!r} has "
+                                 f"{sample.numel():,} values; a file keeps at most {MAX_SAMPLE_VALUES:,} per call "
+                                 "(trace with a smaller sample_limit)")
         dtype = str(sample.dtype).removeprefix("torch.")
         if tensors is None:
-            return InlineSample(dtype=dtype, shape=list(sample.shape), values=sample.tolist())
+            return InlineSample(dtype=dtype, shape=list(sample.shape), values=_exact_values(sample))
         if id(sample) not in stored:  # one tensor shown by two calls (a container and its last part) is stored once
             stored[id(sample)] = key
             tensors[key] = sample.contiguous()
         return TensorSample(key=stored[id(sample)], dtype=dtype, shape=list(sample.shape))
     return None if sample is None else TextSample(text=sample)
+
+
+_NAMES = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _exact_values(sample: torch.Tensor) -> Any:
+    """A sample as nested lists, NaN and the infinities as their strings (JSON has no such numbers)."""
+    values = sample.tolist()
+    if not sample.is_floating_point() or bool(torch.isfinite(sample).all()):
+        return values
+
+    def exact(v: Any) -> Any:
+        if isinstance(v, list):
+            return [exact(x) for x in v]
+        return v if math.isfinite(v) else _NAMES.get(v, "NaN")
+
+    return exact(values)
 
 
 def to_model(doc: TraceDocument, tensors: dict[str, torch.Tensor] | None = None) -> DocumentModel:
@@ -273,11 +333,14 @@ def to_model(doc: TraceDocument, tensors: dict[str, torch.Tensor] | None = None)
         text=doc.prediction.text, output=doc.prediction.output, confidence=doc.prediction.confidence,
         layers=list(doc.prediction.layers), notes=list(doc.prediction.notes), expected=doc.prediction.expected)
     t = doc.trace
-    return DocumentModel(source=doc.source, model=ModelModel(type=t.model_type, device=t.device, passes=t.passes,
-                                                             ops=t.ops_traced),
-                         records=records, stages=stages, lesson=lesson,
-                         epochs=[EpochModel(**e.to_dict()) for e in doc.epochs], examples=doc.examples,
-                         prediction=prediction, quiz=doc.quiz, key_insight=doc.key_insight)
+    try:
+        return DocumentModel(source=doc.source, model=ModelModel(type=t.model_type, device=t.device, passes=t.passes,
+                                                                 ops=t.ops_traced),
+                             records=records, stages=stages, lesson=lesson,
+                             epochs=[EpochModel(**e.to_dict()) for e in doc.epochs], examples=doc.examples,
+                             prediction=prediction, quiz=doc.quiz, key_insight=doc.key_insight)
+    except ValidationError as e:
+        raise TraceFileError(f"this trace cannot be saved as a trace file: {_first_error(e)}") from None
 
 
 # --- model -> document ----------------------------------------------------------------------------------
@@ -310,6 +373,9 @@ def _tensor_from_inline(sample: InlineSample, where: str) -> torch.Tensor:
         raise TraceFileError(f"{where}: the sample's values do not fit dtype {sample.dtype}") from None
 
 
+_NOT_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def _flatten(values: Any, where: str) -> list[Any]:
     out, stack = [], [values]
     while stack:  # iterative: a hostile file cannot exhaust the recursion limit
@@ -318,6 +384,8 @@ def _flatten(values: Any, where: str) -> list[Any]:
             stack.extend(reversed(v))
         elif v is None or (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, bool):
             out.append(v)
+        elif v in _NOT_FINITE:
+            out.append(_NOT_FINITE[v])
         else:
             raise TraceFileError(f"{where}: sample values must be numbers, found {type(v).__name__}")
         if len(out) > MAX_SAMPLE_VALUES:
@@ -381,9 +449,16 @@ def zip_bytes(doc: TraceDocument) -> bytes:
     model = to_model(doc, tensors)
     samples = save(tensors, metadata={"schema": SCHEMA})
     model = model.model_copy(update={"samples": SamplesRef(sha256=hashlib.sha256(samples).hexdigest())})
+    text = model.model_dump_json(by_alias=True, indent=1)
+    for what, size, limit in ((TRACE_MEMBER, len(text), MAX_TRACE_JSON_BYTES),
+                              (SAMPLES_MEMBER, len(samples), MAX_SAMPLES_BYTES)):
+        if size > limit:
+            raise TraceFileError(f"this trace cannot be saved as a trace file: its {what} would be "
+                                 f"{size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB (trace fewer calls, or "
+                                 "with a smaller sample_limit)")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr(TRACE_MEMBER, model.model_dump_json(by_alias=True, indent=1))
+        z.writestr(TRACE_MEMBER, text)
         z.writestr(SAMPLES_MEMBER, samples)
     return buffer.getvalue()
 
@@ -412,6 +487,16 @@ def open_path(path: str | os.PathLike) -> TraceDocument:
     return loads(raw, os.fspath(path))
 
 
+def opened_bytes(raw: bytes) -> int:
+    """About how much memory the document of a file that opened holds: its JSON several times over (parsed
+    into records and structures), its samples once. For a cache of opened files to count bytes, not files."""
+    if raw[:4] != b"PK\x03\x04":
+        return 4 * len(raw)
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        sizes = {info.filename: info.file_size for info in z.infolist()}
+    return 4 * sizes.get(TRACE_MEMBER, 0) + sizes.get(SAMPLES_MEMBER, 0)
+
+
 def loads(raw: bytes, name: str = "the file") -> TraceDocument:
     """Open a trace file from its bytes (an upload): the zip form or the JSON form."""
     if len(raw) > MAX_FILE_BYTES:
@@ -425,27 +510,70 @@ def loads(raw: bytes, name: str = "the file") -> TraceDocument:
                          "(from --json)")
 
 
+MAX_ZIP_ENTRIES = 16  # more entries than this are refused before the zip's directory is read
+
+
 def _from_zip(raw: bytes, name: str) -> TraceDocument:
+    try:
+        entries = filechecks.zip_entries(raw)
+    except ValueError as e:
+        raise TraceFileError(f"{name} is a damaged zip: {e}") from None
+    if entries > MAX_ZIP_ENTRIES:
+        raise TraceFileError(f"{name} is a zip, but not a trace file: it holds {entries:,} entries, where a trace "
+                             f"file holds exactly {TRACE_MEMBER} and {SAMPLES_MEMBER}")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             members = {i.filename: i for i in z.infolist()}
             if set(members) != {TRACE_MEMBER, SAMPLES_MEMBER}:
+                shown = ", ".join(repr(m[:60]) for m in sorted(members)) or "nothing"
                 raise TraceFileError(f"{name} is a zip, but not a trace file: it should hold exactly "
-                                     f"{TRACE_MEMBER} and {SAMPLES_MEMBER}, not {', '.join(sorted(members)) or 'nothing'}")  # noqa: E501
+                                     f"{TRACE_MEMBER} and {SAMPLES_MEMBER}, not {shown}")
             for info in members.values():
-                if info.file_size > MAX_FILE_BYTES:
-                    raise TraceFileError(f"{name}: {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; the "
-                                         f"limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+                _check_member(info, name)
             text = z.read(TRACE_MEMBER)
             samples = z.read(SAMPLES_MEMBER)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError,
+            RuntimeError) as e:
         if isinstance(e, TraceFileError):
             raise
         raise TraceFileError(f"{name} is a damaged zip (cut short or altered?): {e}") from None
     return _from_json(text, name, samples)
 
 
+def _check_member(info: zipfile.ZipInfo, name: str) -> None:
+    """An entry is unpacked only if it is plainly stored or deflated, not encrypted, and of a size a trace has."""
+    if info.flag_bits & 0x1:
+        raise TraceFileError(f"{name}: {info.filename} is encrypted; a trace file never is")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise TraceFileError(f"{name}: {info.filename} is compressed with method {info.compress_type}; a trace "
+                             "file is stored or deflated")
+    limit = MAX_TRACE_JSON_BYTES if info.filename == TRACE_MEMBER else MAX_SAMPLES_BYTES
+    if info.file_size > limit:
+        raise TraceFileError(f"{name}: {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; the limit is "
+                             f"{limit / 1e6:.0f} MB")
+
+
 def _from_json(text: bytes, name: str, samples: bytes | None) -> TraceDocument:
+    try:
+        model = DocumentModel.model_validate_json(text)
+    except ValidationError as e:
+        _refuse_head(text, name)  # first, what kind of file it is: not JSON, another schema, an older version
+        raise TraceFileError(f"{name} does not match the pipeline-trace/2 schema: {_first_error(e)}") from None
+    try:
+        _check(model)
+    except ValueError as e:
+        raise TraceFileError(f"{name}: {e}") from None
+    tensors = None
+    if samples is not None:
+        tensors = _samples(model, samples, name)
+    elif model.samples is not None:
+        raise TraceFileError(f"{name} names {SAMPLES_MEMBER}, which only the zip form carries")
+    return from_model(model, tensors)
+
+
+def _refuse_head(text: bytes, name: str) -> None:
+    """Refuse a file that is not JSON or not of this schema, saying which (parsed a second time: only for a file
+    that failed validation)."""
     try:
         head = _Head.model_validate_json(text)
     except ValidationError as e:
@@ -457,16 +585,20 @@ def _from_json(text: bytes, name: str, samples: bytes | None) -> TraceDocument:
                                  "made it to upgrade it to pipeline-trace/2")
         found = "no schema" if head.schema_ is None else f"schema {str(head.schema_)[:40]!r}"
         raise TraceFileError(f"{name} is not a pipeline-trace/2 file ({found})")
-    try:
-        model = DocumentModel.model_validate_json(text)
-    except ValidationError as e:
-        raise TraceFileError(f"{name} does not match the pipeline-trace/2 schema: {_first_error(e)}") from None
-    tensors = None
-    if samples is not None:
-        tensors = _samples(model, samples, name)
-    elif model.samples is not None:
-        raise TraceFileError(f"{name} names {SAMPLES_MEMBER}, which only the zip form carries")
-    return from_model(model, tensors)
+
+
+def _check(model: DocumentModel) -> None:
+    """What the schema cannot say, checked before anything is built: nesting, call numbers, sample sizes and
+    the prediction's pictures (ValueError names the first problem)."""
+    filechecks.check_calls((r.name, r.call) for r in model.records)
+    for i, r in enumerate(model.records):
+        where = f"records[{i}] ({(r.name or r.type)[:80]!r})"
+        filechecks.check_nesting(r.inputs, f"{where}: its inputs")
+        filechecks.check_nesting(r.outputs, f"{where}: its outputs")
+        if isinstance(r.sample, TensorSample | InlineSample):
+            filechecks.check_sample_size(r.sample.shape, where)
+    if model.prediction is not None:
+        filechecks.check_layers(model.prediction.layers)
 
 
 def _samples(model: DocumentModel, samples: bytes, name: str) -> dict[str, torch.Tensor]:
@@ -477,6 +609,12 @@ def _samples(model: DocumentModel, samples: bytes, name: str) -> dict[str, torch
         raise TraceFileError(f"{name}: trace.json does not record the sha256 of {SAMPLES_MEMBER}")
     if hashlib.sha256(samples).hexdigest() != model.samples.sha256:
         raise TraceFileError(f"{name}: {SAMPLES_MEMBER} does not match its sha256 in trace.json (altered or damaged)")
+    declared = {r.sample.key: (r.sample.dtype, r.sample.shape) for r in model.records
+                if isinstance(r.sample, TensorSample)}
+    try:
+        filechecks.check_samples_header(filechecks.safetensors_header(samples), declared)
+    except ValueError as e:
+        raise TraceFileError(f"{name}: {SAMPLES_MEMBER}: {e}") from None
     try:
         return load(samples)
     except (SafetensorError, ValueError, RuntimeError) as e:

@@ -97,7 +97,7 @@ def _members(doc) -> dict[str, bytes]:
     (lambda d: _zip({**_members(d), "samples.safetensors": _members(d)["samples.safetensors"][:-3] + b"\x00\x00\x00"}),
      "does not match its sha256"),
     (lambda d: _zip({"trace.json": _members(d)["trace.json"]}), "should hold exactly trace.json and samples"),
-    (lambda d: _zip({**_members(d), "evil.py": b"print(1)"}), "not evil.py"),
+    (lambda d: _zip({**_members(d), "evil.py": b"print(1)"}), "not 'evil.py'"),
     (lambda d: _zip({"a.txt": b"x"}), "not a trace file"),
     (lambda d: b"\x80\x04K\x01.", "not a trace file"),  # a pickle
     (lambda d: json_text(d).encode()[:-10], "not valid JSON (EOF while parsing"),
@@ -117,7 +117,7 @@ def test_a_bad_file_gets_one_clear_line(doc, make, message):
 
 
 def test_a_zip_bomb_is_refused_by_its_declared_size(doc, monkeypatch):
-    monkeypatch.setattr(fileformat, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(fileformat, "MAX_TRACE_JSON_BYTES", 1000)
     big = _zip({"trace.json": b"{" + b" " * 5000 + b"}", "samples.safetensors": b"x"})
     assert len(big) < 1000
     with pytest.raises(TraceFileError, match="unpacks to"):
@@ -154,3 +154,56 @@ def test_writing_is_atomic_an_existing_file_survives_a_failed_write(doc, tmp_pat
     with pytest.raises(OSError, match="disk full"):
         save(doc, path)
     assert path.read_bytes() == b"the old file" and [p.name for p in tmp_path.iterdir()] == ["t.zip"]
+
+
+def test_infinities_in_statistics_and_samples_come_back_as_they_were():
+    """A masked attention score is -inf: written as null it came back as NaN, a different record."""
+    model = nn.Sequential(nn.Identity())
+    with torch.no_grad(), trace(model) as t:
+        model(torch.tensor([[-math.inf, 0.0, math.inf, 1.0], [1.0, 2.0, 3.0, 4.0]]))
+    doc = trace_document(t, "a test")
+    for back in (loads(zip_bytes(doc), "t.zip"), loads(json_text(doc).encode(), "t.json")):
+        stats, sample = back.trace.root.stats, back.trace.root.sample
+        assert (stats.min, stats.max, math.isnan(stats.mean)) == (-math.inf, math.inf, True)
+        assert sample.tolist() == [-math.inf, 0.0, math.inf, 1.0]
+    assert '"min": "-Infinity"' in json_text(doc)
+
+
+def test_a_trace_past_the_files_bounds_is_refused_when_saved_with_the_reason():
+    """What a file may hold is what a reader accepts: a trace beyond it is never written."""
+    from pipeline.filechecks import MAX_RECORDS, MAX_SAMPLE_VALUES
+
+    class Loop(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.step = nn.Identity()
+
+        def forward(self, x):
+            for _ in range(MAX_RECORDS):
+                x = self.step(x)
+            return x
+
+    model = Loop()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(1))
+    with pytest.raises(TraceFileError, match=r"cannot be saved as a trace file: records: .*at most 10000"):
+        zip_bytes(trace_document(t, "a test"))
+    wide = nn.Identity()
+    with torch.no_grad(), trace(wide, sample_limit=MAX_SAMPLE_VALUES + 1) as t:
+        wide(torch.zeros(1, MAX_SAMPLE_VALUES + 1))
+    with pytest.raises(TraceFileError, match=r"the sample of 'Identity' has 1,048,577 values.*smaller sample_limit"):
+        zip_bytes(trace_document(t, "a test"))
+
+
+def test_a_file_holds_only_the_samples_its_records_name():
+    from hostile_files import as_zip, document, record, safetensors
+
+    sample = {"form": "tensor", "key": "r0", "dtype": "float32", "shape": [2]}
+    two = safetensors({"r0": ("F32", [2], bytes(8)), "extra": ("F32", [1], bytes(4))})
+    with pytest.raises(TraceFileError, match=r"1 tensor.* no record names, e.g. 'extra'"):
+        loads(as_zip(document(records=[record(sample=sample)]), two), "t.zip")
+    wrong = safetensors({"r0": ("F64", [2], bytes(16))})
+    with pytest.raises(TraceFileError, match=r"is not the float32 of shape \[2\] trace.json says"):
+        loads(as_zip(document(records=[record(sample=sample)]), wrong), "t.zip")
+    ok = loads(as_zip(document(records=[record(sample=sample)]), safetensors({"r0": ("F32", [2], bytes(8))})))
+    assert ok.trace.root.sample.tolist() == [0.0, 0.0]

@@ -91,3 +91,46 @@ def test_any_message_is_made_safe_for_the_terminal_whatever_raised_it(capsys, mo
     monkeypatch.setattr(commands, "show", raw)
     code, _, err = run_cli(capsys, "show", "whatever.zip")
     assert code == 2 and err == "pipeline-trace: error: bad \\x1b[31mvalue\\x1b]0;pwned\\x07 second line\n"
+
+
+KV_CACHE_MODEL = """import torch
+from torch import nn
+
+
+class Decoder(nn.Module):
+    '''Starts its key/value cache empty, as Hugging Face's GPT-2, Llama and T5 do.'''
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x):
+        cache = torch.tensor([])
+        keys = torch.cat([cache, self.proj(x).flatten()])
+        return keys.reshape(x.shape)
+
+
+def make():
+    return Decoder()
+"""
+
+
+def test_an_empty_kv_cache_traces_with_ops(capsys, tmp_path):
+    (tmp_path / "kv.py").write_text(KV_CACHE_MODEL)
+    code, out, err = run_cli(capsys, "trace", f"{tmp_path}/kv.py:make", "--input-shape", "2,4", "--ops")
+    assert code == 0, err
+    assert "tensor()" in out and "cat()" in out
+
+
+def test_a_failure_of_the_tracer_is_reported_as_ours_not_as_the_models(capsys, tmp_path, monkeypatch):
+    from pipeline.trace import capture
+
+    def broken(x, limit):
+        raise IndexError("index 0 is out of bounds for dimension 0 with size 0")
+
+    monkeypatch.setattr(capture._Tracer, "_gathered", lambda self, x: broken(x, 0))
+    (tmp_path / "kv.py").write_text(KV_CACHE_MODEL)
+    code, _, err = run_cli(capsys, "trace", f"{tmp_path}/kv.py:make", "--input-shape", "2,4", "--ops")
+    assert code == 2 and err.count("\n") == 1
+    assert "pipeline-trace could not record" in err and "please report" in err and "IndexError" in err
+    assert "the model's forward failed" not in err

@@ -5,6 +5,9 @@ The lesson code (and torch) is imported on first use, not at import: a page pain
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -137,18 +140,47 @@ def stepper(slug: str, signature: tuple, count: int) -> Stepper:
     return entry[1]
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _open_trace(digest: str, name: str, _raw: bytes):
-    from pipeline.fileformat import loads
+OPENED_FILES_BYTES = 256_000_000  # memory the server keeps for opened trace files, for every session together
 
-    return loads(_raw, name)
+
+class _OpenedFiles:
+    """Opened trace files by content, the least recently opened dropped first once they hold more than
+    ``budget`` bytes (as ``fileformat.opened_bytes`` estimates them): bounded in bytes, not in files."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.held = budget, 0
+        self._docs: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: bytes, name: str):
+        from pipeline.fileformat import loads, opened_bytes
+
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            if digest in self._docs:
+                self._docs.move_to_end(digest)
+                return self._docs[digest][0]
+        doc = loads(raw, name)  # outside the lock: other sessions' files open meanwhile
+        size = opened_bytes(raw)
+        with self._lock:
+            if digest not in self._docs:
+                self._docs[digest] = (doc, size)
+                self.held += size
+            while self.held > self.budget and len(self._docs) > 1:
+                _, (_, dropped) = self._docs.popitem(last=False)
+                self.held -= dropped
+        return doc
+
+
+@st.cache_resource(show_spinner=False)
+def _opened_files() -> _OpenedFiles:
+    return _OpenedFiles(OPENED_FILES_BYTES)
 
 
 def open_trace_bytes(raw: bytes, name: str):
-    """A trace file's document, parsed once per distinct content (shared read-only between sessions)."""
-    import hashlib
-
-    return _open_trace(hashlib.sha256(raw).hexdigest(), name, raw)
+    """A trace file's document, parsed once per distinct content (shared read-only between sessions, and
+    kept while the opened files hold less than ``OPENED_FILES_BYTES``)."""
+    return _opened_files().get(raw, name)
 
 
 @st.cache_resource(show_spinner="Loading this lesson's numbers…", max_entries=16)

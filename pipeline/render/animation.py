@@ -17,6 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import plotly.colors
 import plotly.graph_objects as go
 import torch
 
@@ -39,6 +40,7 @@ MAX_ROW_TICKS = 16
 ROWS_FULL = 10  # a grid of fewer rows takes a share of the values area, so its rows keep one height
 LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's width (Plotly does not wrap)
 TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
+MAX_BOXES = 24  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many
 
 
 def sample_matrix(sample: object) -> list[list[float]] | None:
@@ -46,7 +48,10 @@ def sample_matrix(sample: object) -> list[list[float]] | None:
     if not isinstance(sample, torch.Tensor) or sample.numel() == 0:
         return None
     x = sample.float()
-    return x.reshape(1, -1).tolist() if x.dim() < 2 else x.reshape(-1, x.shape[-1]).tolist()
+    if x.dim() < 2:
+        return x.reshape(1, -1)[:, : 4 * MAX_COLUMNS].tolist()
+    # Only the rows and columns a frame can show become Python numbers (a sample may hold a million values).
+    return x.reshape(-1, x.shape[-1])[: 4 * MAX_ROWS, : 4 * MAX_COLUMNS].tolist()
 
 
 def stage_view(stage: Stage) -> View:
@@ -76,42 +81,91 @@ def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = 
     if not shots:
         raise ValueError(f"the prediction's layers ({', '.join(v.key for v in views)}) give no data-flow frames")
     # Plain dicts, validated once by go.Figure: building go objects per frame costs several times more.
+    scrolls = len(stages) > MAX_BOXES  # then each frame moves the boxes' axis to the ones it draws
     frames = [{"name": str(k), "data": frame_traces(shot, stages), "traces": list(range(len(TRACE_NAMES))),
-               "layout": frame_layout(shot)} for k, shot in enumerate(shots)]
-    layout = {"xaxis": {"domain": [0, 1], "range": [-0.5, len(stages) - 0.5], "visible": False, "fixedrange": True},
+               "layout": frame_layout(shot) | ({"xaxis": {"range": _box_range(shot.stage, len(stages))}}
+                                               if scrolls else {})} for k, shot in enumerate(shots)]
+    first = {key: value for key, value in frames[0]["layout"].items() if key != "xaxis"}
+    layout = {"xaxis": {"domain": [0, 1], "range": _box_range(shots[0].stage, len(stages)), "visible": False,
+                        "fixedrange": True},
               "yaxis": {"domain": list(DIAGRAM), "range": [-0.55, 1.0], "visible": False, "fixedrange": True},
               "showlegend": False, "uniformtext": {"mode": "hide", "minsize": 10}, "hovermode": "closest",
-              "updatemenus": [_play_pause(frame_ms)], "sliders": [_slider(shots, len(stages))], **frames[0]["layout"]}
-    fig = base(Figure({"data": frames[0]["data"], "layout": layout, "frames": frames}), HEIGHT, fit=False,
-               margin=MARGIN)
+              "updatemenus": [_play_pause(frame_ms)], "sliders": [_slider(shots, len(stages))], **first}
+    fig = base(Animation({"data": frames[0]["data"], "layout": layout}), HEIGHT, fit=False, margin=MARGIN)
+    fig.plain_frames = frames
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")  # the panels overlap: one's background would hide another
     fig.update_xaxes(automargin=False)
     fig.update_yaxes(automargin=False)
     return fig
 
 
+class Animation(Figure):
+    """A figure whose frames stay the plain dicts built here until someone reads ``fig.frames``.
+
+    Plotly validates every property of every frame it is handed: 8 traces and 4 axes a frame, about 5 ms
+    each, so 5 s for 1,000 stages -- to check dicts built the same way every time (the tests check them
+    through Plotly). The browser gets the same JSON either way; ``fig.frames`` validates them when read.
+    """
+
+    plain_frames: list[dict[str, Any]] | None = None
+
+    @property
+    def frames(self) -> Any:
+        if self.plain_frames is not None:
+            frames, self.plain_frames = self.plain_frames, None
+            Figure.frames.fset(self, frames)
+        return Figure.frames.fget(self)
+
+    @frames.setter
+    def frames(self, value: Any) -> None:
+        self.plain_frames = None
+        Figure.frames.fset(self, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = super().to_dict()
+        if self.plain_frames is not None:
+            spec["frames"] = self.plain_frames
+        return spec
+
+
 def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
     """The same eight traces in every frame, each with every attribute set (an unset one would keep the last
     frame's value): the stage boxes, their numbers, the arrows, the values grid, its outline, the text, the bars
     and their percentages."""
-    n, now = len(stages), shot.stage
-    fills = [ACCENT if i == now else DONE if i < now else TODO for i in range(n)]
+    now = shot.stage
+    shown = range(*_boxes(now, len(stages)))  # every stage, or the MAX_BOXES around the current one
+    n = len(shown)
+    fills = [ACCENT if i == now else DONE if i < now else TODO for i in shown]
     # A funnel, not a bar trace: the stage labels then size apart from the probability bars (Plotly's
     # ``uniformtext`` is shared by the traces of one type), and a label that does not fit is hidden, not squeezed.
-    boxes = _trace("funnel", 0, "x", "y", x=list(range(n)), y=[1] * n, width=0.8, orientation="v",
+    boxes = _trace("funnel", 0, "x", "y", x=list(shown), y=[1] * n, width=0.8, orientation="v",
                    marker={"color": fills, "line": {"color": ACCENT, "width": 1.5}}, connector={"visible": False},
-                   text=[_wrap(s.title, 14, 2) for s in stages], textinfo="text", textposition="inside",
+                   text=[_wrap(stages[i].title, 14, 2) for i in shown], textinfo="text", textposition="inside",
                    insidetextanchor="middle", textangle=0, constraintext="both",
-                   textfont={"size": 13, "color": ["white" if i == now else "#111827" for i in range(n)]},
-                   hovertext=[f"{i + 1}. {esc(s.title)}<br>{esc(fmt_shape(s.output_shape))}"
-                              for i, s in enumerate(stages)], hoverinfo="text")
-    numbers = _trace("scatter", 1, "x", "y", x=list(range(n)), y=[0.75] * n, mode="text",
-                     text=[str(i + 1) for i in range(n)], hoverinfo="skip",
-                     textfont={"size": 11, "color": [ACCENT if i == now else MUTED for i in range(n)]})
-    arrows = _trace("scatter", 2, "x", "y", x=[i + 0.5 for i in range(n - 1)] or [None], y=[0] * max(n - 1, 1),
+                   textfont={"size": 13, "color": ["white" if i == now else "#111827" for i in shown]},
+                   hovertext=[f"{i + 1}. {esc(stages[i].title)}<br>{esc(fmt_shape(stages[i].output_shape))}"
+                              for i in shown], hoverinfo="text")
+    numbers = _trace("scatter", 1, "x", "y", x=list(shown), y=[0.75] * n, mode="text",
+                     text=[str(i + 1) for i in shown], hoverinfo="skip",
+                     textfont={"size": 11, "color": [ACCENT if i == now else MUTED for i in shown]})
+    arrows = _trace("scatter", 2, "x", "y", x=[i + 0.5 for i in shown[:-1]] or [None], y=[0] * max(n - 1, 1),
                     mode="markers", marker={"symbol": "triangle-right", "size": 9, "color": MUTED}, hoverinfo="skip")
     return [boxes, numbers, arrows, _grid_trace(shot.grid), _focus_trace(shot.grid), _words_trace(shot.words),
             *_bars_traces(shot.bars)]
+
+
+def _boxes(now: int, n: int) -> tuple[int, int]:
+    """The stages whose boxes a frame draws (start, stop): all of them, or ``MAX_BOXES`` with the current one in
+    the middle -- so a frame costs the same for 30 stages or 2,000, and the whole animation grows linearly."""
+    if n <= MAX_BOXES:
+        return 0, n
+    start = min(max(now - MAX_BOXES // 2, 0), n - MAX_BOXES)
+    return start, start + MAX_BOXES
+
+
+def _box_range(now: int, n: int) -> list[float]:
+    start, stop = _boxes(now, n)
+    return [start - 0.5, stop - 0.5]
 
 
 def _trace(kind: str, slot: int, xaxis: str, yaxis: str, **attrs: Any) -> dict[str, Any]:
@@ -126,7 +180,13 @@ def _grid_trace(grid: Grid | None) -> dict[str, Any]:
     return _trace("heatmap", 3, "x2", "y2", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
                   texttemplate=template, visible=grid is not None, showscale=False, xgap=1, ygap=1,
                   hovertemplate=(grid.hover if grid else "") + "<extra></extra>", textfont={"size": 13},
-                  colorscale=scale["colorscale"], zmin=scale["zmin"], zmax=scale["zmax"])
+                  colorscale=_colorscale(scale["colorscale"]), zmin=scale["zmin"], zmax=scale["zmax"])
+
+
+def _colorscale(scale: Any) -> Any:
+    """A colour scale as Plotly.js reads it: a name such as "RdBu_r" (a plotly.py name) as its list of colours,
+    as Plotly's validation would make it (frames reach the browser unvalidated, see ``Animation``)."""
+    return plotly.colors.get_colorscale(scale) if isinstance(scale, str) else scale
 
 
 def _focus_trace(grid: Grid | None) -> dict[str, Any]:

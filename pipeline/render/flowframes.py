@@ -160,10 +160,11 @@ def _token_list(view: TokensView, tokens: list[str]) -> str:
 
 @view_shots.register
 def _matrix(view: MatrixView, flow: Flow) -> list[Shot]:
-    z = [[rounded(v) for v in row[:MAX_COLUMNS]] for row in view.values]
+    drawn = view.values if view.rows else view.values[:MAX_ROWS]  # unnamed rows: only those a frame shows
+    z = [[rounded(v) for v in row[:MAX_COLUMNS]] for row in drawn]
     if not z or not z[0]:
         return [Shot(line=f"{view.title}: no values.")]
-    n, cols = len(z), len(view.values[0])
+    n, cols = len(view.values), len(view.values[0])
     heading = matrix_heading(view.title, view.shape, n, cols)
     if not view.rows:  # a sample with unnamed rows: all at once
         z = z[:MAX_ROWS]

@@ -41,12 +41,19 @@ def lit(text: Any, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
+MAX_TABLE_ROWS = 500  # rows a terminal table shows (Rich lays out about 1,500 a second); the rest are counted
+
+
 def rows_table(rows: Rows, title: str) -> Table:
-    """A Rich table of ``pipeline.render.tables`` rows, so the terminal shows what the app shows."""
-    table = Table(title=Text(title, style="bold"), title_justify="left", show_lines=True)
+    """A Rich table of ``pipeline.render.tables`` rows, so the terminal shows what the app shows (its first
+    ``MAX_TABLE_ROWS`` rows, and a line saying how many more there are)."""
+    more = len(rows) - MAX_TABLE_ROWS
+    caption = Text(f"… and {more:,} more rows (Open a trace in the app shows every one)") if more > 0 else None
+    table = Table(title=Text(title, style="bold"), title_justify="left", show_lines=True, caption=caption,
+                  caption_justify="left")
     for column in (rows[0] if rows else {}):
         table.add_column(lit(column), overflow="fold")
-    for row in rows:
+    for row in rows[:MAX_TABLE_ROWS]:
         table.add_row(*(lit(v) for v in row.values()))
     return table
 

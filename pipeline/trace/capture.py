@@ -26,6 +26,7 @@ from torch.overrides import TorchFunctionMode
 
 from pipeline.trace.record import (
     MAX_CONTAINER_ITEMS,
+    MAX_NESTING,
     Record,
     RecordKind,
     Stats,
@@ -35,6 +36,7 @@ from pipeline.trace.record import (
     is_text_batch,
     merge_structure,
     ragged_shape,
+    shape_of,
 )
 from pipeline.trace.result import Trace
 
@@ -57,6 +59,10 @@ class TraceError(ValueError):
     """A model or argument the tracer cannot work with, with the reason."""
 
 
+class TraceFault(RuntimeError):
+    """The tracer itself failed while recording a call: our bug, never the model's, and worth a report."""
+
+
 @contextmanager
 def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
           sample_limit: int = SAMPLE_LIMIT) -> Iterator[Trace]:
@@ -72,6 +78,8 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
 
     Hooks and the op mode are removed and every module's train/eval mode restored when the block
     ends, also when the forward raises. Hooks the user registered are left alone and keep firing.
+    A failure of the tracer's own code while recording raises ``TraceFault`` from the block, even if
+    the model's code caught it on its way out of the forward.
     """
     if not isinstance(model, nn.Module):
         raise TraceError(f"trace() needs a torch.nn.Module, got {type(model).__name__}")
@@ -87,7 +95,14 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
         handles = tracer.attach()
         if mode is not None:
             mode.__enter__()
-        yield tracer.result
+        try:
+            yield tracer.result
+        except Exception as e:
+            if tracer.fault is not None and e is not tracer.fault:  # the model wrapped or replaced our error
+                raise tracer.fault from e
+            raise
+        if tracer.fault is not None:  # the model's code caught our error and went on: the trace is not whole
+            raise tracer.fault
     finally:
         if mode is not None:
             mode.__exit__(None, None, None)
@@ -99,7 +114,10 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
         for module, was_training in modes.items():
             if module.training != was_training:  # nn.Module's __setattr__ is slow: only when it changed
                 module.training = was_training
-        tracer.flush()
+        try:
+            tracer.flush()
+        except Exception as e:
+            raise tracer.failed(e, "the end of the forward pass") from e
 
 
 def _refuse_torchscript(name: str, module: nn.Module) -> None:
@@ -173,6 +191,7 @@ class _Tracer:
         self._copied = 0  # values held in this pass's float32 copies
         self._operations: dict[nn.Module, str] = {}
         self._signatures: dict[tuple[str, int], Any] = {}  # shapes of each record's last call, to skip re-describing
+        self.fault: TraceFault | None = None  # the first failure of our own code in this block
 
     def attach(self) -> list[torch.utils.hooks.RemovableHandle]:
         """Two process-wide hooks that act on this model's modules only, called from this thread only.
@@ -187,10 +206,25 @@ class _Tracer:
         handles += [m.register_forward_pre_hook(_no_op) for m in self.names if isinstance(m, _FAST_PATH_LAYERS)]
         return handles
 
+    def failed(self, error: Exception, where: str) -> TraceFault:
+        """Our own code failed while recording ``where``: the block's ``TraceFault``, kept so that the block raises
+        it even if the model's code catches it (the first failure, if there were several)."""
+        if self.fault is None:
+            self.fault = TraceFault(f"pipeline-trace could not record {where} ({type(error).__name__}: "
+                                    f"{' '.join(str(error).split())[:300]}): a bug in pipeline-trace, not in your "
+                                    "model -- please report it")
+        return self.fault
+
     def _pre_hook(self, module: nn.Module, args: tuple) -> None:
         info = self.names.get(module)
         if info is None or threading.get_ident() != self.thread:
             return
+        try:
+            self._start(module, info)
+        except Exception as e:
+            raise self.failed(e, f"the call of {info[0] or type(module).__name__!r}") from e
+
+    def _start(self, module: nn.Module, info: tuple[str, int, bool]) -> None:
         name, depth, opaque = info
         if not self.open:  # nothing is running: a new forward pass starts
             self._seen.clear()
@@ -201,19 +235,21 @@ class _Tracer:
         self.open.append(_Open(record, opaque))
 
     def _post_hook(self, module: nn.Module, args: tuple, *rest: Any) -> None:
-        if module not in self.names or threading.get_ident() != self.thread:
+        if module not in self.names or threading.get_ident() != self.thread or not self.open:
             return
         call = self.open.pop()
         if len(rest) != 2:  # PyTorch calls (module, args, result) when the forward raised: nothing to record
             return
         kwargs, output = rest
-        self.busy = True
+        self.busy = True  # our own torch calls must not be recorded as ops
         try:
             self.observe(call.record, args + tuple(kwargs.values()) if kwargs else args, output)
+            if not self.open:
+                self.flush()
+        except Exception as e:
+            raise self.failed(e, f"the output of {call.record.label!r}") from e
         finally:
             self.busy = False
-        if not self.open:
-            self.flush()
 
     def _operation(self, module: nn.Module) -> str:
         """``operation_of(module)``, once per module per block (an LSTM's extra_repr alone costs ~50 µs)."""
@@ -235,13 +271,15 @@ class _Tracer:
     def record_op(self, func: Any, args: tuple, kwargs: dict, output: Any) -> None:
         """Record one functional op that ran directly in the innermost open (non built-in) module."""
         where = self.open[-1].record
-        fn = op_name(func)
-        name = f"{where.name}.{fn}()" if where.name else f"{fn}()"
-        record = self._record_for(name, lambda call: Record(
-            name, RecordKind.OP, fn, call, where.name, where.depth + 1, op_signature(fn, args, kwargs)))
         self.busy = True
         try:
+            fn = op_name(func)
+            name = f"{where.name}.{fn}()" if where.name else f"{fn}()"
+            record = self._record_for(name, lambda call: Record(
+                name, RecordKind.OP, fn, call, where.name, where.depth + 1, op_signature(fn, args, kwargs)))
             self.observe(record, args + tuple(kwargs.values()) if kwargs else args, output)
+        except Exception as e:
+            raise self.failed(e, f"a torch function ({getattr(func, '__name__', '?')}) in {where.label!r}") from e
         finally:
             self.busy = False
 
@@ -273,7 +311,7 @@ class _Tracer:
             return earlier[2]
         n = x.numel()
         if x.device.type not in _EAGER_DEVICES and x.dtype in _BATCHED_DTYPES and 0 < n <= BATCH_MAX_VALUES \
-                and self._copied + n <= BATCH_MAX_TOTAL:
+                and self._copied + n <= BATCH_MAX_TOTAL and x.layout is torch.strided and not x.is_nested:
             self._copied += n
             gathered = _copied(x, self.sample_limit)
         else:
@@ -333,16 +371,46 @@ class _OpCapture(TorchFunctionMode):
 
 
 def _gather(x: torch.Tensor, limit: int) -> _Gathered:
-    """Start the sample and statistics of ``x`` on its device (no host sync here)."""
-    if x.requires_grad:
-        x = x.detach()
-    if x.is_meta or x.is_complex() or x.numel() == 0:
-        return _Gathered(0, (), None if x.is_meta else take_sample(x, limit))
-    values = x if x.dtype is torch.float32 or x.dtype is torch.float64 else x.float()
-    lo, hi = torch.aminmax(values)
-    # Sum and the 2-norm (sum of squares, squared on the host): two fast reductions, where var_mean's
-    # Welford pass is ~10x slower on CPU.
-    return _Gathered(x.numel(), (lo, hi, values.sum(), torch.linalg.vector_norm(values)), take_sample(x, limit))
+    """Start the sample and statistics of ``x`` on its device (no host sync here).
+
+    A tensor with no values to read (no elements, meta, sparse, nested, complex) gets neither: its record
+    keeps its shape. Any other failure to read one (a tensor subclass that refuses these ops) does the same:
+    reading the values is a courtesy, and a valid model must never fail because of it.
+    """
+    try:
+        x = readable(x.detach() if x.requires_grad else x)
+        if x is None:
+            return _Gathered(0)
+        values = x if x.dtype is torch.float32 or x.dtype is torch.float64 else x.float()
+        lo, hi = torch.aminmax(values)
+        # Sum and the 2-norm (sum of squares, squared on the host): two fast reductions, where var_mean's
+        # Welford pass is ~10x slower on CPU.
+        return _Gathered(x.numel(), (lo, hi, values.sum(), torch.linalg.vector_norm(values)), take_sample(x, limit))
+    except (RuntimeError, TypeError, ValueError, NotImplementedError, IndexError):
+        return _Gathered(0)
+
+
+# The dtypes a sample is kept in (those a trace file stores); a sample of another dtype is widened to one of them.
+SAMPLE_DTYPES = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16,
+                           torch.int32, torch.int64, torch.uint8, torch.bool})
+
+
+def readable(x: torch.Tensor) -> torch.Tensor | None:
+    """The values of ``x`` a sample and statistics are made of, as a plain strided tensor of a sample dtype:
+    ``x`` itself, or dequantized (a quantized tensor's real values), or widened (float8 to float32, uint16
+    and uint32 to int64, uint64 to float64); None where there are no values to read: no elements, no storage
+    (meta), not one grid of numbers (sparse, nested), or complex (no order, no single number per value)."""
+    if x.is_nested or x.layout is not torch.strided or x.is_meta or x.is_complex():
+        return None
+    if x.is_quantized:
+        x = x.dequantize()
+    if x.numel() == 0:
+        return None
+    if x.dtype in SAMPLE_DTYPES:
+        return x
+    if x.is_floating_point():
+        return x.float()
+    return x.double() if x.dtype == torch.uint64 else x.long()
 
 
 def _copied(x: torch.Tensor, limit: int) -> _Gathered:
@@ -408,12 +476,15 @@ def _sample_positions(shape: tuple[int, ...], limit: int) -> tuple[torch.Tensor,
     return positions.view(-1), sizes
 
 
-def take_sample(x: torch.Tensor, limit: int = SAMPLE_LIMIT) -> torch.Tensor:
-    """A copy of the first example of ``x``, cut to at most ``limit`` values keeping its number of dimensions.
+def take_sample(x: torch.Tensor, limit: int = SAMPLE_LIMIT) -> torch.Tensor | None:
+    """A copy of the first example of ``x``, cut to at most ``limit`` values keeping its number of dimensions;
+    None when ``x`` has no values (a zero-size batch, an empty tensor).
 
     For a (B, 10, 50) tensor and a limit of 64 the sample is ``x[0, :8, :8]``: each dimension gets an
     equal share of the budget, and what a short dimension leaves over goes to the next.
     """
+    if x.numel() == 0:
+        return None
     first = x[0] if x.dim() >= 1 else x
     if first.numel() <= limit:
         return first.clone()
@@ -451,8 +522,11 @@ def operation_of(module: nn.Module) -> str:
         return f"Linear({module.in_features} -> {module.out_features})"
     if isinstance(module, nn.Embedding):
         return f"Embedding({module.num_embeddings} words -> {module.embedding_dim})"
-    extra = module.extra_repr().split("\n")[0]
-    return f"{type(module).__name__}({extra})"
+    try:
+        extra = str(module.extra_repr()).split("\n")[0]
+    except Exception:  # the model's own extra_repr failed: its forward may still be fine, and is what we trace
+        extra = "…"
+    return f"{type(module).__name__}({extra[:200]})"
 
 
 # Ops that allocate without writing: their "values" are whatever was in memory, so they get a shape, no sample.
@@ -516,14 +590,16 @@ def _text_sample(batch: list) -> str | list[str]:
     return clip_text(first) if isinstance(first, str) else [clip_text(t) for t in first[:SAMPLE_LIMIT]]
 
 
-def _signature(value: Any) -> Any:
+def _signature(value: Any, depth: int = 0) -> Any:
     """A cheap, comparable fingerprint of a value's shapes (no objects built for tensors)."""
     if isinstance(value, torch.Tensor):
-        return value.shape
+        return shape_of(value) if value.is_nested else value.shape
+    if depth >= MAX_NESTING:
+        return type(value)
     if isinstance(value, tuple | list):
         if value and isinstance(value[0], str | list):
             return ragged_shape(value) if is_text_batch(value) else len(value)
-        return tuple(_signature(v) for v in value[:MAX_CONTAINER_ITEMS])
+        return tuple(_signature(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS])
     if isinstance(value, dict):
-        return tuple((k, _signature(v)) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS])
+        return tuple((k, _signature(v, depth + 1)) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS])
     return type(value)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import torch
 
 MAX_CONTAINER_ITEMS = 16  # a tuple/list/dict longer than this is described by its first items only
+MAX_NESTING = 32  # containers deeper than this are described by their type name (a list holding itself ends here)
 MAX_SAMPLE_TEXT = 200  # characters kept of a text sample
 
 Shape = list[int | None]
@@ -87,43 +88,58 @@ MAX_SPECS = 4096
 def tensor_spec(x: torch.Tensor) -> TensorSpec:
     """The (immutable, shared) spec of a tensor's shape and dtype: a loop sees the same few shapes again
     and again, so specs are made once and reused."""
-    key = (x.shape, x.dtype)
+    try:
+        key = (x.shape, x.dtype)
+    except RuntimeError:  # a nested tensor of strided layout has no single shape
+        return TensorSpec(shape_of(x), dtype_name(x.dtype))
     spec = _SPECS.get(key)
     if spec is None:
         if len(_SPECS) >= MAX_SPECS:
             _SPECS.clear()
-        spec = _SPECS[key] = TensorSpec(tuple(x.shape), dtype_name(x.dtype))
+        spec = _SPECS[key] = TensorSpec(shape_of(x), dtype_name(x.dtype))
     return spec
+
+
+def shape_of(x: torch.Tensor) -> tuple[int | None, ...]:
+    """``x``'s shape as plain ints; a dimension whose size varies (a nested tensor's ragged one) is None."""
+    try:
+        return tuple(d if type(d) is int else None for d in x.shape)
+    except RuntimeError:  # a strided nested tensor: the sizes of its parts, one row each
+        sizes = x._nested_tensor_size()
+        return (sizes.shape[0], *(int(c[0]) if bool((c == c[0]).all()) else None for c in sizes.T))
 
 
 _TENSOR, _PARAMETER = torch.Tensor, torch.nn.Parameter
 
 
-def describe(value: Any) -> Structure:
+def describe(value: Any, depth: int = 0) -> Structure:
     """Describe inputs or outputs as nested Containers / dicts of TensorSpec.
 
     An LSTM's ``(output, (h, c))`` becomes ``Container(tuple, (TensorSpec, Container(tuple, ...)))``.
     Lists of strings (a batch of texts or token lists) become one ragged TensorSpec of dtype ``"str"``.
+    Containers nested deeper than ``MAX_NESTING`` are described by their type name.
     """
     kind = type(value)
     if kind is _TENSOR or kind is _PARAMETER:  # the common cases first: this runs twice per call traced
         return tensor_spec(value)
-    if kind is tuple:
-        return _container("tuple", tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]]))
+    if kind is tuple and depth < MAX_NESTING:
+        return _container("tuple", tuple([describe(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS]]))
     if isinstance(value, torch.Tensor):
         return tensor_spec(value)
+    if depth >= MAX_NESTING and isinstance(value, tuple | list | dict):
+        return kind.__name__
     if isinstance(value, tuple):
-        items = tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]])
+        items = tuple([describe(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS]])
         if hasattr(value, "_fields"):
             return Container("namedtuple", items, type(value).__name__, tuple(value._fields[:MAX_CONTAINER_ITEMS]))
         return _container("tuple", items)
     if isinstance(value, str) or is_text_batch(value):
         return TensorSpec(tuple(ragged_shape(value)), "str")
     if isinstance(value, list):
-        return _container("list", tuple([describe(v) for v in value[:MAX_CONTAINER_ITEMS]]))
+        return _container("list", tuple([describe(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS]]))
     if isinstance(value, dict):
-        return {str(k): describe(v) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS]}
-    return None if value is None else type(value).__name__
+        return {str(k): describe(v, depth + 1) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS]}
+    return None if value is None else kind.__name__
 
 
 _CONTAINERS: dict[tuple, Container] = {}
@@ -172,12 +188,16 @@ def _children(value: Any) -> Sequence[Any]:
     return tuple(value.values()) if isinstance(value, dict) else ()
 
 
-def depth_first(value: Any, is_leaf: Callable[[Any], bool], children: Callable[[Any], Sequence[Any]]) -> Any:
-    """The first item of a nested value, depth first, for which ``is_leaf`` holds; None if there is none."""
+def depth_first(value: Any, is_leaf: Callable[[Any], bool], children: Callable[[Any], Sequence[Any]],
+                depth: int = 0) -> Any:
+    """The first item of a nested value, depth first, for which ``is_leaf`` holds; None if there is none
+    (looked for ``MAX_NESTING`` levels deep at most)."""
     if is_leaf(value):
         return value
+    if depth >= MAX_NESTING:
+        return None
     for item in children(value):
-        found = depth_first(item, is_leaf, children)
+        found = depth_first(item, is_leaf, children, depth + 1)
         if found is not None:
             return found
     return None
