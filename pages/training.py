@@ -72,10 +72,10 @@ def compare_section() -> None:
 
 
 st.title("Training")
-st.markdown("Choose the settings and press **Train**. Your run waits for a free trainer, then the curves grow "
-            "every few batches, from the real numbers. Switching pages or pressing another button stops it.")
 form = st.empty()  # while a run trains, the form gives its room to the live curves
 with form.container():
+    st.markdown("Choose the settings and press **Train**. Your run waits for a free trainer, then the curves grow "
+                "every few batches, from the real numbers. Switching pages or pressing another button stops it.")
     values, upload, submitted, message = training_form(lesson)
 if st.session_state.pop(cancelled_key, False):
     message.info("Training cancelled: nothing was kept.", icon=":material/cancel:")
@@ -103,15 +103,19 @@ if submitted:
         message.error(str(e), icon=":material/error:")
         st.stop()
     form.empty()
-    shown_settings = " · ".join(f"{spec.label} {getattr(settings, spec.name)}" for spec in specs(lesson.settings_type))
+    changed = [f"{spec.label} {getattr(settings, spec.name)}" for spec in specs(lesson.settings_type)
+               if getattr(settings, spec.name) != spec.default]
+    shown_settings = " · ".join(changed) + " (the rest as by default)" if changed else "the default settings"
     source = f" · on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows)" if data is not None else ""
     st.markdown(f"**Training** · {ui.escape_markdown(shown_settings)}{source}")
     cache = runs.shared_cache()
     first = ("Another learner is training exactly these settings: you will get their model when it is done."
              if cache.training(lesson, settings, data) else "Starting…")
-    bar, cancel_slot, placeholder, probes_slot = st.progress(0.0, text=first), st.empty(), st.empty(), st.empty()
+    progress, cancel = st.columns([5, 1], vertical_alignment="bottom")  # one row: the curves come next
+    bar, cancel_slot, placeholder, probes_slot = progress.progress(0.0, text=first), cancel.empty(), st.empty(), \
+        st.empty()
     cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
-                       args=(slug,))
+                       args=(slug,), width="stretch")
     following: list[pool.Job] = []
     shown, drawn, answered = [first], [-math.inf], [0, -math.inf]  # answered: epochs shown, when
 

@@ -84,8 +84,9 @@ def accuracy_figure(sides: Sequence[Side]) -> go.Figure:
     fig.update_xaxes(title_text="epoch", dtick=1, range=[0.8, last + 0.2], showgrid=True, gridcolor="#e5e7eb")
     fig.update_yaxes(title_text="validation accuracy", range=[0, 1.02], tickformat=".0%", showgrid=True,
                      gridcolor="#e5e7eb")
-    return base(fig, 380, legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 20, "r": 20, "t": 30,
-                                                                                     "b": 80})
+    # the legend above the plot, where nothing else is (below it, it ran into the "epoch" title)
+    return base(fig, 380, legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"},
+                margin={"l": 20, "r": 20, "t": 30, "b": 20})
 
 
 def training_reading(a: Side, b: Side) -> list[str]:

@@ -80,7 +80,7 @@ PAGE_CSS = """<style>
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 1rem; max-width: 100%; }
-[data-testid="stHeading"] h1 { font-size: 1.9rem; }
+[data-testid="stHeading"] h1 { font-size: 1.6rem; padding-top: 0; }
 .st-key-stepper-bar { gap: 0.35rem; }
 .st-key-stepper-bar kbd { display: none; }
 .st-key-stepper-bar [data-testid="stButton"] button { padding-left: 0.5rem; padding-right: 0.5rem; }
