@@ -4,7 +4,7 @@ each page is a file in pages/. Nothing here imports torch: the first lines of a 
 import streamlit as st
 
 import ui
-from pipeline import serve
+from pipeline.cli import serve
 
 ui.refuse_public_address()
 ui.start_session()  # the link a learner opened: lesson, input, step, settings, presenter mode (once per session)

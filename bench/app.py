@@ -210,8 +210,8 @@ def main() -> int:
         folder = Path(tmp)
         (folder / "baseline.py").write_text(BASELINE)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        subprocess.run([sys.executable, "-c", "from pipeline.lessons import all_lessons\nfrom pipeline.runs import "
-                        "default_run\nfor lesson in all_lessons().values(): default_run(lesson)"], cwd=ROOT,
+        subprocess.run([sys.executable, "-c", "from pipeline.lessons import all_lessons\nfrom pipeline.app.default_run "
+                        "import default_run\nfor lesson in all_lessons().values(): default_run(lesson)"], cwd=ROOT,
                        env={**os.environ, "PIPELINE_TRACE_DATA": str(folder / "data")}, check=True)  # warm disk cache
         print(f"{args.pairs} alternated pairs; ratio = ours / the one-chart app; Chromium {browser.version}, headless")
         report("cold start", paired(lambda w: cold_start(w, browser, folder), args.pairs))

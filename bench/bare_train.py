@@ -14,7 +14,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.data.sentiment import generate
-from pipeline.text import TextPipeline, Vocabulary, tokenize
+from pipeline.data.tokens import Vocabulary, tokenize
+from pipeline.nn.text import TextPipeline
 
 
 class Net(nn.Module):

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace, folder: str) -> int:
     from playwright.sync_api import sync_playwright
 
     from pipeline import classroom as room
-    from pipeline.catalog import catalog
+    from pipeline.content.catalog import catalog
     from ui.classroom import POLL_SECONDS
 
     port = free_port()

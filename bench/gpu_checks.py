@@ -14,7 +14,7 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline.models import Seq2Seq, Seq2SeqConfig
+from pipeline.nn.models import Seq2Seq, Seq2SeqConfig
 from pipeline.trace import trace
 
 

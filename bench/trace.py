@@ -31,7 +31,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.examples.models import DigitsCNN
-from pipeline.models import ClassifierConfig, Seq2Seq, Seq2SeqConfig, SequenceClassifier
+from pipeline.nn.models import ClassifierConfig, Seq2Seq, Seq2SeqConfig, SequenceClassifier
 from pipeline.trace import trace
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 
 st.title("Compare lessons")
-from pipeline import compare  # noqa: E402 -- after the first paint: the lessons' code imports torch
+from pipeline.app import compare  # noqa: E402 -- after the first paint: the lessons' code imports torch
 from pipeline.lessons import LESSONS  # noqa: E402
 
 choices = compare.comparable(LESSONS)

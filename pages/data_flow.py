@@ -4,9 +4,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
+from pipeline.document.views import Prediction
 from pipeline.render import animation, tables
 from pipeline.trace import Trace
-from pipeline.views import Prediction
 
 lesson = ui.lesson()
 slug = lesson.slug

@@ -10,7 +10,7 @@ line saying so, never a traceback.
 import streamlit as st
 
 import ui
-from pipeline import fileformat
+from pipeline.document import fileformat
 from pipeline.examples import example_files
 from pipeline.render import animation, tables
 

@@ -13,10 +13,10 @@ import time
 import streamlit as st
 
 import ui
-from pipeline.quiz import choice_label, guess_question, guess_score
+from pipeline.app.quiz import guess_question, guess_score
+from pipeline.app.stepper import PLAY_SPEEDS
 from pipeline.render.describe import data_rows, reading
-from pipeline.settings import specs
-from pipeline.stepper import PLAY_SPEEDS
+from pipeline.training.settings import specs
 
 lesson = ui.lesson()
 slug = lesson.slug
@@ -76,7 +76,7 @@ def guess_first(index: int) -> bool:
         st.markdown(f"**Guess first:** {ui.escape_markdown(question.question)}")
         widget = f"guess-{slug}-{index}-{len(guesses)}"
         st.radio(question.question, list(range(len(question.choices))), index=None, key=widget,
-                 label_visibility="collapsed", format_func=lambda c: ui.escape_markdown(choice_label(question, c)),
+                 label_visibility="collapsed", format_func=lambda c: ui.escape_markdown(question.label(c)),
                  on_change=lambda: guesses.__setitem__(key, st.session_state[widget]))
         return True
     right = guesses[key] == question.answer

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pipeline.quiz import choice_label, generated_questions, quiz_score
+from pipeline.app.quiz import generated_questions, quiz_score
 
 lesson = ui.lesson()
 slug = lesson.slug
@@ -37,13 +37,13 @@ def ask(i: int, literal: bool) -> None:
     key = f"quiz-{slug}-{attempt}-{i}"
     if i not in answers:
         st.radio(q.question, list(range(len(q.choices))), index=None, key=key, label_visibility="collapsed",
-                 format_func=lambda c, q=q: ui.escape_markdown(choice_label(q, c)), on_change=record, args=(i, key))
+                 format_func=lambda c, q=q: ui.escape_markdown(q.label(c)), on_change=record, args=(i, key))
         return
     st.markdown("  \n".join(ui.marked_choices(q, answers[i])))
     if answers[i] == q.answer:
         st.success(f"**Right.** {shown(q.explanation)}", icon=":material/check_circle:")
     else:
-        st.error(f"**Not quite** -- the answer is {ui.escape_markdown(choice_label(q, q.answer))}. "
+        st.error(f"**Not quite** -- the answer is {ui.escape_markdown(q.label(q.answer))}. "
                  f"{shown(q.explanation)}", icon=":material/cancel:")
 
 

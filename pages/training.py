@@ -7,10 +7,12 @@ import time
 import streamlit as st
 
 import ui
-from pipeline import budget, history, live, pool, runs
 from pipeline.lessons import TrainingStopped
 from pipeline.render import figures, tables
-from pipeline.settings import make_settings, specs
+from pipeline.runs import budget, pool
+from pipeline.runs import cache as run_cache
+from pipeline.training import history, live
+from pipeline.training.settings import make_settings, specs
 from ui.widgets import training_form
 
 lesson = ui.lesson()
@@ -33,7 +35,7 @@ def use_settings(slug: str, index: int) -> None:
     past: history.PastRun = st.session_state[f"train-history:{slug}"][index]
     for spec in specs(past.settings):
         st.session_state[f"setting:{slug}:{spec.name}"] = getattr(past.settings, spec.name)
-    found = runs.shared_cache().get(lesson, past.settings) if past.source == history.BUILT_IN else None
+    found = run_cache.shared_cache().get(lesson, past.settings) if past.source == history.BUILT_IN else None
     if found is not None and found.complete:
         st.session_state[ui.own_run_key(slug)] = found
         st.session_state[f"train-log:{slug}"] = live.TrainingLog(past.settings.epochs, epochs=list(found.epochs))
@@ -108,7 +110,7 @@ if submitted:
     shown_settings = " · ".join(changed) + " (the rest as by default)" if changed else "the default settings"
     source = f" · on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows)" if data is not None else ""
     st.markdown(f"**Training** · {ui.escape_markdown(shown_settings)}{source}")
-    cache = runs.shared_cache()
+    cache = run_cache.shared_cache()
     first = ("Another learner is training exactly these settings: you will get their model when it is done."
              if cache.training(lesson, settings, data) else "Starting…")
     progress, cancel = st.columns([5, 1], vertical_alignment="bottom")  # one row: the curves come next

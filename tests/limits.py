@@ -44,7 +44,7 @@ def _statm(field: int) -> int:
 
 
 def _cli(path: str) -> tuple[str, str]:
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     err = io.StringIO()
     with open(os.devnull, "w") as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -53,7 +53,7 @@ def _cli(path: str) -> tuple[str, str]:
 
 
 def _app(path: str) -> tuple[str, str]:
-    from pipeline.fileformat import TraceFileError, loads
+    from pipeline.document.fileformat import TraceFileError, loads
     from pipeline.render import animation, figures, tables
 
     with open(path, "rb") as f:
@@ -81,8 +81,8 @@ def _warm_up() -> None:
     import torch
 
     torch.set_num_threads(1)  # no thread pool: the process forks a child per file
-    import pipeline.cli
-    import pipeline.commands
+    import pipeline.cli.commands
+    import pipeline.cli.main
     import pipeline.render.report  # noqa: F401
     from pipeline.examples import EXAMPLES
 

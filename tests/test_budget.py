@@ -1,15 +1,18 @@
-"""The work budget: counts equal the real model's, estimates near measured runs, a refusal that says what to lower."""
+"""The work budget: counts equal the real model's, more work never costs less, a refusal that says what to lower.
+
+How close the estimates come to measured runs is measured by bench/budget.py, not here."""
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing as mp
+import random
 
 import pytest
 
-from pipeline import budget, pool
+from pipeline.data import TextDataset
+from pipeline.data.tokens import MAX_VOCAB
 from pipeline.lessons import get_lesson
-from pipeline.text import MAX_VOCAB
+from pipeline.runs import budget
 
 SLUGS = ["sequence-classification", "seq2seq", "transformer-classification"]
 
@@ -38,20 +41,6 @@ def test_the_estimate_grows_with_the_work(slug: str) -> None:
     both = budget.estimate(lesson, dataclasses.replace(small, samples=600, epochs=3)).seconds
     assert both > max(budget.estimate(lesson, b).seconds for b in (dataclasses.replace(small, samples=600),
                                                                   dataclasses.replace(small, epochs=3)))
-
-
-def test_peak_memory_is_within_the_stated_factor_of_a_measured_run() -> None:
-    lesson = get_lesson("sequence-classification")
-    settings = lesson.settings_type(samples=10_000, epochs=1, batch_size=256, seed=1)
-    context = mp.get_context("forkserver")  # a fresh process, its peak memory its own
-    context.set_forkserver_preload(pool.PRELOAD)
-    parent, child = context.Pipe()
-    process = context.Process(target=budget._measure, args=(lesson.slug, settings, None, child))
-    process.start()
-    _, measured = parent.recv()
-    process.join()
-    estimated = budget.estimate(lesson, settings).memory_mb
-    assert measured > 60 and 1 / budget.FACTOR <= estimated / measured <= budget.FACTOR, (estimated, measured)
 
 
 def test_a_run_over_the_budget_is_refused_with_what_to_lower() -> None:
@@ -83,7 +72,7 @@ def test_the_memory_limit_and_the_limits_from_the_environment(monkeypatch: pytes
 
 def test_a_learners_file_counts_its_own_vocabulary_and_the_advice_names_it() -> None:
     lesson = get_lesson("sequence-classification")
-    data = budget._random_corpus(4000, 30_000)
+    data = random_corpus(4000, 30_000)
     settings = lesson.settings_type(embed_dim=256, epochs=50)
     counts = budget.workload(lesson, settings, data)
     prepared = lesson.prepare(settings, data)
@@ -94,7 +83,7 @@ def test_a_learners_file_counts_its_own_vocabulary_and_the_advice_names_it() -> 
 
 
 def test_the_command_line_refuses_a_run_over_the_budget_unless_told_yes(monkeypatch, capsys) -> None:
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     monkeypatch.setenv(budget.SECONDS_ENV, "0.01")
     tiny = ["run", "sequence-classification", "--epochs", "1", "--samples", "100", "--device", "cpu"]
@@ -102,3 +91,10 @@ def test_the_command_line_refuses_a_run_over_the_budget_unless_told_yes(monkeypa
     assert capsys.readouterr().err == ("pipeline-trace: error: This run would take about 1 second of training (the "
                                        "limit is 1 second): use smaller settings. Add --yes to train it anyway.\n")
     assert main([*tiny, "--yes"]) == 0
+
+
+def random_corpus(rows: int, words: int) -> TextDataset:
+    """Sentences of 8 words drawn from ``words`` made-up words: a learner's file with a huge vocabulary."""
+    rng = random.Random(0)
+    texts = [" ".join(f"w{rng.randrange(words)}" for _ in range(8)) for _ in range(rows)]
+    return TextDataset(texts, [rng.randrange(3) for _ in range(rows)], ["a", "b", "c"], "random", "random")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.lessons import LESSONS
 
 FAST = ["--epochs", "1", "--samples", "200"]
@@ -157,7 +157,7 @@ def test_a_bad_text_is_refused_before_training(capsys, monkeypatch):
 
 
 def test_serve_uses_the_safe_settings_whatever_the_folder():
-    from pipeline.serve import APP, flags
+    from pipeline.cli.serve import APP, flags
 
     local, public = flags(8600), flags(8600, public=True)
     assert APP.is_file() and local["server_address"] == "127.0.0.1" and public["server_address"] == "0.0.0.0"
@@ -173,7 +173,7 @@ def test_serve_refuses_a_bad_port(capsys):
 @pytest.mark.parametrize("argv", [["serve", "--port", "8502"], ["schema"], ["list"], ["show", "t.json"]])
 def test_commands_that_train_nothing_start_without_importing_torch(argv):
     """`serve` must come up fast: only `run` (and its lesson) imports the lessons and torch."""
-    code = ("import sys\nfrom pipeline.cli import build_parser\n"
+    code = ("import sys\nfrom pipeline.cli.main import build_parser\n"
             f"build_parser({argv!r}).parse_args({argv!r})\nprint('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

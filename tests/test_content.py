@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.content import LessonContentError, load_content
+from pipeline.content.lesson import LessonContentError, load_content
 from pipeline.lessons import LESSONS
 
 GOOD = """

@@ -16,8 +16,8 @@ import torch
 import torchinfo
 from corpus import CORPUS
 
-from pipeline.document import trace_document
-from pipeline.fileformat import loads, zip_bytes
+from pipeline.document.document import trace_document
+from pipeline.document.fileformat import loads, zip_bytes
 from pipeline.trace import RecordKind, trace
 from pipeline.trace.record import first_spec
 

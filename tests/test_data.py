@@ -20,7 +20,8 @@ from pipeline.data import (
     load_csv_path,
 )
 from pipeline.data.sentiment import CLASSES, generate
-from pipeline.text import MAX_TEXT_CHARS, InputError, tokenize
+from pipeline.data.tokens import MAX_TEXT_CHARS, tokenize
+from pipeline.errors import InputError
 
 
 def test_corpus_is_deterministic_and_varies_with_the_seed():

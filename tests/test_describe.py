@@ -9,11 +9,11 @@ import re
 
 import pytest
 
+from pipeline.document.views import Mark, MatrixView, ProbabilitiesView, TokensView, VectorView
 from pipeline.lessons import all_lessons
 from pipeline.render import figures
 from pipeline.render.describe import drawn, fmt_dims, focus, reading
 from pipeline.render.numbers import count, percent
-from pipeline.views import Mark, MatrixView, ProbabilitiesView, TokensView, VectorView
 
 INPUTS = {"sequence-classification": "the acting was not good but the plot was fine",
           "seq2seq": "seven hundred and sixty six",

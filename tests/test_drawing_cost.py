@@ -12,16 +12,16 @@ import torch
 from hostile_files import stages
 from torch import nn
 
-from pipeline.document import Stage, top_level_stages
+from pipeline.document.document import Stage, top_level_stages
+from pipeline.document.filechecks import MAX_STAGES
+from pipeline.document.fileformat import loads
+from pipeline.document.views import View
 from pipeline.examples import EXAMPLES
-from pipeline.filechecks import MAX_STAGES
-from pipeline.fileformat import loads
 from pipeline.render import animation
 from pipeline.render.animation import MAX_BOXES, dataflow_animation
 from pipeline.render.flowframes import assign_stages
 from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS
 from pipeline.trace import trace
-from pipeline.views import View
 
 
 def spec(n: int) -> dict:

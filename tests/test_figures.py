@@ -9,12 +9,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from pipeline.document import Stage
-from pipeline.live import TrainingLog
-from pipeline.render import animation, figures, flowframes
-from pipeline.trace import Record, RecordKind
-from pipeline.train import EpochResult
-from pipeline.views import (
+from pipeline.document.document import Stage
+from pipeline.document.views import (
     LAYER_TYPES,
     AttentionView,
     DecoderStep,
@@ -29,6 +25,10 @@ from pipeline.views import (
     VectorView,
     View,
 )
+from pipeline.render import animation, figures, flowframes
+from pipeline.trace import Record, RecordKind
+from pipeline.training.live import TrainingLog
+from pipeline.training.results import EpochResult
 
 
 def stage(key: str, shape: list[int | None], sample) -> Stage:
@@ -369,7 +369,7 @@ def test_every_view_type_has_a_figure_or_is_text_and_an_unknown_type_is_refused(
 
 
 def test_runs_overlay_draws_each_run_in_both_panels_named_literally() -> None:
-    from pipeline.train import EpochResult
+    from pipeline.training.results import EpochResult
 
     def run(accuracies):
         return [EpochResult(k, 1 / k, a, 1.5 / k, a) for k, a in enumerate(accuracies, start=1)]
@@ -396,7 +396,7 @@ def test_every_figure_says_its_width_is_automatic_on_streamlits_way_to_the_brows
     import plotly.io as pio
     import plotly.tools
 
-    from pipeline.compare import Side, accuracy_figure
+    from pipeline.app.compare import Side, accuracy_figure
     from pipeline.render.drawing import Figure, drawn_once, from_json
 
     built = [figures.layer_figure(v) for v in views().values() if not isinstance(v, TextView)]

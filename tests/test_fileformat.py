@@ -12,11 +12,11 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline import fileformat
-from pipeline.document import TraceDocument, trace_document
-from pipeline.fileformat import TRACE_MEMBER, TraceFileError, json_text, loads, open_path, save, zip_bytes
+from pipeline.document import fileformat
+from pipeline.document.document import TraceDocument, trace_document
+from pipeline.document.fileformat import TRACE_MEMBER, TraceFileError, json_text, loads, open_path, save, zip_bytes
+from pipeline.document.views import Prediction, ProbabilitiesView
 from pipeline.trace import trace
-from pipeline.views import Prediction, ProbabilitiesView
 
 
 class Net(nn.Module):
@@ -171,7 +171,7 @@ def test_infinities_in_statistics_and_samples_come_back_as_they_were():
 
 def test_a_trace_past_the_files_bounds_is_refused_when_saved_with_the_reason():
     """What a file may hold is what a reader accepts: a trace beyond it is never written."""
-    from pipeline.filechecks import MAX_RECORDS, MAX_SAMPLE_VALUES
+    from pipeline.document.filechecks import MAX_RECORDS, MAX_SAMPLE_VALUES
 
     class Loop(nn.Module):
         def __init__(self) -> None:

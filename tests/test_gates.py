@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline.gates import LSTMGates, gates_reading, lstm_gates
+from pipeline.nn.gates import LSTMGates, gates_reading, lstm_gates
 
 SIZES = [(3, 2, 1), (5, 4, 7), (50, 64, 10), (16, 33, 25)]  # (E, H, T)
 

@@ -1,6 +1,6 @@
 """The glossary: every term the issue lists is defined in one sentence and found where a stage uses it."""
 
-from pipeline.glossary import glossary, terms_in
+from pipeline.content.glossary import glossary, terms_in
 
 REQUIRED = ["token", "padding", "embedding", "hidden state", "gate", "cell state", "logits", "softmax", "attention",
             "teacher forcing", "epoch", "overfitting"]
@@ -23,7 +23,7 @@ def test_terms_are_found_in_the_forms_a_text_uses_them():
 
 
 def test_every_lesson_stage_links_to_at_least_one_term():
-    from pipeline.catalog import catalog
+    from pipeline.content.catalog import catalog
 
     for slug, content in catalog().items():
         for stage in content.stages:

@@ -15,15 +15,14 @@ import torch
 from plotly.offline import get_plotlyjs
 from torch import nn
 
-from pipeline.cli import main
-from pipeline.document import TraceDocument, trace_document
+from pipeline.cli.main import main
+from pipeline.document.document import TraceDocument, trace_document
+from pipeline.document.views import ProbabilitiesView, TextView, TokensView
 from pipeline.lessons import LESSONS, get_lesson
-from pipeline.quiz import choice_label
 from pipeline.render import handout
 from pipeline.render.animation import dataflow_animation
 from pipeline.render.handout import CSP, MAX_HANDOUT_BYTES, handout_html, script_json
 from pipeline.trace import trace
-from pipeline.views import ProbabilitiesView, TextView, TokensView
 
 FAST = {"epochs": 1, "samples": 200}
 HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)><!-- \"'&amp;"
@@ -134,8 +133,8 @@ def test_every_quiz_answer_and_explanation_is_folded_away(documents) -> None:
     parts = text_parts(handout_html(doc))
     inside, outside = " ".join(parts.inside), " ".join(parts.outside)
     for q in doc.quiz:
-        assert q.question in outside and all(choice_label(q, i) in outside for i in range(len(q.choices)))
-        answer, explanation = f"Answer: {choice_label(q, q.answer)}", " ".join(q.explanation.split())
+        assert q.question in outside and all(q.label(i) in outside for i in range(len(q.choices)))
+        answer, explanation = f"Answer: {q.label(q.answer)}", " ".join(q.explanation.split())
         assert answer in inside and answer not in outside
         assert explanation in inside and explanation not in outside
     assert doc.prediction.expected in inside  # the data's answer, on request only

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from pipeline.history import BUILT_IN, KEPT, PastRun, labelled, remember
 from pipeline.lessons.seq2seq import Seq2SeqSettings
 from pipeline.lessons.sequence_classification import ClassificationSettings
-from pipeline.settings import differences
-from pipeline.train import EpochResult
+from pipeline.training.history import BUILT_IN, KEPT, PastRun, labelled, remember
+from pipeline.training.results import EpochResult
+from pipeline.training.settings import differences
 
 
 def epochs(n: int, accuracy: float = 0.5) -> tuple[EpochResult, ...]:

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 ESC, OSC = "\x1b[31m", "\x1b]0;pwned\x07"
 
@@ -83,7 +83,7 @@ def test_no_traceback_even_from_a_fresh_process():
 
 
 def test_any_message_is_made_safe_for_the_terminal_whatever_raised_it(capsys, monkeypatch):
-    from pipeline import commands
+    from pipeline.cli import commands
 
     def raw(args, out):
         raise ValueError(f"bad {ESC}value{OSC}\nsecond line")

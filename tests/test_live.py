@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline import live
-from pipeline.train import BatchResult, EpochResult, StepOutput, TrainConfig, fit
+from pipeline.training import live
+from pipeline.training.loop import StepOutput, TrainConfig, fit
+from pipeline.training.results import BatchResult, EpochResult
 
 
 class Clock:

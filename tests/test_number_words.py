@@ -5,7 +5,8 @@ import re
 import pytest
 
 from pipeline.data.number_words import LIMIT, ParallelCorpus, digits, generate, spell, translate
-from pipeline.text import MAX_LEN, InputError, tokenize
+from pipeline.data.tokens import MAX_LEN, tokenize
+from pipeline.errors import InputError
 
 
 @pytest.mark.parametrize(("n", "words"), [

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from pipeline.lessons import get_lesson
-from pipeline.observations import Label, Observation, observe, observe_all, observe_epoch, verdict
-from pipeline.train import EpochResult
+from pipeline.training.observations import Label, Observation, observe, observe_all, observe_epoch, verdict
+from pipeline.training.results import EpochResult
 
 THIRD = 1 / 3  # three classes: guessing scores 33 %, its cross-entropy is ln 3 = 1.10
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from pipeline import pool as pool_module
 from pipeline.lessons import get_lesson
-from pipeline.pool import JobCancelled, JobFailed, TrainingPool
-from pipeline.runs import RunCache, weights_equal
-from pipeline.train import Callback
+from pipeline.runs import pool as pool_module
+from pipeline.runs.cache import RunCache, weights_equal
+from pipeline.runs.pool import JobCancelled, JobFailed, TrainingPool
+from pipeline.training.loop import Callback
 
 LESSON = get_lesson("sequence-classification")
 TINY = LESSON.settings_type(epochs=2, samples=200, embed_dim=8, hidden_dim=8, batch_size=16, seed=3)

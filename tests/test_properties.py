@@ -14,12 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.data import MAX_CLASSES, MAX_LABEL_CHARS, MAX_ROWS, MIN_ROWS_PER_CLASS, TextDataset, load_csv_bytes
-from pipeline.text import (
+from pipeline.data.tokens import (
     MAX_TEXT_CHARS,
     PAD_ID,
     UNK,
-    InputError,
-    TextPipeline,
     Vocabulary,
     check_text,
     normalize,
@@ -27,6 +25,8 @@ from pipeline.text import (
     pad,
     tokenize,
 )
+from pipeline.errors import InputError
+from pipeline.nn.text import TextPipeline
 
 FAST = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

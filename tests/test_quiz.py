@@ -1,7 +1,7 @@
 """Quiz scoring and labels."""
 
-from pipeline.content import Question
-from pipeline.quiz import choice_label, quiz_score
+from pipeline.app.quiz import quiz_score
+from pipeline.content.lesson import Question
 from pipeline.render.describe import focus
 from pipeline.render.numbers import percent
 
@@ -15,11 +15,11 @@ def test_quiz_score_counts_right_answers() -> None:
 
 def test_choices_are_lettered() -> None:
     q = Question(question="q", choices=["x", "y"], answer=1, explanation="e")
-    assert [choice_label(q, i) for i in range(2)] == ["A. x", "B. y"]
+    assert [q.label(i) for i in range(2)] == ["A. x", "B. y"]
 
 
 def test_questions_about_a_run_are_answered_from_its_trace(classification_run):
-    from pipeline.quiz import generated_questions
+    from pipeline.app.quiz import generated_questions
 
     lesson, run = classification_run
     prediction = lesson.predict(run, "the acting was <b>not</b> good")
@@ -38,7 +38,7 @@ def test_questions_about_a_run_are_answered_from_its_trace(classification_run):
 
 
 def test_predict_then_reveal_asks_what_each_stage_will_show_and_explains_it_in_words(classification_run):
-    from pipeline.quiz import guess_question
+    from pipeline.app.quiz import guess_question
 
     lesson, run = classification_run
     p = lesson.predict(run, "the acting was good but the plot was slow")
@@ -63,7 +63,7 @@ def test_predict_then_reveal_asks_what_each_stage_will_show_and_explains_it_in_w
 
 
 def test_a_shape_guess_names_every_dimension_in_words(classification_run):
-    from pipeline.quiz import guess_question
+    from pipeline.app.quiz import guess_question
 
     lesson, run = classification_run
     p = lesson.predict(run, "good")  # one word: no pair of words to compare, so the embedding asks for its shape
@@ -73,7 +73,7 @@ def test_a_shape_guess_names_every_dimension_in_words(classification_run):
 
 
 def test_the_guess_score_counts_right_guesses_on_this_input_only(classification_run):
-    from pipeline.quiz import guess_question, guess_score
+    from pipeline.app.quiz import guess_question, guess_score
 
     lesson, run = classification_run
     p = lesson.predict(run, "the acting was good")

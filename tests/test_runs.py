@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline import runs
 from pipeline.data import load_csv
 from pipeline.lessons import get_lesson
-from pipeline.runs import RunCache, RunFileError, pack, run_key, unpack, weights_equal
+from pipeline.runs import cache as run_cache
+from pipeline.runs.cache import RunCache, RunFileError, pack, run_key, unpack, weights_equal
 
 TINY = {"epochs": 1, "samples": 200, "embed_dim": 8, "hidden_dim": 8}
 
@@ -49,7 +49,7 @@ def test_keys_change_with_settings_data_and_code(lesson, monkeypatch):
     a, b = load_csv(_bytes(6), "a.csv"), load_csv(_bytes(7), "a.csv")
     assert run_key(lesson, base, a) != run_key(lesson, base, b) != key  # other bytes: another run
     assert run_key(lesson, base, a) == run_key(lesson, base, load_csv(_bytes(6), "other name.csv"))  # same bytes
-    monkeypatch.setattr(runs, "code_hash", lambda: "different code")
+    monkeypatch.setattr(run_cache, "code_hash", lambda: "different code")
     assert run_key(lesson, base) != key
 
 
@@ -151,7 +151,7 @@ def _catch(fn):
 
 
 def test_a_run_with_fewer_epochs_than_asked_is_used_but_never_kept(lesson, tmp_path):
-    from pipeline.train import Callback, StopTraining
+    from pipeline.training.loop import Callback, StopTraining
 
     class StopInEpoch2(Callback):
         def on_batch_end(self, result):

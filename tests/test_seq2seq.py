@@ -8,14 +8,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.fileformat import json_text, loads
+from pipeline.data.tokens import PAD_ID, Vocabulary
+from pipeline.document.fileformat import json_text, loads
+from pipeline.document.views import LAYER_TYPES, AttentionView, DecoderStepsView, Mark
+from pipeline.errors import InputError
 from pipeline.lessons import LESSONS, get_lesson
 from pipeline.lessons.seq2seq import EOS, SOS, Seq2SeqSettings, encode_targets, seq2seq_step
-from pipeline.models import DotAttention, Seq2Seq, Seq2SeqConfig, UntilEos
-from pipeline.settings import specs
-from pipeline.text import PAD_ID, InputError, Vocabulary
+from pipeline.nn.models import DotAttention, Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.trace import trace
-from pipeline.views import LAYER_TYPES, AttentionView, DecoderStepsView, Mark
+from pipeline.training.settings import specs
 
 # Small and fast, yet trained enough to decode several steps (an untrained model stops at once).
 TINY = {"samples": 300, "epochs": 3, "embed_dim": 16, "hidden_dim": 32, "lr": 0.01, "seed": 0}

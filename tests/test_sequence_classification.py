@@ -4,11 +4,12 @@ import pytest
 import torch
 
 from pipeline.data.sentiment import generate
-from pipeline.fileformat import json_text, loads
+from pipeline.data.tokens import tokenize
+from pipeline.document.fileformat import json_text, loads
+from pipeline.document.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.errors import InputError
 from pipeline.lessons import get_lesson
-from pipeline.text import InputError, tokenize
 from pipeline.trace import trace
-from pipeline.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
 
 
 def test_stage_shapes_match_the_lesson_card(classification_run):

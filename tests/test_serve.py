@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pipeline import serve
+from pipeline.cli import serve
 
 
 class WarmUps(list):

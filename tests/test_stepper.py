@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.stepper import Stepper
-from pipeline.views import DecoderStep, DecoderStepsView, DecoderStepView, Mark, Prediction, TokensView
+from pipeline.app.stepper import Stepper
+from pipeline.document.views import DecoderStep, DecoderStepsView, DecoderStepView, Mark, Prediction, TokensView
 
 
 def test_stepper_moves_within_bounds_and_plays_to_the_end() -> None:

@@ -7,11 +7,11 @@ import math
 import torch
 from torch import nn
 
-from pipeline.document import Stage
+from pipeline.document.document import Stage
 from pipeline.render import tables
 from pipeline.render.tables import epoch_rows, flatten, fmt_shape, preview, stage_rows
 from pipeline.trace import Record, RecordKind, trace
-from pipeline.train import EpochResult
+from pipeline.training.results import EpochResult
 
 
 def test_shapes_and_previews_read_naturally() -> None:

@@ -12,8 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline.document import trace_document
-from pipeline.fileformat import json_text, loads, zip_bytes
+from pipeline.document.document import trace_document
+from pipeline.document.fileformat import json_text, loads, zip_bytes
 from pipeline.trace import TraceFault, take_sample, trace
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*(nested tensors|quantized tensor creation|Sparse CSR).*:UserWarning")

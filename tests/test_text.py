@@ -2,18 +2,9 @@
 
 import pytest
 
-from pipeline.text import (
-    MAX_TEXT_CHARS,
-    PAD_ID,
-    UNK_ID,
-    InputError,
-    TextPipeline,
-    Vocabulary,
-    check_text,
-    normalize,
-    pad,
-    tokenize,
-)
+from pipeline.data.tokens import MAX_TEXT_CHARS, PAD_ID, UNK_ID, Vocabulary, check_text, normalize, pad, tokenize
+from pipeline.errors import InputError
+from pipeline.nn.text import TextPipeline
 from pipeline.trace import trace
 
 

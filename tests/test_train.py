@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.train import Callback, EpochResult, StepOutput, TrainConfig, batches, fit, seeded
+from pipeline.training.loop import Callback, StepOutput, TrainConfig, batches, fit, seeded
+from pipeline.training.results import EpochResult
 
 
 def step(model, batch):
@@ -126,7 +127,7 @@ def test_concurrent_lesson_runs_reproduce_their_own_seeds():
 
 
 def test_a_callback_can_stop_training_and_the_finished_epochs_are_kept():
-    from pipeline.train import StopTraining
+    from pipeline.training.loop import StopTraining
 
     class StopInEpoch3(Callback):
         def on_batch_end(self, result):

@@ -8,9 +8,10 @@ import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 from pipeline.data.sentiment import generate
-from pipeline.text import MAX_LEN, PAD_ID, TextPipeline, Vocabulary, tokenize
-from pipeline.train import fit, seeded
-from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig, attend, step
+from pipeline.data.tokens import MAX_LEN, PAD_ID, Vocabulary, tokenize
+from pipeline.nn.text import TextPipeline
+from pipeline.nn.transformer import TRAINING, TransformerClassifier, TransformerConfig, attend, step
+from pipeline.training.loop import fit, seeded
 
 TINY = TransformerConfig(vocab_size=20, num_classes=3, d_model=8, n_heads=2, n_layers=2, d_ff=12)
 

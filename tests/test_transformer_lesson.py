@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.cli import main
-from pipeline.fileformat import json_text
+from pipeline.cli.main import main
+from pipeline.document.fileformat import json_text
+from pipeline.document.views import AttentionView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.errors import InputError
 from pipeline.lessons import LESSONS, get_lesson
 from pipeline.lessons.transformer_classification import (
     At,
@@ -18,10 +20,8 @@ from pipeline.lessons.transformer_classification import (
     TransformerClassification,
     block,
 )
-from pipeline.settings import make_settings, specs
-from pipeline.text import InputError
 from pipeline.trace import RecordKind
-from pipeline.views import AttentionView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.training.settings import make_settings, specs
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG, CLASS = TransformerClassification.slug, TransformerClassification.__name__

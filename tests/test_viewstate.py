@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.settings import SettingSpec
-from pipeline.viewstate import MAX_TEXT, View, from_params, to_params
+from pipeline.app.viewstate import MAX_TEXT, View, from_params, to_params
+from pipeline.training.settings import SettingSpec
 
 SPECS = [SettingSpec("epochs", "Epochs", "", 5, 1, 50, int),
          SettingSpec("lr", "Learning rate", "", 0.002, 0.0001, 1, float),

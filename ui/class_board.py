@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pipeline import classroom as room
-from pipeline.catalog import catalog
 from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
+from pipeline.content.catalog import catalog
 from ui import classroom as lead
 from ui.state import CLASS_KEY, _url, current_slug
 from ui.widgets import RIGHT, escape_markdown, table
@@ -154,7 +154,7 @@ def _shareable(slug: str) -> tuple[str, str | None]:
     if own is None:
         return "", "You have no model of this lesson yet: train one on the Training page."
     from pipeline.lessons import get_lesson
-    from pipeline.runs import RunFileError, probes_of, run_key, shared_cache, weights_equal
+    from pipeline.runs.cache import RunFileError, probes_of, run_key, shared_cache, weights_equal
 
     lesson = get_lesson(slug)
     key = run_key(lesson, own.settings, None, probes_of(own))
@@ -187,7 +187,7 @@ def _ask(code: str, secret: str, slug: str) -> None:
 
 def _generated(slug: str) -> list:
     """Questions answered from the class's model's trace (the teacher's pages show that model)."""
-    from pipeline.quiz import generated_questions
+    from pipeline.app.quiz import generated_questions
     from ui.runs import lesson, predict, run_to_use
 
     current = lesson()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from pipeline import classroom as room
-from pipeline.catalog import catalog
+from pipeline.content.catalog import catalog
 from ui.runs import own_run_key
 from ui.state import CLASS_KEY, LESSON_KEY, LINK_STEP_KEY, current_slug
 from ui.widgets import RIGHT, WRONG, escape_markdown
@@ -206,7 +206,7 @@ def own_model(slug: str) -> LessonRun | None:
 def class_run(slug: str, run_key: str) -> LessonRun | None:
     """The teacher's run, loaded once per server from the run cache; None (with a note) when it cannot be."""
     from pipeline.lessons import get_lesson
-    from pipeline.runs import RunFileError, shared_cache
+    from pipeline.runs.cache import RunFileError, shared_cache
 
     try:
         run = shared_cache().by_key(run_key, get_lesson(slug))

@@ -8,9 +8,9 @@ from functools import lru_cache, singledispatch
 
 import streamlit as st
 
+from pipeline.document.views import TextView, View
 from pipeline.render import figures
 from pipeline.render.describe import drawn, fmt_dims
-from pipeline.views import TextView, View
 from ui.widgets import chart, escape_markdown
 
 FIGURES_KEPT = 64  # about 9 stages x a few inputs x a few learners' runs; a figure is a few hundred KB at most
@@ -82,7 +82,7 @@ def _(view: TextView, key: str) -> None:
 
 def glossary(*texts: str) -> None:
     """The glossary's entries for the words these texts use, one click away."""
-    from pipeline.glossary import terms_in
+    from pipeline.content.glossary import terms_in
 
     terms = terms_in(*texts)
     if terms:

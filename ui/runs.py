@@ -15,10 +15,10 @@ import streamlit as st
 from ui.state import LINK_SETTINGS_KEY, LINK_STEP_KEY, LINK_STEP_NOTE_KEY, current_slug, ensure_router
 
 if TYPE_CHECKING:
+    from pipeline.app.default_run import CachedPrediction
+    from pipeline.app.stepper import Stepper
+    from pipeline.document.views import Prediction
     from pipeline.lessons import Lesson, LessonRun
-    from pipeline.runs import CachedPrediction
-    from pipeline.stepper import Stepper
-    from pipeline.views import Prediction
 
 _torch_ready = False
 
@@ -52,8 +52,8 @@ def default_run(slug: str) -> CachedPrediction:
 
     Shared by all sessions, read-only: pages trace and predict with it, never train it."""
     _prepare_torch()
+    from pipeline.app.default_run import default_run as cached_default_run
     from pipeline.lessons import get_lesson
-    from pipeline.runs import default_run as cached_default_run
 
     return cached_default_run(get_lesson(slug))
 
@@ -70,9 +70,9 @@ def own_run(slug: str) -> LessonRun | None:
 def _restore_from_link(current: Lesson, values: dict) -> None:
     """After a reload (or from a shared link) the link's settings name a run (the lesson's defaults for the
     rest): if the run cache holds it, it is this learner's model again at once, never trained again."""
-    from pipeline.live import TrainingLog
-    from pipeline.runs import shared_cache
-    from pipeline.settings import make_settings
+    from pipeline.runs.cache import shared_cache
+    from pipeline.training.live import TrainingLog
+    from pipeline.training.settings import make_settings
 
     slug = current.slug
     if own_run(slug) is not None:
@@ -113,7 +113,7 @@ def variant_run(current: Lesson, run: LessonRun, setting: str) -> LessonRun:
     once, and shared by every learner who asks for the same settings."""
     import dataclasses
 
-    from pipeline.runs import shared_cache
+    from pipeline.runs.cache import shared_cache
 
     flipped = not getattr(run.settings, setting)
     with st.spinner(f"Preparing the model with {setting} {'on' if flipped else 'off'} (trained once, then "
@@ -123,7 +123,7 @@ def variant_run(current: Lesson, run: LessonRun, setting: str) -> LessonRun:
 
 def stepper(slug: str, signature: tuple, count: int) -> Stepper:
     """This session's Prev/Next/Play position, reset when the input or the model changes."""
-    from pipeline.stepper import Stepper
+    from pipeline.app.stepper import Stepper
 
     key = f"stepper:{slug}"
     entry = st.session_state.get(key)
@@ -153,7 +153,7 @@ class _OpenedFiles:
         self._lock = threading.Lock()
 
     def get(self, raw: bytes, name: str):
-        from pipeline.fileformat import loads, opened_bytes
+        from pipeline.document.fileformat import loads, opened_bytes
 
         digest = hashlib.sha256(raw).hexdigest()
         with self._lock:
@@ -185,7 +185,7 @@ def open_trace_bytes(raw: bytes, name: str):
 
 @st.cache_resource(show_spinner="Loading this lesson's numbers…", max_entries=16)
 def _overview(slug: str, version: str) -> dict:
-    from pipeline import overview
+    from pipeline.app import overview
     from pipeline.render.drawing import from_json
 
     card = overview.load(slug)

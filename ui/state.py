@@ -1,6 +1,6 @@
 """The view a learner is on: the lesson picked, the link they opened, the link that follows them, presenter mode.
 
-A link restores a view (``pipeline.viewstate``); bad values in it are ignored with a note shown at the
+A link restores a view (``pipeline.app.viewstate``); bad values in it are ignored with a note shown at the
 top of the page. As the learner types, steps and changes settings, the address bar follows, so a
 reload or a copied link gives the same view. Only the lessons' content files are read here (no torch).
 """
@@ -14,9 +14,9 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from pipeline.catalog import catalog
-from pipeline.content import LessonContent
-from pipeline.viewstate import RESERVED, View, from_params, to_params
+from pipeline.app.viewstate import RESERVED, View, from_params, to_params
+from pipeline.content.catalog import catalog
+from pipeline.content.lesson import LessonContent
 from ui.widgets import escape_markdown, preload_charts
 
 LESSON_KEY = "lesson"
@@ -176,7 +176,7 @@ def _settings_specs(params: dict[str, str]) -> dict:
     if not set(params) - set(RESERVED):
         return {slug: [] for slug in catalog()}
     from pipeline.lessons import all_lessons
-    from pipeline.settings import specs
+    from pipeline.training.settings import specs
 
     return {slug: specs(lesson.settings_type) for slug, lesson in all_lessons().items()}
 
@@ -213,7 +213,7 @@ def sync_link(page_path: str) -> None:
     specs = []
     if view.settings:
         from pipeline.lessons import get_lesson
-        from pipeline.settings import specs as settings_specs
+        from pipeline.training.settings import specs as settings_specs
 
         specs = settings_specs(get_lesson(view.lesson).settings_type)
     params = to_params(view, specs)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from pipeline.settings import SettingSpec, specs
+from pipeline.training.settings import SettingSpec, specs
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-    from pipeline.content import Question
+    from pipeline.content.lesson import Question
     from pipeline.lessons import Lesson
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
@@ -42,12 +42,10 @@ RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:
 def marked_choices(question: Question, chosen: int) -> list[str]:
     """An answered question's choices in Streamlit Markdown: the right one ticked, a wrong pick crossed,
     the pick in bold. (Icons from Streamlit's own icon font: not every machine has an emoji font.)"""
-    from pipeline.quiz import choice_label
-
     lines = []
     for i in range(len(question.choices)):
         mark = RIGHT if i == question.answer else WRONG if i == chosen else OTHER
-        label = escape_markdown(choice_label(question, i))
+        label = escape_markdown(question.label(i))
         lines.append(f"{mark} **{label}** · your answer" if i == chosen else f"{mark} {label}")
     return lines
 

@@ -35,7 +35,7 @@ from pipeline.classroom.views import ClassInfo, ClassState, LearnerView, Members
 
 HOURS_ENV, CAP_ENV = "PIPELINE_TRACE_CLASS_HOURS", "PIPELINE_TRACE_CLASS_CAP"
 DEFAULT_HOURS, DEFAULT_CAP, MAX_CAP, MAX_HOURS = 4.0, 200, 5_000, 24 * 14
-MAX_RUN_KEY, MAX_TEXT, MAX_STAGE = 200, 10_000, 999  # MAX_TEXT matches pipeline.text.MAX_TEXT_CHARS
+MAX_RUN_KEY, MAX_TEXT, MAX_STAGE = 200, 10_000, 999  # MAX_TEXT matches pipeline.nn.text.MAX_TEXT_CHARS
 SEEN_EVERY = timedelta(seconds=30)  # learner_view refreshes last_seen at most this often
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 

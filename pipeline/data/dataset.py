@@ -1,7 +1,7 @@
 """Labelled text datasets: the container, a seeded split, and a hardened loader for a learner's CSV file.
 
 The loader takes a path (the CLI's ``--data``) or raw bytes with a file name (the app's upload). It
-returns a :class:`TextDataset` or raises one :class:`~pipeline.text.InputError` whose one-line message
+returns a :class:`TextDataset` or raises one :class:`~pipeline.nn.text.InputError` whose one-line message
 names the line, column or byte at fault; it never hangs on a pipe or a device and never reads more than
 ``MAX_CSV_BYTES + 1`` bytes.
 
@@ -26,7 +26,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.text import MAX_TEXT_CHARS, InputError, normalize
+from pipeline.data.tokens import MAX_TEXT_CHARS, normalize
+from pipeline.errors import InputError
 
 MAX_CSV_BYTES = 5_000_000
 MAX_ROWS = 50_000

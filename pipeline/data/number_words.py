@@ -18,7 +18,8 @@ import random
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.text import MAX_LEN, InputError, normalize, tokenize
+from pipeline.data.tokens import MAX_LEN, normalize, tokenize
+from pipeline.errors import InputError
 
 LIMIT = 10_000  # numbers 0 .. LIMIT - 1 can be generated
 ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",

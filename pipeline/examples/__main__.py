@@ -2,7 +2,7 @@
 
 import sys
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.examples import EXAMPLES
 
 for example in EXAMPLES.values():

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.nn.transformer import TransformerClassifier, TransformerConfig
+
 
 class DigitsCNN(nn.Module):
     """8x8 grey images -> 10 digit classes: two conv blocks, then a linear layer.
@@ -34,7 +36,5 @@ def digits_cnn() -> nn.Module:
 
 
 def tiny_transformer() -> nn.Module:
-    from pipeline.transformer import TransformerClassifier, TransformerConfig
-
     torch.manual_seed(0)
     return TransformerClassifier(TransformerConfig(vocab_size=50, num_classes=3, n_layers=1))

@@ -10,22 +10,15 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from pipeline.content import LessonContent
 from pipeline.data import TextDataset, load_csv
+from pipeline.data.counts import text_counts
 from pipeline.data.sentiment import PROBES, generate
-from pipeline.document import Stage, stage_span
+from pipeline.data.tokens import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, Vocabulary, tokenize
+from pipeline.document.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
 from pipeline.lessons.protocol import Lesson, Prepared
-from pipeline.text import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, TextPipeline, Vocabulary, tokenize
-from pipeline.trace import Trace, trace
-from pipeline.train import Callback, EpochResult, TrainConfig, seeded
-from pipeline.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
-
-
-def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: Any) -> tuple[Any, Trace]:
-    """One eval-mode forward of ``model`` without gradients, traced: (output, trace)."""
-    with torch.no_grad(), trace(model, train=False, ops=ops) as t:
-        output = model(*args, **kwargs)
-    return output, t
+from pipeline.nn.gates import forget_step, gates_reading, lstm_gates
+from pipeline.nn.text import TextPipeline
+from pipeline.training.loop import TrainConfig, seeded
 
 
 class TextClassifier(nn.Module):
@@ -49,9 +42,6 @@ class TextClassifier(nn.Module):
 @lru_cache(maxsize=32)
 def sentiment_counts(samples: int, seed: int) -> tuple[int, int, int, int]:
     """The work budget's counts of the generated sentiment corpus (both classification lessons train on it)."""
-    from pipeline.budget import text_counts
-    from pipeline.data.sentiment import generate
-
     return text_counts(generate(samples, seed), seed)
 
 
@@ -63,16 +53,6 @@ def vocabulary_note(info: Mapping[str, Any]) -> list[str]:
     kept = info.get("vocab_size", info.get("source_vocab_size", 0)) - 2
     return [f"The training data had {kept + left_out:,} different words; the model keeps the {kept:,} most "
             f"frequent, and the other {left_out:,} read as <unk>."]
-
-
-def spans_to_stages(t: Trace, spans: Mapping[str, tuple[str, str]], content: LessonContent) -> list[Stage]:
-    """The lesson's stages: each span of calls, from its first to its last, under the lesson's words for it."""
-    stages = []
-    for key, (first, last) in spans.items():
-        text = content.stage(key)
-        stages.append(stage_span(key, text.title, text.description, t[first], t[last],
-                                 Trace.outermost(t.span(first, last))))
-    return stages
 
 
 def token_view(key: str, title: str, description: str, tokens: Sequence[str], ids: Sequence[int],
@@ -115,8 +95,6 @@ def gates_view(key: str, title: str, description: str, lstm: nn.Module, inputs: 
     ``inputs`` (T, E) are what the LSTM read at each step (the trace's sample of its input); only the
     first ``len(tokens)`` steps -- the real tokens -- are shown. ``step_name`` names a step ("word", "step").
     """
-    from pipeline.gates import forget_step, gates_reading, lstm_gates
-
     n = len(tokens)
     g = lstm_gates(lstm, inputs.to(next(lstm.parameters()).device), state=state, length=n)
     return LSTMGatesView(key=key, title=title, description=description, shape=(n, g.h.size(-1)),
@@ -129,23 +107,6 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
               "gate i lets new information in, the forget gate f keeps (near 1) or clears (near 0) the memory, the "
               "candidate g is what is on offer, the output gate o decides how much of the memory becomes the hidden "
               "state h. c = f·c(before) + i·g and h = o·tanh(c). Every number is recomputed from the trained weights.")
-
-
-class ProbeAnswers(Callback):
-    """After each epoch, the model's answers to a few fixed inputs: how its answer changes while it learns."""
-
-    def __init__(self, lesson: Any, model: nn.Module, inputs: Sequence[str]) -> None:
-        self.lesson, self.model, self.inputs = lesson, model, list(inputs)
-
-    def on_epoch_end(self, result: EpochResult) -> None:
-        """Answer every probe with the weights this epoch ended with (eval mode, no gradients)."""
-        was_training = self.model.training
-        try:
-            with torch.no_grad():
-                answers = self.lesson.answer(self.model.eval(), self.inputs)
-        finally:
-            self.model.train(was_training)
-        result.probes = dict(zip(self.inputs, answers, strict=True))
 
 
 def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:

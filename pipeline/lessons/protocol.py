@@ -18,13 +18,15 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from pipeline.budget import Workload
-from pipeline.content import LessonContent, load_content
-from pipeline.document import LessonInfo, Stage, TraceDocument, provenance
-from pipeline.text import check_text
-from pipeline.trace import Trace
-from pipeline.train import Callback, EpochResult, Step, fit
-from pipeline.views import Prediction
+from pipeline.content.lesson import LessonContent, load_content
+from pipeline.data.tokens import check_text
+from pipeline.document.document import LessonInfo, Stage, TraceDocument, provenance, spans_to_stages
+from pipeline.document.views import Prediction
+from pipeline.lessons.probes import ProbeAnswers
+from pipeline.trace import Trace, traced_forward
+from pipeline.training.cost import Workload
+from pipeline.training.loop import Callback, Step, fit
+from pipeline.training.results import EpochResult
 
 EXAMPLES_KEPT = 40  # held-out examples a document keeps (the app's picker shows them)
 
@@ -85,8 +87,8 @@ class Lesson(ABC):
         """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
         raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
 
-    # The work budget's cost model (pipeline.budget): ``workload`` counts what a run's cost depends on, and
-    # constants fitted by ``python -m pipeline.budget --calibrate SLUG`` turn the counts into seconds and
+    # The work budget's cost model (pipeline.runs.budget): ``workload`` counts what a run's cost depends on, and
+    # constants fitted by ``python -m pipeline.runs.budget --calibrate SLUG`` turn the counts into seconds and
     # megabytes. None: this lesson's runs are not budgeted.
     cost_time: ClassVar[tuple[float, ...] | None] = None
     cost_memory: ClassVar[tuple[float, ...] | None] = None
@@ -118,8 +120,6 @@ class Lesson(ABC):
 
         ``probes`` (default: the lesson's own) are answered after every epoch, into ``EpochResult.probes``.
         """
-        from pipeline.lessons.common import ProbeAnswers, spans_to_stages, traced_forward
-
         p = self.prepare(settings, data, device)
         probes = list(self.probes if probes is None else probes)
         if probes:  # first, so the page's callbacks see each epoch's answers

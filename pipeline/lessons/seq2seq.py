@@ -14,23 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.budget import Workload, count_params, pair_counts
+from pipeline.data.counts import pair_counts
 from pipeline.data.number_words import ParallelCorpus, coverage_note, generate, translate
-from pipeline.lessons.common import (
-    GATES_TEXT,
-    dropped_tokens_note,
-    gates_view,
-    token_view,
-    traced_forward,
-    unknown_words_note,
-)
-from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
-from pipeline.models import Seq2Seq, Seq2SeqConfig, UntilEos
-from pipeline.settings import setting
-from pipeline.text import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK, TextPipeline, Vocabulary, pad, tokenize
-from pipeline.trace import Trace
-from pipeline.train import StepOutput, TrainConfig, seeded
-from pipeline.views import (
+from pipeline.data.tokens import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK, Vocabulary, pad, tokenize
+from pipeline.document.views import (
     AttentionView,
     DecoderStep,
     DecoderStepsView,
@@ -43,6 +30,14 @@ from pipeline.views import (
     View,
     matrix,
 )
+from pipeline.lessons.common import GATES_TEXT, dropped_tokens_note, gates_view, token_view, unknown_words_note
+from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
+from pipeline.nn.models import Seq2Seq, Seq2SeqConfig, UntilEos
+from pipeline.nn.text import TextPipeline
+from pipeline.trace import Trace, traced_forward
+from pipeline.training.cost import Workload, count_params
+from pipeline.training.loop import StepOutput, TrainConfig, seeded
+from pipeline.training.settings import setting
 
 SOS, EOS = "<sos>", "<eos>"
 TOP_K = 5  # candidates shown per decoder step

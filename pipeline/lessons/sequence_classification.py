@@ -12,25 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.budget import Workload, count_params, text_counts
 from pipeline.data import TextDataset
-from pipeline.lessons.common import (
-    GATES_TEXT,
-    TextClassificationLesson,
-    TextClassifier,
-    dropped_tokens_note,
-    gates_view,
-    sentiment_counts,
-    token_view,
-    traced_forward,
-    unknown_words_note,
-)
-from pipeline.lessons.protocol import LessonRun
-from pipeline.models import ClassifierConfig, SequenceClassifier
-from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD_ID, UNK_ID
-from pipeline.train import StepOutput, TrainConfig
-from pipeline.views import (
+from pipeline.data.counts import text_counts
+from pipeline.data.tokens import MAX_LEN, PAD_ID, UNK_ID
+from pipeline.document.views import (
     Mark,
     MatrixView,
     Prediction,
@@ -40,6 +25,22 @@ from pipeline.views import (
     matrix,
     token_marks,
 )
+from pipeline.lessons.common import (
+    GATES_TEXT,
+    TextClassificationLesson,
+    TextClassifier,
+    dropped_tokens_note,
+    gates_view,
+    sentiment_counts,
+    token_view,
+    unknown_words_note,
+)
+from pipeline.lessons.protocol import LessonRun
+from pipeline.nn.models import ClassifierConfig, SequenceClassifier
+from pipeline.trace import traced_forward
+from pipeline.training.cost import Workload, count_params
+from pipeline.training.loop import StepOutput, TrainConfig
+from pipeline.training.settings import setting
 
 
 @dataclass(frozen=True)

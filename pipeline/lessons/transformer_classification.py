@@ -16,25 +16,10 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from pipeline.budget import Workload, count_params, text_counts
 from pipeline.data import TextDataset
-from pipeline.lessons.common import (
-    TextClassificationLesson,
-    TextClassifier,
-    dropped_tokens_note,
-    sentiment_counts,
-    token_view,
-    traced_forward,
-    unknown_words_note,
-)
-from pipeline.lessons.protocol import LessonRun
-from pipeline.settings import setting
-from pipeline.text import MAX_LEN, PAD_ID, UNK_ID
-from pipeline.trace import Trace
-from pipeline.train import TrainConfig
-from pipeline.transformer import TRAINING, TransformerClassifier, TransformerConfig
-from pipeline.transformer import step as transformer_step
-from pipeline.views import (
+from pipeline.data.counts import text_counts
+from pipeline.data.tokens import MAX_LEN, PAD_ID, UNK_ID
+from pipeline.document.views import (
     AttentionView,
     Mark,
     MatrixView,
@@ -46,6 +31,21 @@ from pipeline.views import (
     matrix,
     token_marks,
 )
+from pipeline.lessons.common import (
+    TextClassificationLesson,
+    TextClassifier,
+    dropped_tokens_note,
+    sentiment_counts,
+    token_view,
+    unknown_words_note,
+)
+from pipeline.lessons.protocol import LessonRun
+from pipeline.nn.transformer import TRAINING, TransformerClassifier, TransformerConfig
+from pipeline.nn.transformer import step as transformer_step
+from pipeline.trace import Trace, traced_forward
+from pipeline.training.cost import Workload, count_params
+from pipeline.training.loop import TrainConfig
+from pipeline.training.settings import setting
 
 _MODEL = TransformerConfig(vocab_size=1)  # the model's tuned defaults, read once
 

@@ -21,13 +21,13 @@ import plotly.colors
 import plotly.graph_objects as go
 import torch
 
-from pipeline.document import Stage
+from pipeline.document.document import Stage
+from pipeline.document.views import MatrixView, Prediction, TextView, VectorView, View, matrix
 from pipeline.render.drawing import Figure
 from pipeline.render.figures import ACCENT, DONE, MUTED, TODO, base, esc
 from pipeline.render.flowframes import flow_shots
 from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS, Bars, Grid, Shot
 from pipeline.render.tables import flatten, fmt_shape
-from pipeline.views import MatrixView, Prediction, TextView, VectorView, View, matrix
 
 FRAME_MS = 1100
 HEIGHT = 494

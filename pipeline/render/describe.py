@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import singledispatch
 
-from pipeline.render.numbers import count, percent, plain, signed
-from pipeline.render.tables import Rows, fmt_shape, preview
-from pipeline.views import (
+from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
@@ -30,6 +28,8 @@ from pipeline.views import (
     VectorView,
     View,
 )
+from pipeline.render.numbers import count, percent, plain, signed
+from pipeline.render.tables import Rows, fmt_shape, preview
 
 LISTED = 6  # words named in one sentence before "…"
 TOKENS_LISTED = 4  # token → id pairs named in the tokens' verdict

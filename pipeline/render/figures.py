@@ -17,13 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pipeline.live import TrainingLog
-from pipeline.render.describe import focus, real_rows
-from pipeline.render.drawing import Figure, drawn_once
-from pipeline.render.margins import fit_margins, text_size
-from pipeline.render.numbers import percent, signed
-from pipeline.train import EpochResult
-from pipeline.views import (
+from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
@@ -36,6 +30,12 @@ from pipeline.views import (
     VectorView,
     View,
 )
+from pipeline.render.describe import focus, real_rows
+from pipeline.render.drawing import Figure, drawn_once
+from pipeline.render.margins import fit_margins, text_size
+from pipeline.render.numbers import percent, signed
+from pipeline.training.live import TrainingLog
+from pipeline.training.results import EpochResult
 
 FONT = {"size": 16}
 TRAIN, VAL, BATCH = "#1d4ed8", "#c2410c", "#93c5fd"

@@ -15,6 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
+from pipeline.document.views import (
+    AttentionView,
+    DecoderStep,
+    DecoderStepsView,
+    DecoderStepView,
+    LSTMGatesView,
+    Mark,
+    MatrixView,
+    ProbabilitiesView,
+    TextView,
+    TokensView,
+    VectorView,
+    View,
+)
 from pipeline.render.figures import SEQUENTIAL, esc, heatmap_scale
 from pipeline.render.numbers import percent
 from pipeline.render.shots import (
@@ -46,20 +60,6 @@ from pipeline.render.shots import (
     sentence,
     short,
     value_grid,
-)
-from pipeline.views import (
-    AttentionView,
-    DecoderStep,
-    DecoderStepsView,
-    DecoderStepView,
-    LSTMGatesView,
-    Mark,
-    MatrixView,
-    ProbabilitiesView,
-    TextView,
-    TokensView,
-    VectorView,
-    View,
 )
 
 

@@ -21,8 +21,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from pipeline.document import TraceDocument
-from pipeline.quiz import choice_label
+from pipeline.document.document import TraceDocument
+from pipeline.document.views import Prediction, TextView
 from pipeline.render import tables
 from pipeline.render.animation import dataflow_animation
 from pipeline.render.describe import drawn, fmt_dims, reading
@@ -30,7 +30,6 @@ from pipeline.render.figures import layer_figure, training_curves
 from pipeline.render.numbers import percent
 from pipeline.render.tables import Rows, fmt_shape
 from pipeline.safeio import atomic_write
-from pipeline.views import Prediction, TextView
 
 MAX_HANDOUT_BYTES = 15_000_000
 EXAMPLES_SHOWN = 6
@@ -251,10 +250,10 @@ def _quiz(doc: TraceDocument) -> str:
         return ""
     parts = [f'<h2 id="quiz">Quiz · {len(doc.quiz)} questions</h2>\n']
     for number, q in enumerate(doc.quiz, start=1):
-        choices = "".join(f"<li>{esc(choice_label(q, i))}</li>" for i in range(len(q.choices)))
+        choices = "".join(f"<li>{esc(q.label(i))}</li>" for i in range(len(q.choices)))
         parts.append(f'<section class="question"><h3>Question {number}</h3>\n<p>{esc(q.question)}</p>\n'
                      f'<ul class="choices">{choices}</ul>\n<details><summary>Show the answer</summary>\n'
-                     f"<p><strong>Answer: {esc(choice_label(q, q.answer))}</strong></p>\n"
+                     f"<p><strong>Answer: {esc(q.label(q.answer))}</strong></p>\n"
                      f"{_paragraphs(q.explanation)}</details></section>\n")
     return "".join(parts)
 

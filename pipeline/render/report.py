@@ -15,12 +15,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.document import TraceDocument
-from pipeline.render import tables
-from pipeline.render.tables import Rows, fmt_shape, preview
-from pipeline.safeio import visible
-from pipeline.train import EpochResult
-from pipeline.views import (
+from pipeline.document.document import TraceDocument
+from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
@@ -34,6 +30,10 @@ from pipeline.views import (
     VectorView,
     View,
 )
+from pipeline.render import tables
+from pipeline.render.tables import Rows, fmt_shape, preview
+from pipeline.safeio import visible
+from pipeline.training.results import EpochResult
 
 
 def lit(text: Any, style: str = "") -> Text:

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pipeline.document.views import Mark
 from pipeline.render.figures import MARK_COLORS, heatmap_scale, tick_label
-from pipeline.views import Mark
 
 MAX_STEPS = 12  # positions or decoder steps revealed one per frame; beyond that, a few at a time
 MAX_COLUMNS = 64  # numbers per row sent to the browser

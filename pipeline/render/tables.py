@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.document import Stage
+    from pipeline.document.document import Stage
     from pipeline.trace import Trace
-    from pipeline.train import EpochResult
+    from pipeline.training.results import EpochResult
 
 Rows = list[dict[str, Any]]
 
@@ -86,7 +86,7 @@ def stage_rows(stages: Sequence[Stage]) -> Rows:
 
 def call_rows(trace: Trace) -> Rows:
     """Every recorded call: its name, what it is, its output and its parameters (torchinfo's table, plus values)."""
-    from pipeline.trace import RecordKind, format_structure
+    from pipeline.trace import RecordKind, format_structure  # torch: the Overview draws its tables without it
 
     return [{"Call": ("  " * r.depth) + r.label + (f" [{r.call + 1}]" if r.call else ""),
              "Kind": r.kind.value, "Operation": r.operation, "Output": format_structure(r.outputs),

@@ -14,7 +14,15 @@ batch or with the number of forward passes: passes repeated inside one block mer
 pass's records (``passes`` counts them; a dimension that differs between passes becomes None).
 """
 
-from pipeline.trace.capture import SAMPLE_LIMIT, TraceError, TraceFault, operation_of, take_sample, trace
+from pipeline.trace.capture import (
+    SAMPLE_LIMIT,
+    TraceError,
+    TraceFault,
+    operation_of,
+    take_sample,
+    trace,
+    traced_forward,
+)
 from pipeline.trace.record import (
     Container,
     Record,
@@ -27,5 +35,21 @@ from pipeline.trace.record import (
 )
 from pipeline.trace.result import Trace
 
-__all__ = ["SAMPLE_LIMIT", "Container", "Record", "RecordKey", "RecordKind", "Stats", "Structure", "TensorSpec",
-           "Trace", "TraceError", "TraceFault", "format_structure", "operation_of", "take_sample", "trace"]
+__all__ = [
+    "SAMPLE_LIMIT",
+    "Container",
+    "Record",
+    "RecordKey",
+    "RecordKind",
+    "Stats",
+    "Structure",
+    "TensorSpec",
+    "Trace",
+    "TraceError",
+    "TraceFault",
+    "format_structure",
+    "operation_of",
+    "take_sample",
+    "trace",
+    "traced_forward",
+]

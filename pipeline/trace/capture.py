@@ -120,6 +120,13 @@ def trace(model: nn.Module, *, ops: bool = False, train: bool | None = None,
             raise tracer.failed(e, "the end of the forward pass") from e
 
 
+def traced_forward(model: nn.Module, *args: Any, ops: bool = False, **kwargs: Any) -> tuple[Any, Trace]:
+    """One eval-mode forward of ``model`` without gradients, traced: (output, trace)."""
+    with torch.no_grad(), trace(model, train=False, ops=ops) as t:
+        output = model(*args, **kwargs)
+    return output, t
+
+
 def _refuse_torchscript(name: str, module: nn.Module) -> None:
     if isinstance(module, torch.jit.ScriptModule):
         where = f"its submodule {name!r}" if name else "the model"

@@ -7,9 +7,9 @@ import pytest
 from app_helpers import charts, plain, table, trace
 
 import ui
-from pipeline import compare
+from pipeline.app import compare
+from pipeline.document.views import AttentionView, Mark, MatrixView
 from pipeline.lessons import LESSONS
-from pipeline.views import AttentionView, Mark, MatrixView
 
 PAIR = compare.comparable(LESSONS)[:1] + compare.partners(LESSONS, compare.comparable(LESSONS)[0])[:1]
 

@@ -11,8 +11,8 @@ import pytest
 from app_helpers import charts, table
 from markdown_it import MarkdownIt
 
+from pipeline.document.fileformat import open_path
 from pipeline.examples import EXAMPLES, example_files
-from pipeline.fileformat import open_path
 from pipeline.render.figures import ACCENT, esc
 from pipeline.render.tables import fmt_shape
 
@@ -123,7 +123,7 @@ def test_a_failure_while_drawing_is_one_line_not_a_traceback(open_page, monkeypa
 
 
 def test_the_servers_opened_files_are_bounded_in_bytes_not_in_files() -> None:
-    from pipeline.fileformat import opened_bytes
+    from pipeline.document.fileformat import opened_bytes
     from ui.runs import _OpenedFiles
 
     files = [hostile_files.stages(n) for n in (100, 200, 300)]

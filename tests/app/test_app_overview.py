@@ -55,22 +55,22 @@ def test_the_default_run_is_trained_once_and_a_restarted_server_draws_the_card_w
         open_page, monkeypatch, tmp_path) -> None:
     import streamlit as st
 
-    from pipeline import runs
+    from pipeline.runs import cache as run_cache
 
     lesson = get_lesson(SLUG)
     calls = []
     original = type(lesson).run
     monkeypatch.setattr(type(lesson), "run", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
     monkeypatch.setenv("PIPELINE_TRACE_DATA", str(tmp_path))  # a new machine: nothing kept yet
-    monkeypatch.setattr(runs, "_shared", None)
+    monkeypatch.setattr(run_cache, "_shared", None)
     first, second = open_page(), open_page()  # two sessions
     assert len(calls) == 1
     assert table(first, 0).equals(table(second, 0))
     st.cache_resource.clear()
-    monkeypatch.setattr(runs, "_shared", None)  # a new server process, same disk
+    monkeypatch.setattr(run_cache, "_shared", None)  # a new server process, same disk
     third = open_page()
     assert len(calls) == 1 and table(third, 0).equals(table(first, 0))
-    assert runs._shared is None  # the Overview was drawn from the kept numbers: no run, no model loaded
+    assert run_cache._shared is None  # the Overview was drawn from the kept numbers: no run, no model loaded
 
 
 @pytest.mark.parametrize("slug", list(LESSONS))

@@ -8,9 +8,9 @@ import pytest
 from app_helpers import charts, markdown_tables, plain, trace
 
 import ui
-from pipeline import stepper
+from pipeline.app import stepper
+from pipeline.app.quiz import guess_question
 from pipeline.lessons import get_lesson
-from pipeline.quiz import guess_question
 from pipeline.render.numbers import percent
 
 SLUG = "sequence-classification"
@@ -194,7 +194,7 @@ def test_a_stage_table_is_built_only_while_its_expander_is_open_and_stays_open(o
 def test_a_stage_picture_is_built_once_and_shared_by_every_session() -> None:
     import dataclasses
 
-    from pipeline.views import VectorView
+    from pipeline.document.views import VectorView
     from ui.layers import layer_figure
 
     view = VectorView(key="v", title="V", description="d", shape=(3,), values=(0.5, -0.25, 1.0))
@@ -206,7 +206,7 @@ def test_a_stage_picture_is_built_once_and_shared_by_every_session() -> None:
 
 
 def test_the_next_stage_picture_is_built_in_the_background() -> None:
-    from pipeline.views import TextView, VectorView
+    from pipeline.document.views import TextView, VectorView
     from ui.layers import _kept_figure, layer_figure, prepare
 
     view = VectorView(key="next", title="Next", description="d", shape=(2,), values=(0.125, -0.875))
@@ -219,7 +219,7 @@ def test_the_next_stage_picture_is_built_in_the_background() -> None:
 
 
 def test_a_click_during_the_background_build_waits_for_it_instead_of_building_twice() -> None:
-    from pipeline.views import MatrixView
+    from pipeline.document.views import MatrixView
     from ui.layers import _kept_figure, layer_figure, prepare
 
     values = tuple(tuple(float(r * 64 + c) for c in range(64)) for r in range(48))  # slow enough to be caught

@@ -75,7 +75,7 @@ def test_each_lesson_keeps_its_own_answers(open_page) -> None:
 
 def test_questions_about_the_learners_run_are_answered_from_its_numbers(open_page) -> None:
     import ui
-    from pipeline.quiz import generated_questions
+    from pipeline.app.quiz import generated_questions
 
     at = open_page("quiz")
     shared = ui.default_run(SLUG)

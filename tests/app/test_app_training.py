@@ -11,8 +11,8 @@ from app_helpers import charts, plain, table, trace
 from streamlit.delta_generator import DeltaGenerator
 
 import ui
-from pipeline import pool
-from pipeline.settings import specs
+from pipeline.runs import pool
+from pipeline.training.settings import specs
 
 TINY = {"epochs": 2, "samples": 200, "embed_dim": 8, "hidden_dim": 8, "batch_size": 16}
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline.runs import RunCache, RunFileError, probes_of, run_key, weights_equal
+from pipeline.runs.cache import RunCache, RunFileError, probes_of, run_key, weights_equal
 
 UPLOADED = SimpleNamespace(sha256="ab" * 32)  # what a learner's CSV looks like to the cache: its digest
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

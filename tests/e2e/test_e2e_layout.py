@@ -18,7 +18,7 @@ from browser_helpers import load
 from layout import FIRST_CHART, VIEWS, ScreenView, chart_problems, measure, picture_problem
 from playwright.sync_api import Browser
 
-from pipeline.catalog import catalog
+from pipeline.content.catalog import catalog
 
 pytestmark = pytest.mark.e2e
 

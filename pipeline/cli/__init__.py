@@ -1,0 +1,1 @@
+"""The command line: the parser and its errors (``main``), the commands (``commands``) and ``serve``."""

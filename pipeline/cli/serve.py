@@ -1,0 +1,114 @@
+"""``pipeline-trace serve``: the app with its safe settings, from any folder, warmed up while it starts.
+
+Whatever the working folder, the server listens on 127.0.0.1 (``--public`` listens on every interface,
+for a class behind a reverse proxy), caps uploads at the loaders' own limit, shows learners no
+tracebacks, keeps XSRF protection on and collects no usage statistics. Once the first page has been
+sent and drawn (``WARM_UP_DELAY`` later; or after ``WARM_UP_AFTER`` seconds with no visitor), a thread
+imports torch and loads every lesson's default run from the run cache (training it once if it is not
+there), so the next pages wait for neither -- and the first page, which needs neither, does not share the CPU with it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+UPLOAD_MB = 5  # the CSV loader's limit; trace files are far smaller still
+
+SAFE_FLAGS: dict[str, Any] = {
+    "server_headless": True,
+    "server_maxUploadSize": UPLOAD_MB,
+    "server_enableXsrfProtection": True,
+    "server_runOnSave": False,
+    "server_fileWatcherType": "none",
+    "client_showErrorDetails": "none",
+    "client_toolbarMode": "viewer",
+    "browser_gatherUsageStats": False,
+    # After every rerun Streamlit runs gc.collect(), which walks every torch object alive (~200 ms a
+    # click here); Python's own generational GC still runs, and warm_up() freezes the long-lived
+    # objects so those collections skip them (bench/app.py measures clicks and memory over 500 clicks).
+    "runner_postScriptGC": False,
+    # Pages write with st.* calls only; without "magic" a page's first run skips rewriting its syntax tree.
+    "runner_magicEnabled": False,
+}
+
+
+def flags(port: int = 8501, public: bool = False) -> dict[str, Any]:
+    """The Streamlit options ``serve`` starts with."""
+    return {**SAFE_FLAGS, "server_port": port, "server_address": "0.0.0.0" if public else "127.0.0.1"}
+
+
+def warm_up() -> None:
+    """Import torch and every lesson, load their default runs (trained once if not cached), then freeze
+    what is alive so later garbage collections do not walk it again."""
+    # torch and the lessons once the first page is out (this module starts the server: it must not wait for them)
+    import torch
+
+    from pipeline.app.default_run import default_run
+    from pipeline.lessons import all_lessons
+
+    torch.set_num_threads(1)
+
+    for lesson in all_lessons().values():
+        default_run(lesson)
+    gc.collect()
+    gc.freeze()
+
+
+def preload() -> None:
+    """Import what the first page's charts need (Plotly's figures) while the browser still fetches the app's
+    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)"""
+    import plotly.graph_objects  # noqa: F401
+
+
+WARM_UP_AFTER = 20.0  # seconds after the server starts, if no page has been sent by then
+# Seconds from the first page's script ending to the warm-up starting: the browser takes a few more to draw that
+# page, and on two cores importing torch beside it made the cold start ~1 s slower (bench/app.py). A learner who
+# opens a page that needs torch sooner imports it there; the warm-up then finds it loaded.
+WARM_UP_DELAY = 4.0
+_warm_up_lock = threading.Lock()
+_warm_up_state = {"scheduled": False, "started": False}
+
+
+def schedule_warm_up(after: float = WARM_UP_AFTER) -> None:
+    """Warm up once the first page has been sent (:func:`page_sent`), or after ``after`` seconds."""
+    _warm_up_state["scheduled"] = True
+    timer = threading.Timer(after, page_sent)
+    timer.daemon = True
+    timer.start()
+
+
+def page_sent() -> None:
+    """Called after every page script (app.py): the first call starts the scheduled warm-up, once."""
+    if not _warm_up_state["scheduled"] or _warm_up_state["started"]:
+        return
+    with _warm_up_lock:
+        if _warm_up_state["started"]:
+            return
+        _warm_up_state["started"] = True
+    timer = threading.Timer(WARM_UP_DELAY, warm_up)  # the browser is still drawing that page meanwhile
+    timer.name, timer.daemon = "pipeline-trace-warm-up", True
+    timer.start()
+
+
+def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
+    """Run the app until interrupted; returns an exit code."""
+    if not APP.is_file():
+        raise FileNotFoundError(f"serve runs the app from a checkout of the project: {APP} is missing")
+    if public:
+        os.environ["PIPELINE_TRACE_PUBLIC"] = "1"  # the app refuses a non-local address unless told so
+    options = flags(port, public)
+    from streamlit import config
+    from streamlit.web import bootstrap
+
+    config._main_script_path = str(APP)  # config and secrets are looked up beside the app, not in the cwd
+    bootstrap.load_config_options(flag_options=options)
+    if warm:
+        schedule_warm_up()
+        threading.Thread(target=preload, name="pipeline-trace-preload", daemon=True).start()
+    bootstrap.run(str(APP), False, [], options)
+    return 0
