@@ -7,12 +7,13 @@ import ui
 from pipeline.document.views import Prediction
 from pipeline.render import animation, tables
 from pipeline.trace import Trace
+from ui import keys
 
 lesson = ui.lesson()
 slug = lesson.slug
 run, is_own = ui.run_to_use(slug)
 first = run.examples[0][0] if run.examples else ""
-typed = st.session_state.get(f"pred-text:{slug}") or ""
+typed = st.session_state.get(keys.text(slug)) or ""
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -36,7 +37,7 @@ except ValueError as e:  # an input the lesson cannot read: show the first examp
 
 def own_flow(mine: Prediction) -> go.Figure:
     """This learner's animation, kept in their session while the prediction is the same (it takes a moment)."""
-    key = f"dataflow-figure:{slug}"
+    key = keys.dataflow_figure(slug)
     kept = st.session_state.get(key)
     if kept is None or kept[0] is not mine:
         kept = (mine, animation.dataflow_animation(run.stages, mine))

@@ -17,11 +17,12 @@ from pipeline.app.quiz import guess_question, guess_score
 from pipeline.app.stepper import PLAY_SPEEDS
 from pipeline.render.describe import data_rows, reading
 from pipeline.training.settings import specs
+from ui import keys
 
 lesson = ui.lesson()
 slug = lesson.slug
 run, is_own = ui.run_to_use(slug)
-text_key, example_key, speed_key, guess_key = f"pred-text:{slug}", f"pred-example:{slug}", "play-speed", f"guess:{slug}"
+text_key, example_key, speed_key, guess_key = keys.text(slug), keys.example(slug), keys.PLAY_SPEED, keys.guessing(slug)
 examples = [text for text, _ in run.examples[:40]]
 presenting = ui.presenting()
 if text_key not in st.session_state and examples:
@@ -59,11 +60,11 @@ stepper = ui.stepper(slug, (id(run), text), len(screens))
 switches = [spec.name for spec in specs(lesson.settings_type) if spec.kind is bool] \
     if not is_own or lesson.data_format is None else []
 choices = ["another input", *(f"{name} on and off" for name in switches)]
-compare = st.session_state.get(f"compare:{slug}")
+compare = st.session_state.get(keys.compare(slug))
 other: tuple[str, object] | None = None  # (heading, the other prediction) shown beside this one
 seconds = PLAY_SPEEDS[st.session_state.get(speed_key) or "normal"]
 guessing = bool(st.session_state.get(guess_key))
-guesses: dict = st.session_state.setdefault(f"guesses:{slug}", {})  # (input, screen) -> the choice made
+guesses: dict = st.session_state.setdefault(keys.guesses(slug), {})  # (input, screen) -> the choice made
 
 
 def guess_first(index: int) -> bool:
@@ -105,7 +106,7 @@ def numbers_table(screen) -> None:
     """The stage's numbers, one click away; built only while open (it stays open from stage to stage)."""
     rows = data_rows(screen)
     if rows:
-        numbers = st.expander("This stage's numbers, as a table", key=f"stage-table:{slug}", on_change="rerun")
+        numbers = st.expander("This stage's numbers, as a table", key=keys.stage_table(slug), on_change="rerun")
         if numbers.open:
             with numbers:
                 ui.table(rows)
@@ -166,7 +167,7 @@ def step_view() -> None:
 
 
 if compare == "another input":
-    text2 = st.session_state.get(f"pred-text2:{slug}")
+    text2 = st.session_state.get(keys.second_text(slug))
     if text2:
         try:
             other = (f"“{text2}”", ui.predict(lesson, run, text2))
@@ -183,17 +184,17 @@ st.caption("Using **the teacher's model**, as the class follows it." if ui.class
            else "Using **your own model** from the Training page." if is_own else
            "Using the lesson's model, trained with the default settings. Train your own on the Training page.")
 speed, guess, reveal = st.columns(3)
-st.segmented_control("Compare side by side with", choices, key=f"compare:{slug}",
+st.segmented_control("Compare side by side with", choices, key=keys.compare(slug),
                      help="The same stage for a second input (“good” beside “not good”), or for the same input "
                           "through the model trained with an on/off setting flipped.")
 if compare == "another input":
-    st.text_input("Second input", key=f"pred-text2:{slug}", placeholder="e.g. the plot was good")
+    st.text_input("Second input", key=keys.second_text(slug), placeholder="e.g. the plot was good")
 speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
                         help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")
 guess.toggle("Guess before each stage", key=guess_key, help="Predict, then reveal: before a stage is shown, guess "
              "what it will show (the answer, the word that matters most, a shape), then see if you were right. "
              "Your score is beside the stage number.")
-if prediction.expected is not None and reveal.toggle("Show the data's answer", key=f"reveal:{slug}",
+if prediction.expected is not None and reveal.toggle("Show the data's answer", key=keys.reveal(slug),
                                                      help="Try to work it out first: step through, then check."):
     verdict = "the model got it right" if prediction.expected == prediction.output else \
         f"the model wrote “{prediction.output}”"

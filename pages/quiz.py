@@ -4,19 +4,20 @@ import streamlit as st
 
 import ui
 from pipeline.app.quiz import generated_questions, quiz_score
+from ui import keys
 
 lesson = ui.lesson()
 slug = lesson.slug
 run, is_own = ui.run_to_use(slug)
-text = st.session_state.get(f"pred-text:{slug}") or (run.examples[0][0] if run.examples else "")
+text = st.session_state.get(keys.text(slug)) or (run.examples[0][0] if run.examples else "")
 try:
     document = lesson.document(run, ui.predict(lesson, run, text))
 except ValueError:  # the Prediction page's input cannot be traced: ask about a held-out example instead
     document = lesson.document(run, ui.predict(lesson, run, run.examples[0][0]))
 written, generated = list(lesson.content.quiz), generated_questions(document)
 questions = written + generated
-answers: dict[int, int] = st.session_state.setdefault(f"quiz:{slug}", {})
-attempt_key = f"quiz-attempt:{slug}"
+answers: dict[int, int] = st.session_state.setdefault(keys.quiz(slug), {})
+attempt_key = keys.quiz_attempt(slug)
 attempt = st.session_state.setdefault(attempt_key, 0)
 
 

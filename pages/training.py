@@ -13,33 +13,34 @@ from pipeline.runs import budget, pool
 from pipeline.runs import cache as run_cache
 from pipeline.training import history, live
 from pipeline.training.settings import make_settings, specs
+from ui import keys
 from ui.widgets import training_form
 
 lesson = ui.lesson()
 slug = lesson.slug
-log_key, job_key, cancelled_key = f"train-log:{slug}", f"train-job:{slug}", f"train-cancelled:{slug}"
-history_key, note_key = f"train-history:{slug}", f"train-note:{slug}"
+log_key, job_key, cancelled_key = keys.train_log(slug), keys.train_job(slug), keys.train_cancelled(slug)
+history_key, note_key = keys.train_history(slug), keys.train_note(slug)
 
 
 def cancel_training(slug: str) -> None:
     """The Cancel button: stop this learner's job at once (their page's old run stops at its next step)."""
-    job = st.session_state.pop(f"train-job:{slug}", None)
+    job = st.session_state.pop(keys.train_job(slug), None)
     if job is not None:
         job.cancel()
-    st.session_state[f"train-cancelled:{slug}"] = True
+    st.session_state[keys.train_cancelled(slug)] = True
 
 
 def use_settings(slug: str, index: int) -> None:
     """A "Use these settings" button: the form takes that run's settings back, and its model comes back at
     once when the run cache still holds it (runs on the built-in data only)."""
-    past: history.PastRun = st.session_state[f"train-history:{slug}"][index]
+    past: history.PastRun = st.session_state[keys.train_history(slug)][index]
     for spec in specs(past.settings):
         st.session_state[f"setting:{slug}:{spec.name}"] = getattr(past.settings, spec.name)
     found = run_cache.shared_cache().get(lesson, past.settings) if past.source == history.BUILT_IN else None
     if found is not None and found.complete:
-        st.session_state[ui.own_run_key(slug)] = found
-        st.session_state[f"train-log:{slug}"] = live.TrainingLog(past.settings.epochs, epochs=list(found.epochs))
-    st.session_state[f"train-restored:{slug}"] = (past, found is not None)
+        st.session_state[keys.own_run(slug)] = found
+        st.session_state[keys.train_log(slug)] = live.TrainingLog(past.settings.epochs, epochs=list(found.epochs))
+    st.session_state[keys.train_restored(slug)] = (past, found is not None)
 
 
 def probes_section(epochs: list, key: str) -> None:
@@ -69,7 +70,7 @@ def compare_section() -> None:
         best = f"final validation accuracy {past.final_accuracy:.1%}" if past.final_accuracy is not None else ""
         text.markdown(f"{i + 1}. **{ui.escape_markdown(label)}** · {len(past.epochs)} epochs · {best} · trained on "
                       f"{ui.escape_markdown(past.source)}")
-        button.button("Use these settings", key=f"restore:{slug}:{i}", on_click=use_settings, args=(slug, i),
+        button.button("Use these settings", key=keys.restore(slug, i), on_click=use_settings, args=(slug, i),
                       icon=":material/restore:", width="stretch")
 
 
@@ -85,7 +86,7 @@ if note := st.session_state.pop(note_key, None):  # how the last run ended, when
     kind, text = note
     (message.info if kind == "info" else message.error)(text, icon=":material/cancel:" if kind == "info" else
                                                         ":material/error:")
-restored = st.session_state.pop(f"train-restored:{slug}", None)
+restored = st.session_state.pop(keys.train_restored(slug), None)
 if restored is not None:
     past, found = restored
     if found:
@@ -116,7 +117,7 @@ if submitted:
     progress, cancel = st.columns([5, 1], vertical_alignment="bottom")  # one row: the curves come next
     bar, cancel_slot, placeholder, probes_slot = progress.progress(0.0, text=first), cancel.empty(), st.empty(), \
         st.empty()
-    cancel_slot.button("Cancel", key=f"cancel:{slug}", icon=":material/cancel:", on_click=cancel_training,
+    cancel_slot.button("Cancel", key=keys.cancel(slug), icon=":material/cancel:", on_click=cancel_training,
                        args=(slug,), width="stretch")
     following: list[pool.Job] = []
     shown, drawn, answered = [first], [-math.inf], [0, -math.inf]  # answered: epochs shown, when
@@ -167,7 +168,7 @@ if submitted:
     except (ValueError, pool.JobFailed, TrainingStopped) as e:
         ended("error", str(e))
     clear()
-    st.session_state[ui.own_run_key(slug)], st.session_state[log_key] = run, feed.log
+    st.session_state[keys.own_run(slug)], st.session_state[log_key] = run, feed.log
     source = upload.name if data is not None else history.BUILT_IN
     st.session_state[history_key] = history.remember(st.session_state.get(history_key, []), history.PastRun(
         run.settings, tuple(run.epochs), source, run.complete))
@@ -197,6 +198,6 @@ st.subheader("Epoch by epoch", anchor=False)
 ui.table(tables.epoch_rows(run.epochs))
 if st.button("Forget my model", help="Go back to the lesson's default model on every page (your last runs stay "
              "listed below)."):
-    del st.session_state[ui.own_run_key(slug)], st.session_state[log_key]
+    del st.session_state[keys.own_run(slug)], st.session_state[log_key]
     st.rerun()
 compare_section()

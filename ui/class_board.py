@@ -13,7 +13,8 @@ from pipeline import classroom as room
 from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
 from pipeline.content.catalog import catalog
 from ui import classroom as lead
-from ui.state import CLASS_KEY, _url, current_slug
+from ui import keys
+from ui.state import _url, current_slug
 from ui.widgets import RIGHT, escape_markdown, table
 
 BOARD_SECONDS = 2.0  # the teacher's distribution and roster refresh this often
@@ -40,7 +41,7 @@ def start_or_join() -> None:
     code = st.text_input("Class code", key="class-typed-code", max_chars=12, placeholder="K7QX2M")
     if st.button("Join", key="class-join-code", icon=":material/login:"):
         try:
-            st.session_state[CLASS_KEY] = normalize_code(code)
+            st.session_state[keys.CLASS_CODE] = normalize_code(code)
         except room.ClassroomError as e:
             st.error(escape_markdown(e), icon=":material/error:")
             return
@@ -51,7 +52,7 @@ def _start() -> None:
     state, slug = st.session_state, current_slug()
     try:
         info, secret = room.start_class(lead.engine(), slug, run_key=state.get(lead.model_key(slug), ""),
-                                        text=state.get(f"pred-text:{slug}") or "")
+                                        text=state.get(keys.text(slug)) or "")
     except room.ClassroomError as e:
         st.error(escape_markdown(e), icon=":material/error:")
         return
@@ -137,7 +138,7 @@ def _what_they_see(now: room.ClassState) -> None:
     st.page_link("pages/prediction.py", label="Lead from the Prediction page: learners follow your input and "
                  "stage", icon=":material/footprint:")
     mine = bool(st.session_state.get(lead.model_key(slug)))
-    choice = st.radio("Model", ["lesson", "mine"], index=int(mine), horizontal=True, key=f"class-model-pick:{slug}",
+    choice = st.radio("Model", ["lesson", "mine"], index=int(mine), horizontal=True, key=keys.class_model_pick(slug),
                       format_func={"lesson": "The lesson's model", "mine": "My model (Training page)"}.get,
                       help="Learners who follow load this model. Your own pages show it too while you teach.")
     if (choice == "mine") != mine:
@@ -153,6 +154,7 @@ def _shareable(slug: str) -> tuple[str, str | None]:
     own = lead.own_model(slug)
     if own is None:
         return "", "You have no model of this lesson yet: train one on the Training page."
+    # torch and the lessons: the Class page paints before a teacher shares a model
     from pipeline.lessons import get_lesson
     from pipeline.runs.cache import RunFileError, probes_of, run_key, shared_cache, weights_equal
 
@@ -187,12 +189,13 @@ def _ask(code: str, secret: str, slug: str) -> None:
 
 def _generated(slug: str) -> list:
     """Questions answered from the class's model's trace (the teacher's pages show that model)."""
+    # the lesson's model (torch) only when a teacher asks for questions about it
     from pipeline.app.quiz import generated_questions
     from ui.runs import lesson, predict, run_to_use
 
     current = lesson()
     run, _ = run_to_use(slug)
-    text = st.session_state.get(f"pred-text:{slug}") or (run.examples[0][0] if run.examples else "")
+    text = st.session_state.get(keys.text(slug)) or (run.examples[0][0] if run.examples else "")
     try:
         return generated_questions(current.document(run, predict(current, run, text)))
     except ValueError:

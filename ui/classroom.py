@@ -20,8 +20,8 @@ import streamlit as st
 
 from pipeline import classroom as room
 from pipeline.content.catalog import catalog
-from ui.runs import own_run_key
-from ui.state import CLASS_KEY, LESSON_KEY, LINK_STEP_KEY, current_slug
+from ui import keys
+from ui.state import current_slug
 from ui.widgets import RIGHT, WRONG, escape_markdown
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def membership() -> room.Membership | None:
 
 
 def model_key(slug: str) -> str:
-    return f"class-model:{slug}"
+    return keys.class_model(slug)
 
 
 def follow(page_path: str) -> None:
@@ -67,16 +67,16 @@ def follow(page_path: str) -> None:
         _watch_teacher(code, secret)
     elif MEMBER_KEY in state:
         _take_part(page_path)
-    elif state.get(CLASS_KEY):
-        _offer_to_join(state[CLASS_KEY])
+    elif state.get(keys.CLASS_CODE):
+        _offer_to_join(state[keys.CLASS_CODE])
 
 
 def push(code: str, secret: str) -> None:
     """Send the teacher's view to the class if it changed since the last push (the database is asked only then)."""
     state = st.session_state
     slug = current_slug()
-    entry = state.get(f"stepper:{slug}")
-    view = (slug, state.get(model_key(slug), ""), state.get(f"pred-text:{slug}") or "", entry[1].index if entry else 0)
+    entry = state.get(keys.stepper(slug))
+    view = (slug, state.get(model_key(slug), ""), state.get(keys.text(slug)) or "", entry[1].index if entry else 0)
     if state.get(PUSHED_KEY) != view:
         state[PUSHED_KEY] = view
         try:
@@ -144,13 +144,13 @@ def apply(state_now: room.ClassState, page_path: str) -> None:
             lend(slug, state_now.run_key)  # a model trained meanwhile waits until they stop following
         return
     state[SHOWN_KEY] = view
-    state[LESSON_KEY] = slug
+    state[keys.LESSON] = slug
     if state_now.text:
-        state[f"pred-text:{slug}"] = state_now.text
+        state[keys.text(slug)] = state_now.text
     else:  # the teacher has not typed yet: the model's first held-out example, as on their screen
-        state.pop(f"pred-text:{slug}", None)
-    state.pop(f"stepper:{slug}", None)
-    state[LINK_STEP_KEY] = state_now.stage + 1
+        state.pop(keys.text(slug), None)
+    state.pop(keys.stepper(slug), None)
+    state[keys.LINK_STEP] = state_now.stage + 1
     lend(slug, state_now.run_key)
     if page_path != "prediction":
         st.switch_page(PREDICTION)
@@ -159,27 +159,27 @@ def apply(state_now: room.ClassState, page_path: str) -> None:
 def showing_class_model(slug: str) -> bool:
     """Whether this session's pages show the class's model of ``slug`` in place of its own."""
     entry = st.session_state.get(LENT_KEY, {}).get(slug)
-    return entry is not None and entry[1] is not None and st.session_state.get(own_run_key(slug)) is entry[1]
+    return entry is not None and entry[1] is not None and st.session_state.get(keys.own_run(slug)) is entry[1]
 
 
 def _showing(slug: str, run_key: str) -> bool:
     """Whether this session's pages already show the class's model ``run_key`` of ``slug``."""
     entry = st.session_state.get(LENT_KEY, {}).get(slug)
-    return entry is not None and entry[0] == run_key and st.session_state.get(own_run_key(slug)) is entry[1]
+    return entry is not None and entry[0] == run_key and st.session_state.get(keys.own_run(slug)) is entry[1]
 
 
 def lend(slug: str, run_key: str) -> None:
     """Show the class's model on this session's pages; the session's own run waits aside until :func:`release`."""
     state = st.session_state
     lent, kept = state.setdefault(LENT_KEY, {}), state.setdefault(KEPT_KEY, {})
-    own = state.get(own_run_key(slug))
+    own = state.get(keys.own_run(slug))
     if own is not None and (slug not in lent or own is not lent[slug][1]):
         kept[slug] = own
     run = class_run(slug, run_key) if run_key else None
     if run is None:
-        state.pop(own_run_key(slug), None)
+        state.pop(keys.own_run(slug), None)
     else:
-        state[own_run_key(slug)] = run
+        state[keys.own_run(slug)] = run
     lent[slug] = (run_key, run)
 
 
@@ -188,23 +188,24 @@ def release() -> None:
     state = st.session_state
     lent, kept = state.pop(LENT_KEY, {}), state.pop(KEPT_KEY, {})
     for slug, (_, run) in lent.items():
-        now = state.get(own_run_key(slug))
+        now = state.get(keys.own_run(slug))
         if now is run or now is None:  # else they trained a new model meanwhile: that one stays
             if slug in kept:
-                state[own_run_key(slug)] = kept[slug]
+                state[keys.own_run(slug)] = kept[slug]
             else:
-                state.pop(own_run_key(slug), None)
+                state.pop(keys.own_run(slug), None)
 
 
 def own_model(slug: str) -> LessonRun | None:
     """The session's own run of ``slug``, even while the class's model is shown in its place."""
     state = st.session_state
-    entry, now = state.get(LENT_KEY, {}).get(slug), state.get(own_run_key(slug))
+    entry, now = state.get(LENT_KEY, {}).get(slug), state.get(keys.own_run(slug))
     return state.get(KEPT_KEY, {}).get(slug) if entry is not None and now is entry[1] else now
 
 
 def class_run(slug: str, run_key: str) -> LessonRun | None:
     """The teacher's run, loaded once per server from the run cache; None (with a note) when it cannot be."""
+    # torch and the lessons only when a class's model is lent, never for a page that merely shows the class
     from pipeline.lessons import get_lesson
     from pipeline.runs.cache import RunFileError, shared_cache
 
@@ -221,14 +222,14 @@ def class_run(slug: str, run_key: str) -> LessonRun | None:
 def leave() -> None:
     """Forget this session's class: membership, the class link, the lent models."""
     release()
-    for key in (MEMBER_KEY, CLASS_KEY, SHOWN_KEY, FOLLOW_KEY, REJOIN_TO_KEEP):
+    for key in (MEMBER_KEY, keys.CLASS_CODE, SHOWN_KEY, FOLLOW_KEY, REJOIN_TO_KEEP):
         st.session_state.pop(key, None)
 
 
 def joined(member: room.Membership) -> None:
     """Keep a new (or returning) membership in this session; the next run shows the class's view."""
     state = st.session_state
-    state[MEMBER_KEY], state[CLASS_KEY], state[FOLLOW_KEY] = member, member.code, member.following
+    state[MEMBER_KEY], state[keys.CLASS_CODE], state[FOLLOW_KEY] = member, member.code, member.following
     state[REJOIN_TO_KEEP] = False
     state.pop(SHOWN_KEY, None)
 
@@ -239,7 +240,7 @@ def _offer_to_join(code: str) -> None:
         if room.class_state(engine(), code).ended:  # refuses unknown, malformed and expired codes
             raise room.ClassEnded(f"class {code} has ended")
     except room.ClassroomError as e:
-        st.session_state.pop(CLASS_KEY, None)
+        st.session_state.pop(keys.CLASS_CODE, None)
         st.error(f"{escape_markdown(e)}. Check the code with your teacher.", icon=":material/link_off:")
         return
     _join_dialog(code)
@@ -258,7 +259,7 @@ def _join_dialog(code: str) -> None:
         if st.button("Rejoin", key="class-rejoin", icon=":material/history:"):
             _enter(lambda: room.rejoin_class(engine(), code, typed))
     if st.button("Not now", key="class-not-now", type="tertiary"):
-        st.session_state.pop(CLASS_KEY, None)
+        st.session_state.pop(keys.CLASS_CODE, None)
         st.rerun()
 
 

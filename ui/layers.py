@@ -8,6 +8,7 @@ from functools import lru_cache, singledispatch
 
 import streamlit as st
 
+from pipeline.content.glossary import terms_in
 from pipeline.document.views import TextView, View
 from pipeline.render import figures
 from pipeline.render.describe import drawn, fmt_dims
@@ -82,8 +83,6 @@ def _(view: TextView, key: str) -> None:
 
 def glossary(*texts: str) -> None:
     """The glossary's entries for the words these texts use, one click away."""
-    from pipeline.content.glossary import terms_in
-
     terms = terms_in(*texts)
     if terms:
         with st.popover("Words used here", icon=":material/menu_book:"):

@@ -17,18 +17,11 @@ import streamlit as st
 from pipeline.app.viewstate import RESERVED, View, from_params, to_params
 from pipeline.content.catalog import catalog
 from pipeline.content.lesson import LessonContent
+from pipeline.training.settings import specs as settings_specs
+from ui import keys
 from ui.widgets import escape_markdown, preload_charts
 
-LESSON_KEY = "lesson"
-PRESENT_KEY = "present"
-NOTES_KEY = "link-notes"
-STARTED_KEY = "link-read"
-CLASS_KEY = "class-code"
 PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
-# What an opened link asks for, kept until ui.runs applies it (a class's stage uses LINK_STEP_KEY too)
-LINK_STEP_KEY = "link-step"  # a step, applied when the stepper is made
-LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
-LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings), looked up in the run cache once
 # Every page's own CSS:
 # - Every chart's frame is a whole number of pixels wide. Streamlit sizes a new chart first from its frame's
 #   computed width (which the browser rounds to 1/1000 px), then from the width it measures; a fractional width
@@ -95,7 +88,7 @@ html { font-size: 22px; }
 
 def current_slug() -> str:
     """The lesson picked in the sidebar (the first lesson before anything is picked)."""
-    slug = st.session_state.get(LESSON_KEY)
+    slug = st.session_state.get(keys.LESSON)
     lessons = catalog()
     return slug if slug in lessons else next(iter(lessons))
 
@@ -122,7 +115,7 @@ def ensure_router() -> None:
 
 
 def presenting() -> bool:
-    return bool(st.session_state.get(PRESENT_KEY, False))
+    return bool(st.session_state.get(keys.PRESENT, False))
 
 
 def refuse_public_address() -> None:
@@ -148,42 +141,41 @@ def _loopback(address: str) -> bool:
 
 def start_session() -> None:
     """Read the link the learner opened, once per session: lesson, input, step, settings, presenter mode."""
-    if st.session_state.get(STARTED_KEY):
+    if st.session_state.get(keys.LINK_READ):
         return
-    st.session_state[STARTED_KEY] = True
+    st.session_state[keys.LINK_READ] = True
     params = st.query_params.to_dict()
     default = next(iter(catalog()))
     view, notes = from_params(params, _settings_specs(params), default)
     slug = view.lesson or default
-    st.session_state[LESSON_KEY] = slug
+    st.session_state[keys.LESSON] = slug
     if view.text is not None:
-        st.session_state[f"pred-text:{slug}"] = view.text
+        st.session_state[keys.text(slug)] = view.text
     if view.step is not None:
-        st.session_state[LINK_STEP_KEY] = view.step
-        st.session_state[LINK_STEP_NOTE_KEY] = True  # ui.runs.stepper: a step past the last stage gets a note
+        st.session_state[keys.LINK_STEP] = view.step
+        st.session_state[keys.LINK_STEP_NOTE] = True  # ui.runs.stepper: a step past the last stage gets a note
     for name, value in view.settings.items():
         st.session_state[f"setting:{slug}:{name}"] = value
     if view.settings:  # ui.runs.lesson looks this run up in the run cache: a reload finds the model again
-        st.session_state[LINK_SETTINGS_KEY] = (slug, dict(view.settings))
-    st.session_state[PRESENT_KEY] = view.present
+        st.session_state[keys.LINK_SETTINGS] = (slug, dict(view.settings))
+    st.session_state[keys.PRESENT] = view.present
     if view.class_code:
-        st.session_state[CLASS_KEY] = view.class_code
-    st.session_state[NOTES_KEY] = notes
+        st.session_state[keys.CLASS_CODE] = view.class_code
+    st.session_state[keys.LINK_NOTES] = notes
 
 
 def _settings_specs(params: dict[str, str]) -> dict:
     """Each lesson's settings, when the link has any (only then are the lessons' modules imported)."""
     if not set(params) - set(RESERVED):
         return {slug: [] for slug in catalog()}
-    from pipeline.lessons import all_lessons
-    from pipeline.training.settings import specs
+    from pipeline.lessons import all_lessons  # torch: only when the link names settings
 
-    return {slug: specs(lesson.settings_type) for slug, lesson in all_lessons().items()}
+    return {slug: settings_specs(lesson.settings_type) for slug, lesson in all_lessons().items()}
 
 
 def link_notes() -> None:
     """Show, once, what the opened link asked for that could not be used."""
-    for note in st.session_state.pop(NOTES_KEY, []):
+    for note in st.session_state.pop(keys.LINK_NOTES, []):
         st.warning(escape_markdown(note), icon=":material/link_off:")
 
 
@@ -192,19 +184,18 @@ def current_view(page_path: str) -> View:
     slug = current_slug()
     state = st.session_state
     step = None
-    entry = state.get(f"stepper:{slug}")
+    entry = state.get(keys.stepper(slug))
     if page_path == "prediction" and entry is not None:
         step = entry[1].index + 1
     settings = {}
-    prefix = f"setting:{slug}:"
-    from ui.runs import own_run_key  # here: ui.runs imports this module
+    prefix = keys.setting(slug, "")
 
-    own = state.get(own_run_key(slug))
+    own = state.get(keys.own_run(slug))
     if page_path == "training":
         settings = {k[len(prefix):]: v for k, v in state.items() if isinstance(k, str) and k.startswith(prefix)}
-    elif own is not None and not state.get(CLASS_KEY):  # the learner's own model (a class lends the teacher's)
+    elif own is not None and not state.get(keys.CLASS_CODE):  # the learner's own model (a class lends the teacher's)
         settings = dataclasses.asdict(own.settings)
-    return View(slug, state.get(f"pred-text:{slug}"), step, settings, presenting(), state.get(CLASS_KEY))
+    return View(slug, state.get(keys.text(slug)), step, settings, presenting(), state.get(keys.CLASS_CODE))
 
 
 def sync_link(page_path: str) -> None:
@@ -212,14 +203,13 @@ def sync_link(page_path: str) -> None:
     view = current_view(page_path)
     specs = []
     if view.settings:
-        from pipeline.lessons import get_lesson
-        from pipeline.training.settings import specs as settings_specs
+        from pipeline.lessons import get_lesson  # torch: only once the view has settings
 
         specs = settings_specs(get_lesson(view.lesson).settings_type)
     params = to_params(view, specs)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    st.session_state["link-url"] = _url(page_path, params)
+    st.session_state[keys.LINK_URL] = _url(page_path, params)
 
 
 def _url(page_path: str, params: dict[str, str]) -> str:
@@ -237,14 +227,14 @@ def sidebar() -> None:
     Plotly's code."""
     lessons = catalog()
     with st.sidebar:
-        slug = st.selectbox("Lesson", list(lessons), key=LESSON_KEY, format_func=lambda s: lessons[s].title)
+        slug = st.selectbox("Lesson", list(lessons), key=keys.LESSON, format_func=lambda s: lessons[s].title)
         st.caption(lessons[slug].summary)
-        st.toggle("Presenter mode", key=PRESENT_KEY, help="Larger type and the sidebar folded away, for a "
+        st.toggle("Presenter mode", key=keys.PRESENT, help="Larger type and the sidebar folded away, for a "
                   "projector. On the Prediction page, ← and → step through the stages, Space plays.")
         with st.popover("Link to this view", icon=":material/link:", use_container_width=True):
             st.caption("Opening this link shows this page, lesson, input, step and settings. It holds no "
                        "password or key.")
-            st.code(st.session_state.get("link-url", ""), language=None, wrap_lines=True)
+            st.code(st.session_state.get(keys.LINK_URL, ""), language=None, wrap_lines=True)
         preload_charts()  # last, in the sidebar: on every page (even one that stops early), taking no room
     st.html(PAGE_CSS)
     if presenting():

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from pipeline.training.settings import SettingSpec, specs
+from ui import keys
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -170,7 +171,7 @@ def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
                 values[spec.name] = open_setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
         if current.data_format:
             upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
-                                      key=f"data:{current.slug}",
+                                      key=keys.upload(current.slug),
                                       help="Leave empty to train on the lesson's built-in sentences.")
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
         message = st.empty()

@@ -265,10 +265,10 @@ _ATTENTION_TEXT = ("One row per output token: how much the decoder looked at eac
 
 def _steps_text(hidden_dim: int) -> str:
     return ("The decoder writes one token per step. It starts from the context with <sos> as its input; "
-            "after that its input is the token it chose one step before. Each row shows the input, the first "
-            f"{min(HIDDEN_SAMPLE, hidden_dim)} of the {hidden_dim} numbers in its memory, the {TOP_K} most "
-            "likely next tokens and the one it took (always the most likely: greedy decoding). It stops "
-            "after <eos>.")
+            f"after that its input is the token it chose one step before. Each step shows the {TOP_K} most likely "
+            "next tokens and the one it took (always the most likely: greedy decoding) and, with attention, how "
+            f"much it looked at each source word. Its memory ({hidden_dim} numbers) is the stage after the steps. "
+            "It stops after <eos>.")
 
 
 def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[DecoderStep], list[int], list[float]]:

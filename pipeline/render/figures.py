@@ -184,6 +184,8 @@ def _short(text: str, limit: int = 34) -> str:
 # carries nothing (the caption, ``describe.drawn``, says so); what the verdict names is marked (``describe.focus``).
 
 MARKED = "#111827"  # the outline around what the verdict names
+GAPPED_COLUMNS = 32  # heatmaps of more columns than this draw their cells with no gap between them
+SHARES = [0, 0.25, 0.5, 0.75, 1]  # a probability axis runs past 100 % (room for labels); its ticks stop at it
 
 
 @singledispatch
@@ -235,7 +237,8 @@ def heatmap(z: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence[st
     hover = [[f"{rows[r] if r < len(rows) else r + 1}<br>{cols[c] if c < len(cols) else c + 1}<br>{esc(value_name)} "
               f"{'n/a' if v is None else fmt(v)}" for c, v in enumerate(row)] for r, row in enumerate(z)]
     n_cols = len(z[0]) if z else 0
-    return go.Heatmap(z=z, x=list(range(n_cols)), y=list(range(len(z))), xgap=1, ygap=1, name=name,
+    gap = 1 if n_cols <= GAPPED_COLUMNS else 0  # a phone gives 64 columns 3 px each: a 1 px gap would eat them
+    return go.Heatmap(z=z, x=list(range(n_cols)), y=list(range(len(z))), xgap=gap, ygap=1, name=name,
                       customdata=hover, hovertemplate="%{customdata}<extra></extra>",
                       **{"colorbar": colorbar(value_name), **heatmap_scale(values or [0.0]), **extra})
 
@@ -350,7 +353,7 @@ def probabilities_figure(view: ProbabilitiesView) -> go.Figure:
                         cliponaxis=False, customdata=[f"{label}: {t}" for label, t in zip(labels, texts, strict=True)],
                         hovertemplate="%{customdata}<extra></extra>",
                         marker_color=[ACCENT if i == best else MUTED for i in range(len(probs))]))
-    fig.update_xaxes(range=[0, 1.2], tickformat=".0%", gridcolor="#e5e7eb", title_text="probability")
+    fig.update_xaxes(range=[0, 1.2], tickvals=SHARES, tickformat=".0%", gridcolor="#e5e7eb", title_text="probability")
     fig.update_yaxes(type="category", autorange="reversed",
                      ticktext=[f"<b>{t}</b>" if i == best else t for i, t in enumerate(labels)], tickvals=labels)
     return base(fig, 110 + 48 * len(probs), margin={"l": 20, "r": 20, "t": 20, "b": 20})
@@ -399,7 +402,7 @@ def decoder_step_figure(view: DecoderStepView) -> go.Figure:
                 name="top choices", customdata=[f"“{t}”: {p}" for t, p in zip(tokens, texts, strict=True)],
                 hovertemplate="%{customdata}<extra></extra>",
                 marker_color=[ACCENT if t == step.chosen else MUTED for t, _ in step.top], row=1, col=1)
-    fig.update_xaxes(range=[0, 1.25], tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(range=[0, 1.25], tickvals=SHARES, tickformat=".0%", row=1, col=1)
     fig.update_yaxes(type="category", autorange="reversed", row=1, col=1)  # digits are tokens, not numbers
     if attention:
         shares = [esc(percent(a)) for a in attention]
@@ -409,7 +412,7 @@ def decoder_step_figure(view: DecoderStepView) -> go.Figure:
                     marker_color=[VAL if j in top else "#fdba74" for j in range(len(attention))],
                     customdata=[f"{w}: {s} of the attention" for w, s in zip(sources, shares, strict=True)],
                     hovertemplate="%{customdata}<extra></extra>", row=2, col=1)
-        fig.update_xaxes(range=[0, 1.25], tickformat=".0%", row=2, col=1)
+        fig.update_xaxes(range=[0, 1.25], tickvals=SHARES, tickformat=".0%", row=2, col=1)
         fig.update_yaxes(type="category", autorange="reversed", row=2, col=1)
     fig.update_layout(showlegend=False)
     fig.update_annotations(font_size=15, xanchor="left", x=0)  # the panel titles, left-aligned over their bars
