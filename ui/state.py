@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -29,6 +30,9 @@ PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
 LINK_STEP_KEY = "link-step"  # a step, applied when the stepper is made
 LINK_STEP_NOTE_KEY = "link-step-note"  # set with a step from a link: one past the last stage is said, not kept
 LINK_SETTINGS_KEY = "link-settings"  # (lesson, settings), looked up in the run cache once
+# Called by sync_link with the page path, from every run that may move the view (the stepper's fragment too, which
+# skips app.py): ui.classroom adds the class's (the teacher's move goes out, a following learner's stage moves).
+VIEW_HOOKS: list[Callable[[str], None]] = []
 # Every page's own CSS:
 # - Every chart's frame is a whole number of pixels wide. Streamlit sizes a new chart first from its frame's
 #   computed width (which the browser rounds to 1/1000 px), then from the width it measures; a fractional width
@@ -179,6 +183,8 @@ def sync_link(page_path: str) -> None:
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state["link-url"] = _url(page_path, params)
+    for hook in VIEW_HOOKS:
+        hook(page_path)
 
 
 def _url(page_path: str, params: dict[str, str]) -> str:
