@@ -29,6 +29,7 @@ polls at ``POLL_SECONDS`` as before.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 import time
@@ -39,7 +40,7 @@ from typing import Any
 from pipeline.classroom.views import ClassState
 from pipeline.classroom.watch import ClassWatch
 
-IN_FLIGHT = 2  # pushed reruns running at once: more only queue on the GIL (and everyone's follow ends late)
+IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "8"))  # pushed reruns running at once (see bench)
 BUSY_WAIT_SECONDS = 10.0  # a session running a script this long gets no push: its watchdog catches up
 FULL = ""  # "rerun the whole page" (no fragment)
 
