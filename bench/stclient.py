@@ -69,9 +69,11 @@ class Tab:
     messages: int = 0
     errors: list[str] = field(default_factory=list)
     closed: bool = False
+    race: float = 0.0  # seconds: a busy page whose timers fire this long after a full run began (see _handle)
     on_markdown: Callable[[str], None] | None = None
     _reader: asyncio.Task | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _sending: set = field(default_factory=set)
 
     async def open(self, timeout: float = 60) -> None:
         """Connect and ask for the first run of the address, as a browser loading the page does."""
@@ -187,6 +189,11 @@ class Tab:
             self.cache[fwd.hash] = fwd
         kind = fwd.WhichOneof("type")
         if kind == "new_session":
+            if self.race and not fwd.metadata.run.fragment_ids and self.timers:
+                # A busy page (a phone drawing the last run) reads this message late: its timers fire meanwhile,
+                # and their reruns reach the server while the run's other messages are still on their way.
+                armed = list(self.timers)
+                asyncio.get_running_loop().call_later(self.race, self._fire, armed)
             if fwd.metadata.run.fragment_ids:
                 self.fragment_runs += 1
             else:  # a full run: the frontend drops every auto-rerun timer
@@ -239,6 +246,12 @@ class Tab:
     def _clear_timers(self) -> None:
         for fragment_id in list(self.timers):
             self._disarm(fragment_id)
+
+    def _fire(self, fragment_ids: list[str]) -> None:
+        for fragment_id in fragment_ids:
+            self.auto_reruns_sent += 1
+            self._sending.add(task := asyncio.ensure_future(self.send(fragment_id=fragment_id, auto=True)))
+            task.add_done_callback(self._sending.discard)
 
     async def _tick(self, fragment_id: str, interval: float) -> None:
         while not self.closed:

@@ -44,7 +44,6 @@ FORGET_KEY = "class-forget-key"
 COOKIE = "pipeline_trace_teacher"  # the teacher key, kept by the teacher's own browser (never in a link)
 PREDICTION = "pages/prediction.py"
 LETTERS = "ABCDEFGH"
-NO_SUCH_CLASS = "No class is open with code {code}. Check the code with your teacher."
 _throttle = room.JoinThrottle()
 
 
@@ -198,6 +197,9 @@ def _follow_stage(code: str) -> None:
         state[SHOWN_KEY] = view
     if hub is not None:
         hub.update(_session_id() or "", view=view, stage_fragment=_fragment_id() or "", page="prediction")
+        f = hub.follower(_session_id() or "")
+        if f is not None and f.bar_fragment and _in_fragment_rerun():
+            _rearm(state.get(WATCHDOG_KEY, WATCHDOG_SECONDS), f.bar_fragment)  # every run re-arms the watchdog
 
 
 def _class_bar(seen: room.ClassState, seconds: float) -> None:
@@ -229,12 +231,13 @@ def _in_fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-def _rearm(seconds: float) -> None:
-    """Send this fragment's timer again: a timer lost with a dropped message comes back at the next run."""
+def _rearm(seconds: float, fragment: str = "") -> None:
+    """Send the class bar's timer again (the frontend ignores it while it holds the same one): a timer lost with
+    a dropped message comes back at the next run of the bar or of the stage."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    ctx, fragment = get_script_run_ctx(), _fragment_id()
+    ctx, fragment = get_script_run_ctx(), fragment or _fragment_id()
     if ctx is None or not fragment:
         return
     msg = ForwardMsg()
@@ -405,19 +408,9 @@ def client_address() -> str:
 
 
 def _enter(code: str, call: Any, rejoin: bool = False) -> None:
-    address = client_address()
     try:
-        _throttle.attempt(_session_id() or "", address, code, rejoin=rejoin)
-        member = call()
-    except (room.UnknownClass, room.ClassExpired, room.ClassEnded):  # the same words whatever the reason
-        _throttle.failed(address, code)
-        st.error(NO_SUCH_CLASS.format(code=code), icon=":material/error:")
-        return
-    except room.UnknownLearner as e:  # a wrong rejoin code
-        _throttle.failed(address, code)
-        st.error(escape_markdown(e), icon=":material/error:")
-        return
-    except room.ClassroomError as e:  # too many tries, a full class, an unusable name
+        member = _throttle.join(_session_id() or "", client_address(), code, call, rejoin=rejoin)
+    except room.ClassroomError as e:  # no such class, too many tries, a full class, an unusable name
         st.error(escape_markdown(e), icon=":material/error:")
         return
     joined(member)

@@ -20,8 +20,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from pipeline.classroom.errors import TooManyAttempts
+from pipeline.classroom.errors import ClassEnded, ClassExpired, TooManyAttempts, UnknownClass, UnknownLearner
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ DEVICE = Limit(burst=8, every=5.0)
 ADDRESS_FAILURES = Limit(burst=30, every=3.0)
 CLASS_ATTEMPTS = Limit(burst=300, every=0.05)
 CLASS_FAILURES = Limit(burst=20, every=3.0)
+T = TypeVar("T")
 FORGET_AFTER = 900.0  # seconds: a bucket full again and idle this long is dropped
+NO_SUCH_CLASS = "no class is open with code {code}: check the code with your teacher"
 
 
 class JoinThrottle:
@@ -56,6 +59,22 @@ class JoinThrottle:
             limits.append((("class-failures", code), CLASS_FAILURES))
         with self._lock:
             self._check(limits, take=[("device", device), ("class", code)])
+
+    def join(self, device: str, address: str, code: str, call: Callable[[], T], rejoin: bool = False) -> T:
+        """``call()`` -- a ``join_class`` or ``rejoin_class`` of class ``code`` -- within the limits.
+
+        A code that names no open class (unknown, expired or ended) raises :class:`UnknownClass` with one
+        message whatever the reason, so an attempt tells nothing about which codes exist; it and a wrong
+        rejoin code count as failures."""
+        self.attempt(device, address, code, rejoin=rejoin)
+        try:
+            return call()
+        except (UnknownClass, ClassExpired, ClassEnded):
+            self.failed(address, code)
+            raise UnknownClass(NO_SUCH_CLASS.format(code=code)) from None
+        except UnknownLearner:
+            self.failed(address, code)
+            raise
 
     def failed(self, address: str, code: str) -> None:
         """Count a failed attempt (a wrong code or rejoin code) against the address and the class."""
