@@ -161,7 +161,8 @@ async def learner_joins(server: Server, code: str, name: str, delay: float) -> t
         await tab.type_text("class-name", name)
         await tab.wait_for(lambda: tab.runs_finished >= 2, "the name typed", JOIN_WITHIN)
         await tab.click("class-join")
-        await tab.wait_for(lambda: bool(tab.stages) and tab.saw("you are"), "the class's stage", JOIN_WITHIN)
+        await tab.wait_for(lambda: bool(tab.stages) and tab.saw(f"**Class {code}** · "), "the class bar and stage",
+                           JOIN_WITHIN)
     except (TimeoutError, OSError) as e:
         tab.errors.append(f"join: {e}")
         return tab, None

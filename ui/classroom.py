@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -40,7 +41,7 @@ TEACHER_KEY, MEMBER_KEY, FOLLOW_KEY = "class-teacher", "class-member", "class-fo
 SHOWN_KEY, PUSHED_KEY, WATCHDOG_KEY = "class-shown", "class-pushed", "class-watchdog"
 LENT_KEY, KEPT_KEY, NOTE_KEY, MINE_KEY = "class-lent", "class-kept", "class-note", "class-mine"
 KEY_TO_KEEP, REJOIN_TO_KEEP, COOKIE_READ = "class-teacher-key", "class-rejoin-shown", "class-cookie-read"
-FORGET_KEY = "class-forget-key"
+FORGET_KEY, DEVICE_KEY = "class-forget-key", "class-device"
 COOKIE = "pipeline_trace_teacher"  # the teacher key, kept by the teacher's own browser (never in a link)
 PREDICTION = "pages/prediction.py"
 LETTERS = "ABCDEFGH"
@@ -409,7 +410,8 @@ def client_address() -> str:
 
 def _enter(code: str, call: Any, rejoin: bool = False) -> None:
     try:
-        member = _throttle.join(_session_id() or "", client_address(), code, call, rejoin=rejoin)
+        device = st.session_state.setdefault(DEVICE_KEY, secrets.token_hex(8))  # this tab, whatever the runtime
+        member = _throttle.join(device, client_address(), code, call, rejoin=rejoin)
     except room.ClassroomError as e:  # no such class, too many tries, a full class, an unusable name
         st.error(escape_markdown(e), icon=":material/error:")
         return
@@ -447,30 +449,30 @@ def _answer(question_id: int, widget: str) -> None:
 
 
 def _bar(member: room.Membership, now: room.ClassState) -> None:
-    """One line on top of every page: the class, who they are, following or not, and the open question in a
-    popover (a button on the same line: answerable by keyboard and on a phone, never pushing the stage down)."""
+    """One line on top of every page: the class, who they are, following or not, the rejoin code until noted and
+    the open question, both in popovers (buttons on that line: answerable by keyboard and on a phone, never
+    pushing the stage down)."""
     state = st.session_state
     line = st.container(horizontal=True, vertical_alignment="center", gap="small", key="class-bar")
-    line.markdown(f"**Class {member.code}** · you are **{escape_markdown(member.display_name)}**", width="content")
-    line.toggle("Follow the teacher", key=FOLLOW_KEY, on_change=_set_following, persist_state="session",
-                help="On: your lesson, input and stage move with the teacher's, with the teacher's model. "
-                     "Off: step freely with your own model.")
+    line.markdown(f"**Class {member.code}** · {escape_markdown(member.display_name)}", width="content")
+    line.toggle("Follow", key=FOLLOW_KEY, on_change=_set_following, persist_state="session",
+                help="Follow the teacher. On: your lesson, input and stage move with the teacher's, with the "
+                     "teacher's model. Off: step freely with your own model.")
+    if not state.get(REJOIN_TO_KEEP) and member.rejoin_code:
+        with line.popover("Rejoin code", icon=":material/key:", type="primary", key="class-rejoin-pop"):
+            st.markdown(f"Your rejoin code is **{member.rejoin_code}**: note it. After a reload, open the class "
+                        "link again and type it to come back as yourself, with your answers.")
+            st.button("I noted it", key="class-noted", on_click=state.__setitem__, args=(REJOIN_TO_KEEP, True))
     q = now.question
     if q is not None:
         mine = state.get(MINE_KEY, {}).get(q.id)
         waiting = not q.revealed and mine is None
-        label = f"Question {q.position}" + (": answer it" if waiting else ": the answer" if q.revealed else "")
+        label = f"Question {q.position}" + (": answer" if waiting else ": answer shown" if q.revealed else "")
         with line.popover(label, icon=":material/quiz:", type="primary" if waiting else "secondary",
                           key=f"class-question-{q.id}-{q.revealed}"):
             _question(q, mine)
     if note := state.pop(NOTE_KEY, None):
         st.warning(escape_markdown(note), icon=":material/info:")
-    if not state.get(REJOIN_TO_KEEP) and member.rejoin_code:
-        notice = st.container(horizontal=True, vertical_alignment="center", gap="small")
-        notice.caption(f"Your rejoin code is **{member.rejoin_code}**: note it. After a reload, open the class link "
-                       "and type it to come back as yourself.", width="content")
-        notice.button("I noted it", key="class-noted", type="tertiary", on_click=state.__setitem__,
-                      args=(REJOIN_TO_KEEP, True))
 
 
 def _question(q: room.QuestionView, mine: int | None) -> None:
