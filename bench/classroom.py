@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import secrets
 import statistics
 import subprocess
@@ -218,6 +219,7 @@ class Result:
     browser_follows: list[float]
     load: tuple[float, float]
     errors: list[str]
+    client_cpu: float  # this bench's own CPU during the moves, % of one core (it shares the machine's cores)
 
 
 async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | None) -> Result:
@@ -238,7 +240,7 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
             rest_start = time.monotonic()
             await asyncio.sleep(args.rest)
             rest_end = time.monotonic()
-            made, browser_follows = [], []
+            made, browser_follows, client_cpu = [], [], time.process_time()
             for _ in range(args.moves):
                 stage = teacher.stages[-1][1] + 1
                 for page in pages:
@@ -246,7 +248,7 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
                 made.append((time.monotonic(), time.time(), stage))
                 await teacher.click("next")
                 await asyncio.sleep(args.gap)
-            moves_end = time.monotonic()
+            moves_end, client_cpu = time.monotonic(), time.process_time() - client_cpu
             await asyncio.sleep(max(0.0, LOST_AFTER - args.gap))  # the last move's stragglers
             follows, lost = [], 0
             for t0, wall0, stage in made:
@@ -271,7 +273,8 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
         return Result(n, args.replicas, len(join_s), join_s, follows, lost, args.moves, not_following,
                       [s.cpu(rest_start, rest_end) for s in running],
                       [s.cpu(rest_end, moves_end) for s in running], [s.rss() for s in running],
-                      browser_follows, (load_before, os.getloadavg()[0]), errors)
+                      browser_follows, (load_before, os.getloadavg()[0]), errors,
+                      100 * client_cpu / (moves_end - rest_end))
 
 
 def row(r: Result) -> str:
@@ -309,15 +312,19 @@ def main() -> int:
         for n in args.learners:
             results.append(asyncio.run(one_class(args, n, data, url)))
             r = results[-1]
-            print(f"{n} learners done: {row(r)}", flush=True)
+            print(f"{n} learners done: {row(r)}; this bench's own CPU during the moves: {r.client_cpu:.0f} %",
+                  flush=True)
             if r.errors:
                 print(f"{n} learners: {len(r.errors)} client errors, first: {r.errors[0]}")
             if r.browser_follows:
                 print(f"{n} learners: Chromium learners' follows: median {statistics.median(r.browser_follows):.2f} s, "
                       f"max {max(r.browser_follows):.2f} s (n={len(r.browser_follows)})")
             for log in Path(data).glob("server-*.log"):
-                if "Traceback" in (text := log.read_text()):
-                    print(f"{log.name}: {text[text.index('Traceback'):][:1500]}")
+                text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text())
+                errors = [line.strip(" │") for line in text.splitlines()
+                          if re.match(r"^\s*\w+(Error|Exception)\b", line)]
+                if errors:
+                    print(f"{log.name}: {len(errors)} exception(s) in page runs, the last: {errors[-1][:300]}")
     print("\n| learners | servers | joined | join median / max | follow median / p95 / max | follows not shown within "
           "15 s | no longer following at the end | server CPU at rest (one core) | during moves | RSS MB | load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
