@@ -87,3 +87,4 @@ def test_the_watch_thread_calls_back_on_a_move(engine):
     finally:
         watch.stop()
     assert heard == [4]
+
