@@ -159,8 +159,13 @@ async def learner_joins(server: Server, code: str, name: str, delay: float) -> t
     try:
         await tab.open()
         await tab.wait_for(lambda: "class-name" in tab.widgets, "the join dialog", JOIN_WITHIN)
-        await tab.type_text("class-name", name)
-        await tab.wait_for(lambda: tab.runs_finished >= 2, "the name typed", JOIN_WITHIN)
+        for attempt in range(2):  # a learner whose typing came to nothing types again
+            await tab.type_text("class-name", name)
+            try:
+                await tab.wait_for(lambda: tab.runs_finished >= 2, "the name typed", JOIN_WITHIN / 6)
+                break
+            except TimeoutError:
+                tab.errors.append(f"join: the name typed came to nothing (try {attempt + 1})")
         await tab.click("class-join")
         await tab.wait_for(lambda: bool(tab.stages) and tab.saw(f"**Class {code}** · "), "the class bar and stage",
                            JOIN_WITHIN)
@@ -263,8 +268,12 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
                     if shown:
                         browser_follows.append(shown / 1000 - wall0)
             last = made[-1][2]
-            not_following = sum(1 for tab in tabs if tab.stages and (
-                not any(k == last for _, k in tab.stages) or not any(i >= 1 for _, i in tab.armed())))
+            stopped = [tab for tab in tabs if tab.stages and (
+                not any(k == last for _, k in tab.stages) or not any(i >= 1 for _, i in tab.armed()))]
+            not_following = len(stopped)
+            for tab in stopped:  # what the bench saw of each, to tell why
+                print(f"not following at the end: stages {[k for _, k in tab.stages][-6:]}, timers {tab.armed()}, "
+                      f"runs {tab.full_runs} full + {tab.fragment_runs} fragment, errors {tab.errors[:2]}")
             if browser is not None:
                 await browser.close()
         for tab in (teacher, *tabs):

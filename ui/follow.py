@@ -69,6 +69,7 @@ class Follower:
     version: int = 0  # the class version its bar last read
     stage_fragment: str = ""  # the fragment that draws the stage (on the Prediction page)
     bar_fragment: str = ""  # the class bar's fragment
+    pushed_at: float = -1e9  # when the hub last asked this session to rerun (time.monotonic())
 
 
 def plan(f: Follower, state: ClassState | None, roster_version: int) -> list[str]:
@@ -207,6 +208,8 @@ class Hub:
                     continue
                 f = self.follower(session_id)
                 parts = plan(f, self.latest(code), self._roster.get(code, 0)) if f is not None else []
+                if parts:
+                    f.pushed_at = time.monotonic()
                 for fragment_id in parts:
                     _rerun(session, fragment_id)
                     self.pushed["page" if fragment_id == FULL else "stage" if fragment_id == f.stage_fragment
