@@ -1,6 +1,6 @@
 """Benchmark a lecture hall: a teacher and N learners speaking Streamlit's browser protocol to the real server.
 
-    python bench/classroom.py --learners 30 100 200 [--moves 5] [--gap 8] [--browsers 2] [--replicas 2 --db-url URL]
+    python bench/classroom.py --learners 30 100 200 [--moves 5] [--gap 8] [--browsers 2] [--replicas 2 [--db-url URL]]
 
 For each class size, fresh ``pipeline-trace serve`` processes start on 127.0.0.1 (one, or ``--replicas`` on one
 database and one data folder, each on its own port). Every learner is a :class:`stclient.Tab`: a websocket
@@ -255,8 +255,9 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
                 await asyncio.sleep(args.gap)
             moves_end, client_cpu = time.monotonic(), time.process_time() - client_cpu
             await asyncio.sleep(max(0.0, LOST_AFTER - args.gap))  # the last move's stragglers
-            follows, lost = [], 0
+            follows, lost, per_move = [], 0, []
             for t0, wall0, stage in made:
+                per_move.append(len(follows))
                 for tab in (t for t in tabs if t.stages):  # a learner who never joined is counted there
                     seen = [at - t0 for at, k in tab.stages if k == stage and at >= t0]
                     if seen and seen[0] <= LOST_AFTER:
@@ -267,6 +268,9 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
                     shown = await page.evaluate(f"() => (window.__seen || {{}})[{stage}]")
                     if shown:
                         browser_follows.append(shown / 1000 - wall0)
+            per_move = [follows[a:b] for a, b in zip(per_move, [*per_move[1:], len(follows)], strict=True)]
+            print(f"{n} learners: follow median / max of each move: " + ", ".join(
+                f"{statistics.median(m):.2f} / {max(m):.2f}" for m in per_move if m))
             last = made[-1][2]
             stopped = [tab for tab in tabs if tab.stages and (
                 not any(k == last for _, k in tab.stages) or not any(i >= 1 for _, i in tab.armed()))]
@@ -306,11 +310,16 @@ def main() -> int:
     parser.add_argument("--rest", type=float, default=15.0, help="seconds of rest measured before the moves")
     parser.add_argument("--browsers", type=int, default=2, help="Chromium learners, a cross-check (default 2)")
     parser.add_argument("--replicas", type=int, default=1, help="serve processes on one database (default 1)")
-    parser.add_argument("--db-url", default="", help="PostgreSQL URL for the replicas (a fresh schema is used)")
+    parser.add_argument("--db-url", default=os.environ.get("PIPELINE_TRACE_TEST_PG_URL", ""),
+                        help="PostgreSQL URL for the replicas, default $PIPELINE_TRACE_TEST_PG_URL (so that no "
+                             "password is in the command a saved output shows); a fresh schema is used")
+    parser.add_argument("--sqlite", action="store_true", help="one server on SQLite even if a URL is set")
     args = parser.parse_args()
     if not all(1 <= n <= 300 for n in args.learners) or not 1 <= args.moves <= 6 or not 1 <= args.replicas <= 4 \
             or not 0 <= args.browsers <= 4 or not 2 <= args.gap <= 30:
         parser.error("learners 1-300, moves 1-6, replicas 1-4, browsers 0-4, gap 2-30 s")
+    if args.sqlite or args.replicas == 1:
+        args.db_url = ""  # one server: the default store, SQLite in the data folder
     if args.replicas > 1 and not args.db_url:
         parser.error("--replicas needs --db-url (a PostgreSQL database both servers share)")
     print(f"cores {len(os.sched_getaffinity(0))}; {args.replicas} server(s) on "

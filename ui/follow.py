@@ -40,7 +40,7 @@ from typing import Any
 from pipeline.classroom.views import ClassState
 from pipeline.classroom.watch import ClassWatch
 
-IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "8"))  # pushed reruns running at once (see bench)
+IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "4"))  # pushed reruns running at once (see bench)
 BUSY_WAIT_SECONDS = 10.0  # a session running a script this long gets no push: its watchdog catches up
 FULL = ""  # "rerun the whole page" (no fragment)
 
@@ -216,12 +216,14 @@ class Hub:
                                 else "bar"] += 1
                 if parts:
                     running.append(session)
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.002)
 
 
 def _busy(session: Any) -> bool:
-    """A session that is running a script, or whose last run's messages the event loop has not all sent yet."""
-    return getattr(session, "_scriptrunner", None) is not None
+    """A session that is running a script, or whose messages wait to be sent: the next push waits for those to
+    go out, so that a burst of pushes never holds every learner's new stage back until the last run ends."""
+    queue = getattr(session, "_browser_queue", None)
+    return getattr(session, "_scriptrunner", None) is not None or (queue is not None and not queue.is_empty())
 
 
 def _rerun(session: Any, fragment_id: str) -> None:
