@@ -65,7 +65,10 @@ def warm_up() -> None:
 
 def preload() -> None:
     """Import what the first page's charts need (Plotly's figures) while the browser still fetches the app's
-    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)"""
+    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)
+    NumPy first, alone: a class arriving at a fresh server imported it from many script threads at once and one
+    of them failed with "partially initialized module 'numpy'" (bench/classroom.py, two replicas, 200 learners)."""
+    import numpy  # noqa: F401
     import plotly.graph_objects  # noqa: F401
 
 
