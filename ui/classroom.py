@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pipeline.lessons import LessonRun
 
 POLL_SECONDS = 1.5  # the class bar's poll when the server cannot push (see ui.follow.available)
-COLLIDED_SECONDS = 1.0  # a watchdog run this soon after a push redraws the page (see _class_bar)
+COLLIDED_SECONDS = 1.0  # a watchdog run this soon after a push has the hub redraw the page (see _class_bar)
 WATCHDOG_SECONDS = 10.0  # with push: the bar's slow check, a little different per learner, in case a push was missed
 TEACHER_KEY, MEMBER_KEY, FOLLOW_KEY = "class-teacher", "class-member", "class-follow"
 SHOWN_KEY, PUSHED_KEY, WATCHDOG_KEY = "class-shown", "class-pushed", "class-watchdog"
@@ -215,11 +215,13 @@ def _class_bar(seen: room.ClassState, seconds: float) -> None:
     now = seen
     if rerun_of_bar:
         _rearm(seconds)
-        f = _hub().follower(_session_id() or "") if _hub() is not None else None
+        hub = _hub()
+        f = hub.follower(_session_id() or "") if hub is not None else None
         if f is not None and time.monotonic() - f.pushed_at < COLLIDED_SECONDS:
             # The browser asked for this run just as a pushed run ended: Streamlit may have dropped that run's
-            # messages as coming from a "non-current ScriptRunner". Redraw the whole page to be sure.
-            st.rerun()
+            # messages as coming from a "non-current ScriptRunner". The hub redraws the page once this run is over
+            # and its messages are out (a rerun from here could meet the same fate).
+            hub.redraw(f.session_id)
         now = _class_now(member, seen)
         if now is None:
             st.rerun()  # ended, expired, deleted, or this learner removed: the page says which

@@ -146,6 +146,16 @@ class Hub:
     def latest(self, code: str) -> ClassState | None:
         return self.watch.latest(code)
 
+    def redraw(self, session_id: str) -> None:
+        """Push the whole page to this session again, as soon as it is idle and its messages are out."""
+        with self._lock:
+            f = self._followers.get(session_id)
+            if f is None:
+                return
+            f.view, f.stage_fragment = None, ""  # the plan becomes the page
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._kick, f.code)
+
     def moved_here(self) -> None:
         """The teacher moved in this process: look now rather than at the next tick."""
         self.watch.poke()
