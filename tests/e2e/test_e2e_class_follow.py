@@ -14,6 +14,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,7 @@ async def follow_three_moves(url: str, engine, code: str, secret: str) -> tuple[
 def test_a_learner_whose_run_output_is_late_follows_every_move_and_keeps_a_timer(held_server) -> None:
     url, engine = held_server
     info, secret = service.start_class(engine, "sequence-classification")
-    shown, armed = asyncio.run(follow_three_moves(url, engine, info.code, secret))
+    with ThreadPoolExecutor(1) as thread:  # its own event loop: Playwright's sync API may hold this thread's
+        shown, armed = thread.submit(asyncio.run, follow_three_moves(url, engine, info.code, secret)).result()
     assert shown == [2, 3, 4]  # every move shown within 15 s
     assert armed  # and the page still holds a timer that keeps it following
