@@ -230,8 +230,8 @@ def main() -> None:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit config option for the server, e.g. runner.postScriptGC=false")
     args = parser.parse_args()
-    if not all(1 <= n <= 60 for n in args.learners) or not 1 <= args.lone <= 10 or not 1 <= args.ttl <= 600:
-        parser.error("--learners 1..60, --lone 1..10, --ttl 1..600")
+    if not all(1 <= n <= 200 for n in args.learners) or not 1 <= args.lone <= 10 or not 1 <= args.ttl <= 600:
+        parser.error("--learners 1..200, --lone 1..10, --ttl 1..600")
     port = free_port()
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="pipeline-trace-load-") as data:
@@ -283,6 +283,11 @@ def run_all(root: int, port: int, args: argparse.Namespace, cores: int) -> None:
                      equal, sum(bool(learner.saw_queue) for learner in learners), cpu["server"], cpu["children"],
                      (cpu["server"] + cpu["children"]) / (n * lone_cpu)))
         mem_rows += [(n, "before", before), (n, "peak", sampler.peak), (n, "after", after)]
+        told = [learner for learner in learners if learner.saw_queue]
+        if told:  # what the queue told the learner who waited longest
+            last = max(learners, key=lambda learner: learner.seconds)
+            print(f"{n} learners: the last to finish waited {last.seconds:.1f} s; the queue first told them: "
+                  f"\"{last.saw_queue}\"")
         problems = [m for learner in learners for m in learner.messages if "trained" not in m]
         if problems:
             print(f"{n} learners: messages other than success: {sorted(set(problems))[:3]}")

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 
+ui.state.ensure_router()  # opened first on a fresh server (/class_session?class=CODE): run under app.py's router
 teacher, member = ui.classroom.teaching(), ui.classroom.membership()
 if not teacher and not ui.presenting():
     st.title("Class")  # the teacher's board opens with the class code instead: more of it fits on a projector

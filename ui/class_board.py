@@ -2,14 +2,22 @@
 
 The teacher's board is made for a projector: the code, the join link and its QR code first, then the
 open question with a bar per choice that fills as answers arrive (a fragment, every ``BOARD_SECONDS``).
-The roster (names) and the teacher key stay folded away, so projecting the board shows neither.
+The roster (names) stays folded away and the teacher key is shown only when asked for, so projecting the
+board shows neither. The join link carries the address the teacher's browser uses (or
+``PIPELINE_TRACE_PUBLIC_URL``), with a warning when that is this computer's own address.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from pipeline import classroom as room
+from pipeline.classroom.access import utc
 from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
 from pipeline.content.catalog import catalog
 from ui import classroom as lead
@@ -17,6 +25,8 @@ from ui import keys
 from ui.state import _url, current_slug
 from ui.widgets import RIGHT, escape_markdown, table
 
+PUBLIC_URL_ENV = "PIPELINE_TRACE_PUBLIC_URL"  # e.g. https://trace.example-school.org: what phones open
+EXPORT_BEFORE = timedelta(minutes=30)  # the board warns this long before the class and its answers are deleted
 BOARD_SECONDS = 2.0  # the teacher's distribution and roster refresh this often
 QR_PIXELS = 230  # the QR code's side on the teacher's screen: big enough to scan from the back of a room
 SOURCES = {"written": "The lesson's questions", "generated": "About the class's model", "typed": "Type one"}
@@ -57,7 +67,7 @@ def _start() -> None:
         st.error(escape_markdown(e), icon=":material/error:")
         return
     lead.leave()  # a teacher is not also a learner in this session
-    state[lead.TEACHER_KEY], state[lead.KEY_TO_KEEP] = (info.code, secret), teacher_key(info.code, secret)
+    state[lead.TEACHER_KEY], state[lead.KEY_TO_KEEP] = (info.code, secret), True
     state.pop(lead.PUSHED_KEY, None)
     st.rerun()
 
@@ -70,22 +80,25 @@ def _resume(typed: str) -> None:
         st.error(escape_markdown(e), icon=":material/error:")
         return
     lead.leave()
-    st.session_state[lead.TEACHER_KEY] = (code, secret)
+    st.session_state[lead.TEACHER_KEY], st.session_state[lead.KEY_TO_KEEP] = (code, secret), True
     st.session_state.pop(lead.PUSHED_KEY, None)
     st.session_state.pop("class-resume-key", None)
     st.rerun()
 
 
 def stop_teaching() -> None:
-    """Forget the teacher's secret in this session (the class goes on; the teacher key brings it back)."""
+    """Forget the teacher's secret in this session and this browser (the class goes on; the key brings it back)."""
     lead.release()
     for key in (lead.TEACHER_KEY, lead.KEY_TO_KEEP, lead.PUSHED_KEY):
         st.session_state.pop(key, None)
+    st.session_state[lead.FORGET_KEY] = True  # the next run tells the browser (a callback cannot draw)
 
 
 def teacher_board() -> None:
     """The teacher's page: how to join, what the class sees, questions, answers, the roster and the controls."""
     code, secret = lead.teaching() or ("", "")
+    if st.session_state.pop(lead.KEY_TO_KEEP, False):  # just started or resumed: this browser keeps the key
+        lead.keep_teacher_key(teacher_key(code, secret))
     try:
         now = room.class_state(lead.engine(), code)
     except room.ClassroomError as e:  # deleted elsewhere, or expired
@@ -94,15 +107,34 @@ def teacher_board() -> None:
         return
     _join_panel(code, now)
     _board(code, secret)
-    _key_to_keep()
+    _key_on_request(code, secret)
     if not now.ended:
         _what_they_see(now)
         _ask(code, secret, now.lesson)
     _manage(code, secret, now.ended)
 
 
+def join_link(code: str) -> str:
+    """The link learners open: ``PIPELINE_TRACE_PUBLIC_URL`` if set, else the address this browser uses."""
+    base = os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/")
+    if base.startswith(("http://", "https://")):
+        return f"{base}/?class={code}"
+    return _url("", {"class": code})
+
+
+def loopback(link: str) -> bool:
+    """Whether ``link`` points at the computer it is opened on (127.0.0.1, localhost, ::1): no phone reaches it."""
+    host = urlsplit(link).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
 def _join_panel(code: str, now: room.ClassState) -> None:
-    link = _url("", {"class": code})
+    link = join_link(code)
     words, picture = st.columns([3, 2], vertical_alignment="center")
     words.markdown(f"# Class code **{code}**")
     if now.ended:
@@ -111,22 +143,33 @@ def _join_panel(code: str, now: room.ClassState) -> None:
         words.markdown("Scan the QR code, or open the link and type the code. Pick any name: only the teacher "
                        "sees it.")
     words.code(link, language=None, wrap_lines=True)
-    words.caption(f"Open until {now.expires_at:%H:%M} UTC; then everything about it is deleted.")
+    if loopback(link):
+        words.warning(f"Phones cannot open this link: {urlsplit(link).hostname} is this computer's own address. "
+                      "Open the app by its address on the school's network (or its name), or have the server "
+                      f"started with {PUBLIC_URL_ENV} set (see the README: Deploying for a class).",
+                      icon=":material/wifi_off:")
+    words.caption(f"Open until {now.expires_at:%H:%M} UTC; then the server deletes everything about it (names "
+                  "and answers): download the results before.")
+    if room_left(now) <= EXPORT_BEFORE:
+        words.warning(f"This class and its answers are deleted at {now.expires_at:%H:%M} UTC: download the results "
+                      "(Manage the class) before then.", icon=":material/timer:")
     if link.startswith(("http://", "https://")):
         modules = int(room.qr_svg(link, scale=1).split('width="', 1)[1].split('"', 1)[0])
         picture.image(room.qr_svg(link, scale=max(2, QR_PIXELS // modules)), caption=f"Join class {code}")
 
 
-def _key_to_keep() -> None:
-    key = st.session_state.get(lead.KEY_TO_KEEP)
-    if key:
-        with st.expander("Your teacher key: open it on your own screen, keep it, then close it",
-                         icon=":material/key:"):
-            st.markdown("Shown once. It gives control of this class back after a reload or on another device: "
-                        "keep it like a password. It is never in a link.")
-            st.code(key, language=None)
-            st.button("I have kept it", key="class-kept-key", on_click=st.session_state.pop,
-                      args=(lead.KEY_TO_KEEP, None))
+def room_left(now: room.ClassState) -> timedelta:
+    return now.expires_at - utc()
+
+
+def _key_on_request(code: str, secret: str) -> None:
+    """The teacher key, for leading from another device: shown only when asked for, in this run only."""
+    with st.expander("Lead from another device: your teacher key", icon=":material/key:"):
+        st.markdown("This browser keeps the class: a reload leads it again. On another device, type the teacher "
+                    "key on the Class page. It gives control of this class: keep it like a password, and show it "
+                    "on your own screen, not the projector. It is never in a link.")
+        if st.button("Show the teacher key", key="class-show-key", icon=":material/visibility:"):
+            st.code(teacher_key(code, secret), language=None)
 
 
 def _what_they_see(now: room.ClassState) -> None:

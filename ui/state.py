@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -22,6 +23,9 @@ from ui import keys
 from ui.widgets import escape_markdown, preload_charts
 
 PUBLIC_ENV = "PIPELINE_TRACE_PUBLIC"
+# Called by sync_link with the page path, from every run that may move the view (the stepper's fragment too, which
+# skips app.py): ui.classroom adds the class's (the teacher's move goes out, a following learner's stage moves).
+VIEW_HOOKS: list[Callable[[str], None]] = []
 # Every page's own CSS:
 # - Every chart's frame is a whole number of pixels wide. Streamlit sizes a new chart first from its frame's
 #   computed width (which the browser rounds to 1/1000 px), then from the width it measures; a fractional width
@@ -210,6 +214,8 @@ def sync_link(page_path: str) -> None:
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[keys.LINK_URL] = _url(page_path, params)
+    for hook in VIEW_HOOKS:
+        hook(page_path)
 
 
 def _url(page_path: str, params: dict[str, str]) -> str:

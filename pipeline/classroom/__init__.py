@@ -17,6 +17,7 @@ from pipeline.classroom.errors import (
     InvalidName,
     InvalidValue,
     QuestionClosed,
+    TooManyAttempts,
     UnknownClass,
     UnknownLearner,
     UnknownQuestion,
@@ -37,6 +38,9 @@ from pipeline.classroom.views import (
 # The functions below need SQLAlchemy (and the QR encoder): they are imported on first use, so a page
 # that is not in a class -- most pages, most of the time -- never loads them.
 _LAZY = {
+    "credentials": ("normalize_code", "split_teacher_key", "teacher_key"),
+    "names": ("MAX_NAME",),
+    "throttle": ("JoinThrottle",),
     "export": ("results_csv",),
     "qr": ("qr_svg",),
     "questions": ("answer", "distribution", "open_question", "reveal", "typed_choices"),
@@ -58,7 +62,9 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:
+    from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
     from pipeline.classroom.export import results_csv
+    from pipeline.classroom.names import MAX_NAME
     from pipeline.classroom.qr import qr_svg
     from pipeline.classroom.questions import answer, distribution, open_question, reveal, typed_choices
     from pipeline.classroom.service import (
@@ -79,14 +85,59 @@ if TYPE_CHECKING:
         state_if_changed,
     )
     from pipeline.classroom.store import engine_for
+    from pipeline.classroom.throttle import JoinThrottle
 
 
 __all__ = [
-    "AnswerReceipt", "ClassEnded", "ClassExpired", "ClassFull", "ClassInfo", "ClassState", "ClassroomError",
-    "Distribution", "InvalidChoice", "InvalidCode", "InvalidName", "InvalidValue", "LearnerView", "Membership",
-    "QuestionClosed", "QuestionSource", "QuestionView", "RosterEntry", "UnknownClass", "UnknownLearner",
-    "UnknownQuestion", "WrongSecret", "answer", "class_state", "delete_class", "distribution", "end_class",
-    "engine_for", "expire_classes", "join_class", "learner_view", "open_question", "qr_svg", "rejoin_class",
-    "remove_learner", "rename_learner", "results_csv", "reveal", "roster", "set_following", "set_stage", "set_view",
-    "start_class", "state_if_changed", "typed_choices",
+    "MAX_NAME",
+    "AnswerReceipt",
+    "ClassEnded",
+    "ClassExpired",
+    "ClassFull",
+    "ClassInfo",
+    "ClassState",
+    "ClassroomError",
+    "Distribution",
+    "InvalidChoice",
+    "InvalidCode",
+    "InvalidName",
+    "InvalidValue",
+    "JoinThrottle",
+    "LearnerView",
+    "Membership",
+    "QuestionClosed",
+    "QuestionSource",
+    "QuestionView",
+    "RosterEntry",
+    "TooManyAttempts",
+    "UnknownClass",
+    "UnknownLearner",
+    "UnknownQuestion",
+    "WrongSecret",
+    "answer",
+    "class_state",
+    "delete_class",
+    "distribution",
+    "end_class",
+    "engine_for",
+    "expire_classes",
+    "join_class",
+    "learner_view",
+    "normalize_code",
+    "open_question",
+    "qr_svg",
+    "rejoin_class",
+    "remove_learner",
+    "rename_learner",
+    "results_csv",
+    "reveal",
+    "roster",
+    "set_following",
+    "set_stage",
+    "set_view",
+    "split_teacher_key",
+    "start_class",
+    "state_if_changed",
+    "teacher_key",
+    "typed_choices",
 ]

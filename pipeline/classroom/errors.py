@@ -57,3 +57,11 @@ class QuestionClosed(ClassroomError):
 
 class InvalidChoice(ClassroomError, ValueError):
     """A choice index outside the question's choices."""
+
+
+class TooManyAttempts(ClassroomError):
+    """Join attempts came too fast from one device or address, or into one class; ``wait`` says for how long."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait

@@ -33,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipeline.classroom.migrate import upgrade
-from pipeline.paths import data_dir
+from pipeline.paths import DATA_ENV, data_dir
 
 URL_ENV = "PIPELINE_TRACE_DB_URL"
 DB_FILE = "classroom.sqlite3"
@@ -121,15 +121,26 @@ def default_url() -> str:
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+_default: dict[tuple[str, str], Engine] = {}  # (PIPELINE_TRACE_DB_URL, PIPELINE_TRACE_DATA) -> its engine
 
 
 def engine_for(url: str | None = None) -> Engine:
-    """The process's one engine for ``url`` (default: :func:`default_url`), migrated to the latest schema."""
-    key = url or default_url()
+    """The process's one engine for ``url`` (default: :func:`default_url`), migrated to the latest schema.
+
+    The default engine is found from the two settings alone, without touching the disk: a page asks for
+    it on every run, and :func:`default_url` makes the data folder (a ``mkdir`` and a ``stat``) each time."""
+    if url is None:
+        settings = (os.environ.get(URL_ENV, ""), os.environ.get(DATA_ENV, ""))
+        found = _default.get(settings)
+        if found is not None:
+            return found
+        engine = engine_for(default_url())
+        _default[settings] = engine
+        return engine
     with _engines_lock:
-        if key not in _engines:
-            _engines[key] = open_engine(key)
-        return _engines[key]
+        if url not in _engines:
+            _engines[url] = open_engine(url)
+        return _engines[url]
 
 
 def dispose_engines() -> None:
@@ -138,6 +149,7 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _default.clear()
 
 
 def open_engine(url: str) -> Engine:

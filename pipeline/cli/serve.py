@@ -6,13 +6,19 @@ tracebacks, keeps XSRF protection on and collects no usage statistics. Once the 
 sent and drawn (``WARM_UP_DELAY`` later; or after ``WARM_UP_AFTER`` seconds with no visitor), a thread
 imports torch and loads every lesson's default run from the run cache (training it once if it is not
 there), so the next pages wait for neither -- and the first page, which needs neither, does not share the CPU with it.
+
+A sweep thread deletes expired classes with their learners' names and answers every ``SWEEP_SECONDS`` (as the
+README and the teacher's board promise): started with the server, or by the first page a plain ``streamlit run``
+sends.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +67,10 @@ def warm_up() -> None:
 
 def preload() -> None:
     """Import what the first page's charts need (Plotly's figures) while the browser still fetches the app's
-    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)"""
+    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)
+    NumPy first, alone: a class arriving at a fresh server imported it from many script threads at once and one
+    of them failed with "partially initialized module 'numpy'" (bench/classroom.py, two replicas, 200 learners)."""
+    import numpy  # noqa: F401
     import plotly.graph_objects  # noqa: F401
 
 
@@ -83,7 +92,10 @@ def schedule_warm_up(after: float = WARM_UP_AFTER) -> None:
 
 
 def page_sent() -> None:
-    """Called after every page script (app.py): the first call starts the scheduled warm-up, once."""
+    """Called after every page script (app.py): the first call starts the scheduled warm-up, once (and the sweep
+    of expired classes, under a plain ``streamlit run``)."""
+    if not _sweep_state["started"] and _in_a_server():
+        start_sweep()
     if not _warm_up_state["scheduled"] or _warm_up_state["started"]:
         return
     with _warm_up_lock:
@@ -93,6 +105,60 @@ def page_sent() -> None:
     timer = threading.Timer(WARM_UP_DELAY, warm_up)  # the browser is still drawing that page meanwhile
     timer.name, timer.daemon = "pipeline-trace-warm-up", True
     timer.start()
+
+
+SWEEP_ENV = "PIPELINE_TRACE_SWEEP_SECONDS"
+SWEEP_SECONDS = 60.0  # an expired class is gone at most this long after its expiry
+_sweep_state = {"started": False}
+
+
+def sweep_every() -> float:
+    """Seconds between two sweeps: ``PIPELINE_TRACE_SWEEP_SECONDS`` (at least 0.5), else ``SWEEP_SECONDS``."""
+    raw = os.environ.get(SWEEP_ENV, "").strip()
+    try:
+        return max(0.5, float(raw)) if raw else SWEEP_SECONDS
+    except ValueError:
+        return SWEEP_SECONDS
+
+
+def sweep_once() -> int:
+    """Delete every expired class (names, answers and all); returns how many. A server that never held a class
+    has no database to sweep, and gets none made for it."""
+    # SQLAlchemy and the class store: only in a server's sweep thread, never for `pipeline-trace --help`
+    from pipeline.classroom.store import DB_FILE, URL_ENV
+    from pipeline.paths import DATA_ENV, DEFAULT_DATA
+
+    folder = Path(os.environ.get(DATA_ENV, "").strip() or DEFAULT_DATA).expanduser()
+    if not os.environ.get(URL_ENV, "").strip() and not (folder / DB_FILE).exists():
+        return 0
+    from pipeline.classroom import engine_for, expire_classes  # only when there is a database to sweep
+
+    return expire_classes(engine_for())
+
+
+def _in_a_server() -> bool:
+    """Whether this process is a Streamlit server (not AppTest, which runs pages without one)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists()
+
+
+def start_sweep() -> None:
+    """Sweep expired classes now and every :func:`sweep_every` seconds, in a daemon thread (once per process)."""
+    with _warm_up_lock:
+        if _sweep_state["started"]:
+            return
+        _sweep_state["started"] = True
+
+    def loop() -> None:
+        while True:
+            try:
+                sweep_once()
+            except Exception as e:  # a database that is down now: the next sweep tries again
+                print(f"pipeline-trace: sweeping expired classes failed: {e}", file=sys.stderr)
+            time.sleep(sweep_every())
+
+    threading.Thread(target=loop, name="pipeline-trace-sweep", daemon=True).start()
 
 
 def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
@@ -107,6 +173,7 @@ def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
 
     config._main_script_path = str(APP)  # config and secrets are looked up beside the app, not in the cwd
     bootstrap.load_config_options(flag_options=options)
+    start_sweep()
     if warm:
         schedule_warm_up()
         threading.Thread(target=preload, name="pipeline-trace-preload", daemon=True).start()

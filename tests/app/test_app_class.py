@@ -15,9 +15,9 @@ from app_helpers import cells, markdown_tables, plain, table_with
 from streamlit.testing.v1 import AppTest
 
 from pipeline import classroom as room
-from pipeline.app.default_run import default_run
 from pipeline.lessons import get_lesson
-from ui.widgets import escape_markdown
+from pipeline.runs.cache import default_run
+from ui.widgets import JOINER, escape_markdown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SLUG = "sequence-classification"
@@ -48,13 +48,15 @@ def learner(code: str, name: str) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    return [plain(e.value) for kind in ("markdown", "error", "info", "warning", "success", "caption")
-            for e in getattr(at, kind)]
+    """Every text on the page as the browser shows it (escapes and the invisible joiners that keep links from
+    forming taken out)."""
+    return [plain(e.value).replace(JOINER, "") for kind in ("markdown", "error", "info", "warning", "success",
+                                                              "caption") for e in getattr(at, kind)]
 
 
 def bar(at: AppTest) -> str:
     """The first line of the class bar on top of a learner's page, as Markdown."""
-    return next(m.value for m in at.markdown if m.value.startswith("**Class "))
+    return next(m.value for m in at.markdown if m.value.startswith("**Class "))  # "**Class K7QX2M** · Ana"
 
 
 def stage_heading(at: AppTest) -> str:
@@ -70,14 +72,16 @@ def test_a_teacher_starts_a_class_and_learners_join_under_unique_names() -> None
     code, secret = secrets_of(t)
     assert f"# Class code **{code}**" in [m.value for m in t.markdown]
     assert any(c.value == f"/?class={code}" for c in t.code)  # the join link (relative: no browser here)
-    assert any(secret in c.value for c in t.code)  # the teacher key, shown once (folded away)
-    t.button(key="class-kept-key").click().run()
-    assert not any(secret in c.value for c in t.code)
+    assert not any(secret in c.value for c in t.code)  # the teacher key is shown only when asked for...
+    t.button(key="class-show-key").click().run()
+    assert any(c.value == f"{code}:{secret}" for c in t.code)
+    t.run()
+    assert not any(secret in c.value for c in t.code)  # ...and for that run only
 
     ana, ana2 = learner(code, "Ana"), learner(code, "  Ana ")
     assert ana.session_state["class-member"].display_name == "Ana"
     assert ana2.session_state["class-member"].display_name == "Ana (2)"
-    assert bar(ana2) == f"**Class {code}** · you are **Ana \\(2\\)**"
+    assert bar(ana2) == f"**Class {code}** · Ana \\(2\\)"
     t.run()
     assert list(table_with(t, "Name")["Name"]) == ["Ana", "Ana (2)"]
     for at in (t, ana, ana2):  # no secret or token ever reaches a link
@@ -173,22 +177,47 @@ def test_answers_gather_live_then_the_reveal_reaches_everyone_and_the_csv() -> N
     assert any("holds every learner's display name" in c for c in texts(t))
 
 
-def test_unknown_expired_ended_and_full_classes_say_so() -> None:
+def join_as(code: str, name: str) -> AppTest:
+    at = session(**{"class": code})
+    at.text_input(key="class-name").input(name).run()
+    at.button(key="class-join").click().run()
+    return at
+
+
+def test_a_code_that_names_no_open_class_gets_one_answer_whatever_the_reason() -> None:
     engine = room.engine_for()
     expired = room.start_class(engine, SLUG, now=datetime.now(UTC) - timedelta(hours=5))[0]
-    full, secret = room.start_class(engine, SLUG, cap=1)
+    ended, secret = room.start_class(engine, SLUG)
+    room.end_class(engine, ended.code, secret)
+    for code in ("ZZZZZZ", expired.code, ended.code):  # the dialog opens for any code: it says nothing yet
+        at = join_as(code, "Ana")
+        assert f"no class is open with code {code}: check the code with your teacher" in texts(at), code
+        assert "class-member" not in at.session_state
+    at = session(**{"class": "HELLO1"})  # a code that cannot be one is said so at once, with no dialog
+    assert any("class code must be 6 characters" in e and "Check the code with your teacher" in e for e in texts(at))
+    assert "class" not in at.query_params and not at.text_input
+
+
+def test_a_full_class_and_an_over_long_name_say_so() -> None:
+    engine = room.engine_for()
+    full, _ = room.start_class(engine, SLUG, cap=1)
     room.join_class(engine, full.code, "First")
-    for code, message in [("ZZZZZZ", "no class with code ZZZZZZ"), ("HELLO1", "class code must be 6 characters"),
-                          (expired.code, f"class {expired.code} expired at")]:
-        at = session(**{"class": code})
-        assert any(message in e and "Check the code with your teacher" in e for e in texts(at)), code
-        assert "class" not in at.query_params and not at.text_input  # no join dialog
-    at = session(**{"class": full.code})
-    at.text_input(key="class-name").input("Second").run()
-    at.button(key="class-join").click().run()
+    at = join_as(full.code, "Second")
     assert f"class {full.code} is full (1 learners)" in texts(at) and "class-member" not in at.session_state
-    room.end_class(engine, full.code, secret)
-    assert any(f"class {full.code} has ended" in e for e in texts(session(**{"class": full.code})))
+    open_class = room.start_class(engine, SLUG)[0]
+    at = join_as(open_class.code, "x" * 10_000)  # pasted: the field keeps it, the message says what is wrong
+    assert any("display name must be at most 40 characters, got 10000" in e for e in texts(at))
+
+
+def test_guessing_codes_from_one_page_is_held_back() -> None:
+    at = session(**{"class": "ZZZZZZ"})
+    said = []
+    for _ in range(12):
+        at.text_input(key="class-name").input("Eve").run()
+        at.button(key="class-join").click().run()
+        said.append(next(e for e in texts(at) if e.startswith(("no class is open", "too many join attempts"))))
+    assert said[0].startswith("no class is open with code ZZZZZZ")
+    assert any(e.startswith("too many join attempts from this device: try again in ") for e in said)
 
 
 def test_hostile_display_names_are_shown_literally() -> None:
@@ -198,10 +227,10 @@ def test_hostile_display_names_are_shown_literally() -> None:
     names = [p.session_state["class-member"].display_name for p in pages]
     assert names[:2] == HOSTILE[:2] and names[2] == "evil name"  # bidi overrides are dropped
     for page, name in zip(pages, names, strict=True):
-        assert bar(page) == f"**Class {code}** · you are **{escape_markdown(name)}**"
+        assert bar(page) == f"**Class {code}** · {escape_markdown(name)}"
         assert all(not m.proto.allow_html for m in page.markdown)
     t.run()
-    assert list(table_with(t, "Name")["Name"]) == names  # as the browser shows them...
+    assert [n.replace(JOINER, "") for n in table_with(t, "Name")["Name"]] == names  # as the browser shows them...
     raw = next(x for x in markdown_tables(t) if x.startswith("| Name |"))
     assert [cells(row)[0] for row in raw.splitlines()[2:]] == [escape_markdown(n) for n in names]  # ...escaped
     assert all(not m.proto.allow_html for m in t.markdown)
@@ -212,7 +241,7 @@ def test_a_reloaded_learner_rejoins_as_themselves_with_their_code() -> None:
     code = secrets_of(t)[0]
     ana = learner(code, "Ana")
     rejoin = ana.session_state["class-member"].rejoin_code
-    assert any(rejoin in i.value for i in ana.info)
+    assert any(rejoin in m.value for m in ana.markdown)  # in the class bar until they say they noted it
     again = session(**dict(ana.query_params))  # a reload: a new session, the link still names the class
     again.text_input(key="class-rejoin-code").input(rejoin.lower()).run()
     again.button(key="class-rejoin").click().run()
