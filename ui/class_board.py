@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from pipeline import classroom as room
-from pipeline.classroom.access import utc
 from pipeline.classroom.credentials import normalize_code, split_teacher_key, teacher_key
 from pipeline.content.catalog import catalog
 from ui import classroom as lead
@@ -159,6 +158,8 @@ def _join_panel(code: str, now: room.ClassState) -> None:
 
 
 def room_left(now: room.ClassState) -> timedelta:
+    from pipeline.classroom.access import utc  # SQLAlchemy: only the Class page's board needs it, not a first paint
+
     return now.expires_at - utc()
 
 

@@ -15,8 +15,8 @@ from app_helpers import cells, markdown_tables, plain, table_with
 from streamlit.testing.v1 import AppTest
 
 from pipeline import classroom as room
+from pipeline.app.default_run import default_run
 from pipeline.lessons import get_lesson
-from pipeline.runs.cache import default_run
 from ui.widgets import JOINER, escape_markdown
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
