@@ -35,10 +35,10 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.classroom.views import ClassState
-from pipeline.classroom.watch import ClassWatch
+if TYPE_CHECKING:
+    from pipeline.classroom.views import ClassState
 
 IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "4"))  # pushed reruns running at once (see bench)
 BUSY_WAIT_SECONDS = 10.0  # a session running a script this long gets no push: its watchdog catches up
@@ -103,6 +103,8 @@ class Hub:
     """The followers of every class in this process, and the pushes to them (see the module docstring)."""
 
     def __init__(self, engine: Any) -> None:
+        from pipeline.classroom.watch import ClassWatch  # SQLAlchemy: once a class is followed, not at first paint
+
         self.watch = ClassWatch(engine, on_change=self._moved)
         self._followers: dict[str, Follower] = {}
         self._roster: dict[str, int] = {}  # code -> version of its last rename or removal
