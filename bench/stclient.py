@@ -15,13 +15,14 @@ clears it, and a full run's ``new_session`` or a page change clears them all. A 
 fragment rerun with ``is_auto_rerun`` set, whatever the tab is doing, as the frontend's ``setInterval`` does.
 
 What the tab saw is kept with the time it arrived (``time.monotonic()``): every Markdown body and the
-stage headings ("### Stage 3 of 7") in particular. Nothing is drawn.
+stage headings ("**Stage 3 of 7**") in particular. Nothing is drawn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
+
+STAGE_HEADING = re.compile(r"\*\*Stage (\d+) of \d+\*\*")  # the Prediction page's stepper: "**Stage 3 of 7**"
 
 WIDGETS = {"button", "text_input", "toggle", "checkbox", "radio", "selectbox", "number_input", "text_area",
            "segmented_control", "button_group", "form_submit_button", "download_button", "slider", "multiselect"}
@@ -220,8 +223,9 @@ class Tab:
         if kind == "markdown":
             body, now = element.markdown.body, time.monotonic()
             self.seen.append((now, body))
-            if body.startswith("### Stage ") and " of " in body:
-                self.stages.append((now, int(body.split()[2])))
+            heading = STAGE_HEADING.match(body)
+            if heading:
+                self.stages.append((now, int(heading.group(1))))
             if self.on_markdown is not None:
                 self.on_markdown(body)
         elif kind in WIDGETS:
