@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.app.viewstate import MAX_TEXT, View, from_params, to_params
+from pipeline.app.viewstate import MAX_TEXT, LinkView, from_params, to_params
 from pipeline.training.settings import SettingSpec
 
 SPECS = [SettingSpec("epochs", "Epochs", "", 5, 1, 50, int),
@@ -17,13 +17,13 @@ SPECS = [SettingSpec("epochs", "Epochs", "", 5, 1, 50, int),
 LESSONS = {"a-lesson": SPECS, "other": SPECS[:1]}
 
 
-def through_a_link(view: View) -> tuple[View, list[str]]:
+def through_a_link(view: LinkView) -> tuple[LinkView, list[str]]:
     query = urlencode(to_params(view, SPECS))  # what the address bar holds
     return from_params(dict(parse_qsl(query, keep_blank_values=True)), LESSONS, "a-lesson")
 
 
 def test_a_view_comes_back_from_its_link() -> None:
-    view = View("a-lesson", "two thousand and five & <b>more</b> = 100%", 3, {"epochs": 8, "lr": 0.01,
+    view = LinkView("a-lesson", "two thousand and five & <b>more</b> = 100%", 3, {"epochs": 8, "lr": 0.01,
                                                                              "attention": True}, True, "ABC234")
     assert through_a_link(view) == (view, [])
     assert to_params(view, SPECS) == {"lesson": "a-lesson", "text": view.text, "step": "3", "epochs": "8",
@@ -31,7 +31,7 @@ def test_a_view_comes_back_from_its_link() -> None:
 
 
 def test_defaults_are_left_out_of_links() -> None:
-    assert to_params(View("a-lesson", None, 1, {"epochs": 5, "lr": 0.002, "attention": False}), SPECS) == \
+    assert to_params(LinkView("a-lesson", None, 1, {"epochs": 5, "lr": 0.002, "attention": False}), SPECS) == \
         {"lesson": "a-lesson"}
 
 
@@ -51,7 +51,7 @@ def test_defaults_are_left_out_of_links() -> None:
 def test_each_bad_value_is_ignored_with_a_note(params, note) -> None:
     view, notes = from_params(params, LESSONS, "a-lesson")
     assert len(notes) == 1 and note in notes[0]
-    assert view == View(present=False)  # nothing of the bad value survives
+    assert view == LinkView(present=False)  # nothing of the bad value survives
 
 
 def test_settings_are_read_for_the_lesson_the_link_names() -> None:
