@@ -12,7 +12,7 @@ A link carries no secret: the class code of a session may travel, the teacher's 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ class LinkView:
     class_code: str | None = None
 
 
-def to_params(view: LinkView, specs: list[SettingSpec] = ()) -> dict[str, str]:
+def to_params(view: LinkView, specs: Sequence[SettingSpec] = ()) -> dict[str, str]:
     """The query parameters of a view, in a stable order; defaults are left out to keep links short."""
     params: dict[str, str] = {}
     if view.lesson:
@@ -61,7 +61,8 @@ def from_params(params: Mapping[str, str | list[str]], lessons: Mapping[str, lis
                 default_lesson: str) -> tuple[LinkView, list[str]]:
     """The view a link asks for, and a note for each value ignored; ``lessons`` maps slug -> its settings."""
     notes: list[str] = []
-    raw = {k: (v[-1] if isinstance(v, list) and v else v) for k, v in params.items()}
+    # the last of a repeated parameter; an empty list (no value at all) is no parameter
+    raw = {k: v[-1] if isinstance(v, list) else v for k, v in params.items() if v != []}
     lesson = raw.get("lesson")
     if lesson is not None and lesson not in lessons:
         notes.append(f"The link names a lesson that does not exist ({_shown(lesson)}); showing "

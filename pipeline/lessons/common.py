@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import nn
@@ -19,6 +20,7 @@ from pipeline.lessons.protocol import Lesson, Prepared
 from pipeline.nn.gates import forget_step, gates_reading, lstm_gates
 from pipeline.nn.text import TextPipeline
 from pipeline.training.loop import TrainConfig, seeded
+from pipeline.training.settings import setting
 
 
 class TextClassifier(nn.Module):
@@ -115,7 +117,17 @@ def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]
     return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
 
 
-class TextClassificationLesson(Lesson):
+@dataclass(frozen=True)
+class TextSettings(TrainConfig):
+    """Training settings plus how many sentences to generate: what every sentence-classification lesson has."""
+
+    samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
+
+
+TextSettingsT = TypeVar("TextSettingsT", bound=TextSettings)
+
+
+class TextClassificationLesson(Lesson[TextSettingsT]):
     """What the sentence-classification lessons share: the same CSV format, generated sentences, split and
     probes (so any two of them compare on equal terms), the data as padded ids, and answers as class
     probabilities. A lesson says how to build its model from the vocabulary and class counts."""
@@ -124,10 +136,10 @@ class TextClassificationLesson(Lesson):
     probes = PROBES
 
     @abstractmethod
-    def make_model(self, settings: TrainConfig, vocab_size: int, num_classes: int) -> nn.Module:
+    def make_model(self, settings: TextSettingsT, vocab_size: int, num_classes: int) -> nn.Module:
         """The classifier of padded ids (B, T) -> logits (B, C) these settings describe."""
 
-    def prepare(self, settings: TrainConfig, data: TextDataset | None = None, device: str = "cpu") -> Prepared:
+    def prepare(self, settings: TextSettingsT, data: TextDataset | None = None, device: str = "cpu") -> Prepared:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)

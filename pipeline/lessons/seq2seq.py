@@ -137,7 +137,7 @@ def _number_word_counts(samples: int, seed: int) -> tuple[int, int, int, int, fl
     return pair_counts(generate(samples, seed), seed)
 
 
-class SequenceToSequence(Lesson):
+class SequenceToSequence(Lesson[Seq2SeqSettings]):
     slug = "seq2seq"
     settings_type = Seq2SeqSettings
     content_file = Path(__file__).with_name("seq2seq.toml")
@@ -199,7 +199,7 @@ class SequenceToSequence(Lesson):
         val = prepared.extra["val"]
         return {"val_greedy_exact_match": greedy_exact_match(prepared.model, val.sources, val.targets)}
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[Seq2SeqSettings], text: str) -> Prediction:
         self.check_input(text)
         max_len = run.info["max_len"]
         translator: Translator = run.model

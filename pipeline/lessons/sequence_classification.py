@@ -29,6 +29,7 @@ from pipeline.lessons.common import (
     GATES_TEXT,
     TextClassificationLesson,
     TextClassifier,
+    TextSettings,
     dropped_tokens_note,
     gates_view,
     sentiment_counts,
@@ -39,12 +40,12 @@ from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.models import ClassifierConfig, SequenceClassifier
 from pipeline.trace import traced_forward
 from pipeline.training.cost import Workload, count_params
-from pipeline.training.loop import StepOutput, TrainConfig
+from pipeline.training.loop import StepOutput
 from pipeline.training.settings import setting
 
 
 @dataclass(frozen=True)
-class ClassificationSettings(TrainConfig):
+class ClassificationSettings(TextSettings):
     """Training settings plus the data size and model widths of this lesson."""
 
     samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
@@ -73,7 +74,7 @@ def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> Step
     return StepOutput(F.cross_entropy(logits, labels), len(labels), {"accuracy": (correct, len(labels))})
 
 
-class SequenceClassification(TextClassificationLesson):
+class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
     slug = "sequence-classification"
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
@@ -102,7 +103,7 @@ class SequenceClassification(TextClassificationLesson):
     def make_model(self, settings: ClassificationSettings, vocab_size: int, num_classes: int) -> nn.Module:
         return SequenceClassifier(ClassifierConfig(vocab_size, num_classes, settings.embed_dim, settings.hidden_dim))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[ClassificationSettings], text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
         _, t = traced_forward(pipeline, [text])

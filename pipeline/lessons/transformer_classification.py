@@ -34,6 +34,7 @@ from pipeline.document.views import (
 from pipeline.lessons.common import (
     TextClassificationLesson,
     TextClassifier,
+    TextSettings,
     dropped_tokens_note,
     sentiment_counts,
     token_view,
@@ -56,7 +57,7 @@ def _train_default(name: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class TransformerSettings(TrainConfig):
+class TransformerSettings(TextSettings):
     """Training settings (tuned for this model) plus the data size and the Transformer's sizes."""
 
     epochs: int = _train_default("epochs", TRAINING.epochs)
@@ -103,7 +104,7 @@ def block(i: int, part: str = In.OUTPUT) -> str:
     return f"{At.BLOCKS}.{i}" + (f".{part}" if part else "")
 
 
-class TransformerClassification(TextClassificationLesson):
+class TransformerClassification(TextClassificationLesson[TransformerSettings]):
     slug = "transformer-classification"
     settings_type = TransformerSettings
     content_file = Path(__file__).with_name("transformer_classification.toml")
@@ -138,7 +139,7 @@ class TransformerClassification(TextClassificationLesson):
         return TransformerClassifier(TransformerConfig(vocab_size, num_classes, MAX_LEN, settings.d_model,
                                                        settings.n_heads, settings.n_layers, settings.d_ff))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[TransformerSettings], text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
         _, t = traced_forward(pipeline, [text], ops=True)
