@@ -85,25 +85,43 @@ def prepare(module: Module) -> Path:
     return where
 
 
+MUTMUT = Path(sys.executable).with_name("mutmut")
+CAUGHT = ("killed", "timeout")  # a mutant that makes its tests fail, or hang past mutmut's limit, is caught
+
+
 def run(module: Module) -> dict:
-    """Mutate ``module`` in its scratch copy, one worker; the counts by outcome and the survivors' names."""
+    """Mutate ``module`` in its scratch copy, one worker; then :func:`collect` its outcome."""
     where = prepare(module)
-    mutmut = Path(sys.executable).with_name("mutmut")
     started = time.monotonic()
-    subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=where, check=False)
-    shown = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=where, capture_output=True, text=True)
+    subprocess.run([str(MUTMUT), "run", "--max-children", "1"], cwd=where, check=False)
+    return collect(module, round((time.monotonic() - started) / 60, 1))
+
+
+def collect(module: Module, minutes: float | None = None) -> dict:
+    """The counts by outcome and the names of the mutants not caught ("survived", "no tests", ...), saved."""
+    where = SCRATCH / module.name
+    shown = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=where, capture_output=True, text=True)
     outcomes: dict[str, list[str]] = {}
     for line in shown.stdout.splitlines():
         found = re.match(r"\s*([\w.]+__mutmut_\d+):\s*(.+)$", line)
         if found:
             outcomes.setdefault(found.group(2).strip(), []).append(found.group(1))
-    summary = {"module": module.name, "files": list(module.files), "tests": list(module.tests),
-               "minutes": round((time.monotonic() - started) / 60, 1),
+    saved = SUMMARIES / f"{module.name}.json"
+    if minutes is None and saved.exists():
+        minutes = json.loads(saved.read_text()).get("minutes")
+    summary = {"module": module.name, "files": list(module.files), "tests": list(module.tests), "minutes": minutes,
                "counts": {k: len(v) for k, v in sorted(outcomes.items())},
-               "survived": sorted(outcomes.get("survived", [])), "timeout": sorted(outcomes.get("timeout", []))}
+               "survived": sorted(m for k, v in outcomes.items() if k not in CAUGHT for m in v)}
     SUMMARIES.mkdir(parents=True, exist_ok=True)
-    (SUMMARIES / f"{module.name}.json").write_text(json.dumps(summary, indent=1) + "\n")
+    saved.write_text(json.dumps(summary, indent=1) + "\n")
     return summary
+
+
+def show(module: Module) -> None:
+    """Every mutant of ``module`` not caught, as a diff (``mutmut show``), from its last run."""
+    for name in collect(module)["survived"]:
+        diff = subprocess.run([str(MUTMUT), "show", name], cwd=SCRATCH / module.name, capture_output=True, text=True)
+        print(diff.stdout.rstrip() + "\n")
 
 
 def equivalent() -> set[str]:
@@ -127,7 +145,7 @@ def table() -> int:
         s = json.loads(path.read_text())
         counts = s["counts"]
         total = sum(counts.values())
-        killed = counts.get("killed", 0) + counts.get("timeout", 0)  # a mutant that hangs its test is caught
+        killed = sum(counts.get(k, 0) for k in CAUGHT)
         eq = sum(1 for m in s["survived"] if m in same)
         survived = total - killed - eq
         score = killed / (total - eq) if total - eq else 1.0
@@ -137,7 +155,8 @@ def table() -> int:
         for name in s["survived"]:
             if name not in same:
                 print(f"  survived: {name}")
-    print(f"goal: at least {GOAL:.0%} of the non-equivalent mutants killed in each module: {'met' if ok else 'NOT met'}")
+    print(f"goal: at least {GOAL:.0%} of the non-equivalent mutants killed in each module: "
+          f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 
@@ -145,12 +164,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"default: all, the slow ones last ({', '.join(BY_NAME)})")
     parser.add_argument("--table", action="store_true", help="print the score per module from the saved runs")
+    parser.add_argument("--show", action="store_true", help="print the diff of every mutant not caught, last run")
     args = parser.parse_args()
     if args.table:
         return table()
     unknown = set(args.modules) - set(BY_NAME)
     if unknown:
         parser.error(f"no such module: {', '.join(sorted(unknown))}; the modules are {', '.join(BY_NAME)}")
+    if args.show:
+        for name in args.modules or list(BY_NAME):
+            show(BY_NAME[name])
+        return 0
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     for name in args.modules or list(BY_NAME):
         s = run(BY_NAME[name])

@@ -68,3 +68,59 @@ def test_any_link_at_all_gives_a_view_and_notes(params) -> None:
     assert all(isinstance(n, str) for n in notes)
     again, more = through_a_link(view)
     assert again == view and more == []  # what survived survives again
+
+
+# --- edges and exact notes (each kills mutants the tests above let through: bench/mutation.py viewstate) ---
+
+ON_BY_DEFAULT = SettingSpec("shuffle", "Shuffle", "", True, 0, 1, bool)
+
+
+@pytest.mark.parametrize(("value", "written"), [(1.0, "1"), (10.0, "10"), (0.25, "0.25"), (7, "7")])
+def test_numbers_in_links_drop_a_trailing_point_zero(value, written) -> None:
+    assert to_params(LinkView(settings={"lr": value}), SPECS) == {"lr": written}
+
+
+def test_a_setting_on_by_default_is_written_off_as_0() -> None:
+    assert to_params(LinkView(settings={"shuffle": False}), [ON_BY_DEFAULT]) == {"shuffle": "0"}
+    assert to_params(LinkView(settings={"shuffle": True}), [ON_BY_DEFAULT]) == {}
+
+
+@pytest.mark.parametrize(("step", "written"), [(1, None), (2, "2")])
+def test_step_1_is_left_out_of_links_and_step_2_is_not(step, written) -> None:
+    assert to_params(LinkView(step=step)).get("step") == written
+
+
+@pytest.mark.parametrize("step", ["1", "2", "100"])
+def test_steps_from_1_to_100_are_read(step) -> None:
+    assert from_params({"step": step}, LESSONS, "a-lesson") == (LinkView(step=int(step)), [])
+
+
+def test_a_text_of_exactly_the_limit_is_kept_and_one_more_is_refused_in_full() -> None:
+    assert from_params({"text": "x" * MAX_TEXT}, LESSONS, "a-lesson") == (LinkView(text="x" * MAX_TEXT), [])
+    assert from_params({"text": "x" * (MAX_TEXT + 1)}, LESSONS, "a-lesson")[1] == [
+        f"The link's text is {MAX_TEXT + 1} characters long; links carry at most {MAX_TEXT}, so it was not used."]
+
+
+def test_a_bad_class_code_is_refused_in_full() -> None:
+    assert from_params({"class": "a-b"}, LESSONS, "a-lesson") == (LinkView(), [
+        "The link's class code “a-b” is not a class code (letters and digits); it was ignored."])
+
+
+@pytest.mark.parametrize(("name", "shown"), [("x" * 40, "x" * 40), ("y" * 41, "y" * 39 + "…")])
+def test_values_in_notes_are_cut_after_40_characters(name, shown) -> None:
+    notes = from_params({"lesson": name}, LESSONS, "a-lesson")[1]
+    assert notes == [f"The link names a lesson that does not exist (“{shown}”); showing a-lesson instead."]
+
+
+@pytest.mark.parametrize(("raw", "present"), [("1", True), ("true", True), ("on", True), (" Yes ", True),
+                                              ("TRUE", True), ("ON", True), ("0", False), ("no", False), ("", False)])
+def test_presenter_mode_words(raw, present) -> None:
+    assert from_params({"present": raw}, LESSONS, "a-lesson")[0].present is present
+
+
+def test_a_repeated_parameter_counts_its_last_value_and_an_empty_one_none() -> None:
+    assert from_params({"step": ["2", "3", "4"], "text": []}, LESSONS, "a-lesson") == (LinkView(step=4), [])
+
+
+def test_a_default_lesson_without_settings_reads_no_settings() -> None:
+    assert from_params({"epochs": "7"}, {}, "gone") == (LinkView(), [])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import torch
 from torch import nn
@@ -37,8 +37,11 @@ class TextClassifier(nn.Module):
         self.text, self.model, self.classes = text, model, classes
 
     def forward(self, texts: list[str]) -> torch.Tensor:
-        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
-        return self.model.predict_proba(ids)  # (B, C)
+        # an LSTM's or a Transformer's classifier: nn.Module attributes are untyped, so their types are named here
+        classifier = cast(nn.Linear, self.model.classifier)
+        proba = cast(Callable[[torch.Tensor], torch.Tensor], self.model.predict_proba)
+        ids = self.text(texts).to(classifier.weight.device)  # (B, T)
+        return proba(ids)  # (B, C)
 
 
 @lru_cache(maxsize=32)
@@ -98,10 +101,11 @@ def gates_view(key: str, title: str, description: str, lstm: nn.Module, inputs: 
     first ``len(tokens)`` steps -- the real tokens -- are shown. ``step_name`` names a step ("word", "step").
     """
     n = len(tokens)
-    g = lstm_gates(lstm, inputs.to(next(lstm.parameters()).device), state=state, length=n)
+    g = lstm_gates(cast(nn.LSTM, lstm), inputs.to(next(lstm.parameters()).device), state=state, length=n)
     return LSTMGatesView(key=key, title=title, description=description, shape=(n, g.h.size(-1)),
                          dims=(step_name, "hidden unit"), stage=stage, tokens=tuple(tokens), marks=tuple(marks[:n]),
-                         **{name: matrix(getattr(g, name).tolist()) for name in "ifgoch"},
+                         i=matrix(g.i.tolist()), f=matrix(g.f.tolist()), g=matrix(g.g.tolist()),
+                         o=matrix(g.o.tolist()), c=matrix(g.c.tolist()), h=matrix(g.h.tolist()),
                          reading=tuple(gates_reading(g, list(tokens))), forget_at=forget_step(g))
 
 
@@ -114,7 +118,8 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
 def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
     """A text classifier's answers (``model(texts)`` gives probabilities; ``model.classes`` names them)."""
     probs = model(inputs)  # (N, C)
-    return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
+    classes = cast(list[str], model.classes)
+    return [dict(zip(classes, map(float, row), strict=True)) for row in probs.tolist()]
 
 
 @dataclass(frozen=True)
@@ -156,5 +161,5 @@ class TextClassificationLesson(Lesson[TextSettingsT]):
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)
 
-    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
+    def answer(self, model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)

@@ -101,7 +101,7 @@ class Lesson(ABC, Generic[SettingsT]):
 
     trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
     probes: ClassVar[tuple[str, ...]] = ()  # inputs whose answers are followed epoch by epoch while it learns
-    step: ClassVar[Step]  # one batch's loss and metric counts
+    step: Step  # one batch's loss and metric counts: a plain function, set on the class
 
     @abstractmethod
     def prepare(self, settings: SettingsT, data: Any = None, device: str = "cpu") -> Prepared:

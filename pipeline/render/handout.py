@@ -165,8 +165,8 @@ def _table(rows: Rows, caption: str) -> str:
         return ""
     head = "".join(f'<th scope="col">{html_escape(c)}</th>' for c in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html_escape(v)}</td>" for v in row.values()) + "</tr>\n" for row in rows)
-    return (f'<div class="table-wrap"><table><caption>{html_escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n'
-            f"<tbody>\n{body}</tbody></table></div>\n")
+    return (f'<div class="table-wrap"><table><caption>{html_escape(caption)}</caption>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table></div>\n")
 
 
 def _header(doc: TraceDocument) -> str:
@@ -175,8 +175,8 @@ def _header(doc: TraceDocument) -> str:
         parts.append(f'<p class="summary">{html_escape(doc.lesson.summary)}</p>\n')
         parts.append(_paragraphs(doc.lesson.intro))
     else:
-        parts.append(f"<p>A model of type <strong>{html_escape(doc.trace.model_type or 'unknown')}</strong>, traced on one "
-                     f"input: {len(doc.trace):,} calls recorded, shown below as {len(doc.stages)} stages.</p>\n")
+        parts.append(f"<p>A model of type <strong>{html_escape(doc.trace.model_type or 'unknown')}</strong>, traced "
+                     f"on one input: {len(doc.trace):,} calls recorded, shown below as {len(doc.stages)} stages.</p>\n")
     return "".join(parts)
 
 
@@ -237,7 +237,8 @@ def _prediction(prediction: Prediction, charts: Charts) -> str:
         parts += [f'<p class="note">{html_escape(note)}</p>\n' for note in view.notes]
         fig = layer_figure(view)
         if fig is None:
-            parts.append(f'<p class="literal">{html_escape(view.text if isinstance(view, TextView) else view.title)}</p>\n')
+            literal = view.text if isinstance(view, TextView) else view.title
+            parts.append(f'<p class="literal">{html_escape(literal)}</p>\n')
         else:
             parts.append(charts.add(fig, drawn(view)))
         parts.append("</li>\n")
@@ -269,7 +270,8 @@ SOURCE_LABELS = {"tool": "Made with", "torch": "PyTorch", "python": "Python", "c
 
 
 def _footer(doc: TraceDocument) -> str:
-    rows = "".join(f"<dt>{html_escape(SOURCE_LABELS.get(k, k))}</dt><dd>{html_escape(v)}</dd>" for k, v in doc.source.items())
+    rows = "".join(f"<dt>{html_escape(SOURCE_LABELS.get(k, k))}</dt><dd>{html_escape(v)}</dd>"
+                   for k, v in doc.source.items())
     if doc.lesson:  # the settings it was trained with and its data (sizes, vocabulary, a learner's file name)
         for label, values in (("Settings", doc.lesson.settings), ("Data", doc.lesson.info)):
             if values:

@@ -51,7 +51,6 @@ from pipeline.runs.messages import (
     Progress,
     Ready,
     ToWorker,
-    TrainEnd,
     TrainJob,
     TrainStart,
 )
