@@ -266,3 +266,14 @@ def test_real_run_gets_the_label_a_teacher_would_give(slug, lr, epochs, expected
     assert got == expected, f"{slug} at {lr}: {curve_seen} -> {[o.label for o in said]}"
     assert all(named(o.text) == {o.label} for o in said)
     assert verdict(run.epochs, chance_of(slug, run.info)).label == expected[epochs]
+
+
+# --- thresholds at work and sentences in full (each kills mutants the tests above let through) ------------
+
+def test_a_flat_curve_at_50_percent_of_three_classes_is_a_plateau_not_barely_learning():
+    """50 % is a quarter of the way from guessing (33 %) to 100 %: skill, however flat (the issue's SKILL 0.1 -> 0.3
+    would call it barely learning)."""
+    history = curve(*[(0.6, 0.7, 0.5)] * 5)
+    assert observe_epoch(history, THIRD) == Observation(
+        Label.PLATEAU, "Validation accuracy steady at 50 %, validation loss 0.70 → 0.70 over epochs 2–5, little "
+                       "change: plateau.")
