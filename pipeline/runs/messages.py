@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.training.results import BatchResult, EpochResult
+
+if TYPE_CHECKING:  # the loop imports torch; the messages are read by the pool before any lesson is loaded
+    from pipeline.training.loop import TrainConfig
 
 
 class JobState(StrEnum):
@@ -45,7 +48,7 @@ class TrainJob:
 
     job_id: int
     slug: str
-    settings: Any  # the lesson's own settings dataclass: the worker looks the lesson up by slug
+    settings: TrainConfig  # the lesson's own settings dataclass: the worker looks the lesson up by slug
     data: Any
 
 
