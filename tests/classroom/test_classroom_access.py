@@ -202,3 +202,12 @@ def test_utc_is_naive_utc_whatever_the_local_time_zone() -> None:
     before = datetime.now(UTC).replace(tzinfo=None)
     now = access.utc()
     assert now.tzinfo is None and before <= now <= datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_a_new_question_closes_the_one_before(engine: Engine) -> None:
+    info, secret = service.start_class(engine, "sequence-classification")
+    questions.open_question(engine, info.code, secret, "First?", ["a", "b"], 0)
+    second = questions.open_question(engine, info.code, secret, "Second?", ["a", "b"], 1)
+    with session_of(engine) as s:
+        question = access.open_question(s, access.find_class(s, info.code))
+        assert question is not None and (question.id, question.position, question.text) == (second.id, 2, "Second?")

@@ -59,7 +59,7 @@ def test_rejoin_refusals_in_full(typed) -> None:
 
 
 def test_rejoin_refusals_of_other_things() -> None:
-    assert refusal(normalize_rejoin, None) == "rejoin code must be text, got NoneType"
+    assert refusal(normalize_rejoin, 42) == "rejoin code must be text, got int"
     assert refusal(normalize_rejoin, "Z" * 30).endswith(f"got {'Z' * 20!r}")
 
 
