@@ -68,6 +68,11 @@ SECTIONS = [
      "The same, with two `pipeline-trace serve` processes on one PostgreSQL and one data folder (two ports), the "
      "learners split evenly, the teacher on the first: each process's CPU and RSS are given.",
      "everyone follows; p95 within the one-process goal"),
+    ("mutation", "Mutation score of the core",
+     "`bench/mutation.py`: mutmut 3 mutates each core module in a scratch copy and runs that module's own tests "
+     "against every mutant (one worker); a mutant is caught when a test fails or hangs. Mutants no test can tell "
+     "from the code are listed with why in `bench/results/mutation-equivalent.md` and counted apart; any other "
+     "survivor is named under its module.", "at least 85 % of the non-equivalent mutants caught in each module"),
 ]
 
 

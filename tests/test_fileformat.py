@@ -12,11 +12,13 @@ import pytest
 import torch
 from torch import nn
 
+from pipeline.content.lesson import Question
 from pipeline.document import fileformat
-from pipeline.document.document import TraceDocument, trace_document
+from pipeline.document.document import LessonInfo, Stage, TraceDocument, trace_document
 from pipeline.document.fileformat import TRACE_MEMBER, TraceFileError, json_text, loads, open_path, save, zip_bytes
 from pipeline.document.views import Prediction, ProbabilitiesView
 from pipeline.trace import trace
+from pipeline.training.results import EpochResult
 
 
 class Net(nn.Module):
@@ -207,3 +209,51 @@ def test_a_file_holds_only_the_samples_its_records_name():
         loads(as_zip(document(records=[record(sample=sample)]), wrong), "t.zip")
     ok = loads(as_zip(document(records=[record(sample=sample)]), safetensors({"r0": ("F32", [2], bytes(8))})))
     assert ok.trace.root.sample.tolist() == [0.0, 0.0]
+
+
+# --- everything a lesson's document holds comes back (bench/mutation.py fileformat) ---
+
+def lesson_document(doc: TraceDocument) -> TraceDocument:
+    """``doc`` with everything a lesson adds: its info, epochs with metrics and probe answers, examples, a quiz,
+    a key insight, a stage without a record and a prediction with notes and an expected answer."""
+    stages = [*doc.stages, Stage(key="loose", title="Loose", description="no call", operation="nothing",
+                                 input_shape=[2, None], output_shape=[3], record=None)]
+    epochs = [EpochResult(epoch=1, loss=1.5, accuracy=0.25, val_loss=1.25, val_accuracy=0.5,
+                          metrics={"exact": 0.125, "val_exact": 0.0625}, observation="First epoch.", seconds=0.75,
+                          probes={"a fine film": {"positive": 0.75, "negative": 0.25}, "two": "2"}),
+              EpochResult(epoch=2, loss=2.0, accuracy=0.5, val_loss=math.nan, val_accuracy=0.75)]
+    prediction = Prediction(text="hi", output="x", confidence=0.5, layers=doc.prediction.layers,
+                            notes=("one note", "two"), expected="y")
+    return TraceDocument(
+        trace=doc.trace, stages=stages, source={"tool": "t", "made_by": "me"},
+        lesson=LessonInfo(slug="a-lesson", title="A lesson", summary="What it is", settings={"epochs": 2, "lr": 0.5},
+                          info={"classes": ["a", "b"], "vocab_size": 9}, intro="Read me first."),
+        epochs=epochs, examples=[("in one", "out one"), ("in two", "out two")], prediction=prediction,
+        quiz=[Question(question="Which?", choices=["this", "that"], answer=1, explanation="Because.")],
+        key_insight="The point.")
+
+
+def same_lesson(a: TraceDocument, b: TraceDocument) -> None:
+    same(TraceDocument(a.trace, a.stages[:-1], a.source), TraceDocument(b.trace, b.stages[:-1], b.source))
+    assert b.lesson == a.lesson and b.examples == a.examples and b.quiz == a.quiz
+    assert b.key_insight == a.key_insight and b.source == a.source
+    assert [(s.key, s.title, s.description, s.operation, s.input_shape, s.output_shape) for s in b.stages] == \
+        [(s.key, s.title, s.description, s.operation, s.input_shape, s.output_shape) for s in a.stages]
+    assert [s.record is None for s in b.stages] == [s.record is None for s in a.stages]
+    assert [e.to_dict() for e in b.epochs[:1]] == [e.to_dict() for e in a.epochs[:1]]
+    assert b.epochs[0].probes == {"a fine film": {"positive": 0.75, "negative": 0.25}, "two": "2"}
+    second = b.epochs[1]
+    assert (second.epoch, second.loss, second.accuracy, second.val_accuracy) == (2, 2.0, 0.5, 0.75)
+    assert math.isnan(second.val_loss) and len(b.epochs) == 2
+    p, q = a.prediction, b.prediction
+    assert (q.text, q.output, q.confidence, q.notes, q.expected) == \
+        (p.text, p.output, p.confidence, p.notes, p.expected)
+
+
+def test_a_lessons_whole_document_round_trips_in_both_forms(doc, tmp_path):
+    """Epochs keep their probe answers, metrics, observation and time (dropping the probes on reading: the issue's
+    mutation), the lesson its settings and info, and a stage its missing record."""
+    full = lesson_document(doc)
+    save(full, tmp_path / "t.zip")
+    same_lesson(full, open_path(tmp_path / "t.zip"))
+    same_lesson(full, loads(json_text(full).encode(), "t.json"))

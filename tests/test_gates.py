@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline.nn.gates import LSTMGates, gates_reading, lstm_gates
+from pipeline.nn.gates import LSTMGates, _forget_sentence, forget_step, gates_reading, lstm_gates
 
 SIZES = [(3, 2, 1), (5, 4, 7), (50, 64, 10), (16, 33, 25)]  # (E, H, T)
 
@@ -159,3 +159,109 @@ def test_reading_a_single_step_and_missing_token_names():
     reading = gates_reading(gates, [])
     assert 2 <= len(reading) <= 4 and all("step 1" in s for s in reading[:-1])
     assert isinstance(gates, LSTMGates)
+
+
+# --- exact readings and edges (each kills mutants that the tests above let through: bench/mutation.py gates) ---
+
+def zero_lstm(e: int = 3, h: int = 2) -> nn.LSTM:
+    """Every weight and bias 0: every gate is sigmoid(0) = 0.5 exactly, the candidate 0."""
+    lstm = nn.LSTM(e, h, batch_first=True)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.zero_()
+    return lstm
+
+
+def hand_gates(o: list[float], f: list[float] | None = None) -> LSTMGates:
+    """Gates of one step written by hand (float64): only ``o`` and ``f`` matter to the readings checked."""
+    row = torch.tensor([o], dtype=torch.float64)  # (1, H)
+    forget = torch.tensor([f or [0.9] * len(o)], dtype=torch.float64)
+    zero = torch.zeros(len(o), dtype=torch.float64)
+    return LSTMGates(i=row, f=forget, g=row, o=row, c=row, h=row, h0=zero, c0=zero)
+
+
+def test_a_one_word_input_keeps_its_forget_gate_sentence():
+    """One word, starting from zero memory: that word is still the forget gate's step (the issue's `>` -> `>=`)."""
+    gates = lstm_gates(forgetting_lstm(), torch.eye(len(WORDS))[1:2])  # "movie" alone: f = 0.98
+    assert forget_step(gates) == 0
+    f = float(gates.f.mean())
+    assert gates_reading(gates, ["movie"])[0] == (
+        f"At “movie” the forget gate is lowest (mean {f:.2f}, against {f:.2f} on average): the LSTM lets a little of "
+        "its memory go there.")
+
+
+def test_the_forget_sentence_in_full_skips_the_first_step_in_its_average():
+    gates = lstm_gates(forgetting_lstm(), torch.eye(len(WORDS)))
+    f = gates.f.mean(dim=1)
+    assert gates_reading(gates, WORDS)[0] == (f"At “not” the forget gate is lowest (mean {f[3]:.2f}, against "
+                                              f"{f[1:].mean():.2f} on average): the LSTM clears much of its memory "
+                                              "there.")
+
+
+def test_two_words_from_zero_memory_skip_the_first_even_when_it_forgets_hardest():
+    lstm = forgetting_lstm()
+    with torch.no_grad():
+        lstm.weight_ih_l0[2:4, WORDS.index("the")] = -9.0  # "the" forgets hardest, but has nothing to forget
+    gates = lstm_gates(lstm, torch.eye(len(WORDS))[:2])
+    assert forget_step(gates) == 1 and gates_reading(gates, WORDS[:2])[0].startswith("At “movie”")
+
+
+def test_one_hidden_unit_still_finds_its_forget_step():
+    gates = lstm_gates(make_lstm(3, 1, batch_first=True, seed=5), torch.randn(4, 3))  # H = 1, T = 4
+    assert 1 <= forget_step(gates) <= 3
+
+
+def test_no_steps_have_no_forget_step_and_no_sentence():
+    empty = torch.zeros(0, 2)
+    gates = LSTMGates(i=empty, f=empty, g=empty, o=empty, c=empty, h=empty, h0=torch.zeros(2), c0=torch.zeros(2))
+    assert forget_step(gates) == -1
+    assert _forget_sentence(gates, []) == ""
+
+
+def test_a_forget_gate_of_exactly_one_half_lets_a_little_go_and_the_output_gate_is_in_between():
+    reading = gates_reading(lstm_gates(zero_lstm(), torch.ones(2, 3)), ["a", "b"])
+    assert reading[0].endswith("the LSTM lets a little of its memory go there.")  # f = 0.5: not below one half
+    assert reading[-1] == ("The output gate is mostly in between: 0% of its values are below 0.1 or above 0.9 "
+                           "(mean 0.50).")
+
+
+@pytest.mark.parametrize(("o", "verdict"), [
+    ([0.05, 0.5], "mostly all-or-nothing: 50%"),  # exactly half saturated counts as mostly
+    ([0.1, 0.9], "mostly in between: 0%"),  # the bounds themselves are not saturated
+    ([0.95, 0.5, 0.5], "mostly in between: 33%"),
+])
+def test_the_output_sentence_at_its_bounds(o, verdict):
+    assert gates_reading(hand_gates(o), ["w"])[-1].startswith(f"The output gate is {verdict} of its values")
+
+
+def test_a_state_and_input_of_another_dtype_are_read_in_the_weights_dtype():
+    lstm = make_lstm(4, 3, batch_first=True, seed=6)
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(6))
+    state = random_state(3, seed=6)
+    expected = lstm_gates(lstm, x, state)
+    got = lstm_gates(lstm, x.double(), (state[0].double(), state[1].double()))
+    assert got.h0.dtype == got.c0.dtype == got.h.dtype == torch.float32
+    assert torch.allclose(got.h, expected.h) and torch.equal(got.h0, state[0].reshape(3))
+
+
+def test_the_initial_states_are_kept():
+    lstm = make_lstm(4, 3, batch_first=True, seed=7)
+    state = random_state(3, seed=7)
+    gates = lstm_gates(lstm, torch.randn(2, 4), state)
+    assert torch.equal(gates.h0, state[0].reshape(3)) and torch.equal(gates.c0, state[1].reshape(3))
+    plain = lstm_gates(lstm, torch.randn(2, 4))
+    assert torch.equal(plain.h0, torch.zeros(3)) and torch.equal(plain.c0, torch.zeros(3))
+
+
+@pytest.mark.parametrize(("make", "x", "state", "length", "message"), [
+    (lambda: nn.LSTM(4, 3, bidirectional=True), torch.randn(5, 4), None, None,
+     "lstm_gates supports a unidirectional LSTM only, got bidirectional=True"),
+    (lambda: nn.LSTM(4, 3), torch.randn(0, 4), None, None, "x must hold at least one token, got an empty sequence"),
+    (lambda: nn.LSTM(4, 3), torch.randn(5, 4), (torch.zeros(2), torch.zeros(3)), None,
+     "h0 must hold one state of 3 numbers, got shape [2]"),
+    (lambda: nn.LSTM(4, 3), torch.randn(5, 4), None, True, "length must be an integer between 1 and 5, got True"),
+])
+def test_refusals_in_full(make, x, state, length, message):
+    with pytest.raises(ValueError) as refused:
+        lstm_gates(make(), x, state, length)
+    assert str(refused.value) == message

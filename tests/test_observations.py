@@ -266,3 +266,100 @@ def test_real_run_gets_the_label_a_teacher_would_give(slug, lr, epochs, expected
     assert got == expected, f"{slug} at {lr}: {curve_seen} -> {[o.label for o in said]}"
     assert all(named(o.text) == {o.label} for o in said)
     assert verdict(run.epochs, chance_of(slug, run.info)).label == expected[epochs]
+
+
+# --- thresholds at work and sentences in full (each kills mutants the tests above let through) ------------
+
+def test_a_flat_curve_at_50_percent_of_three_classes_is_a_plateau_not_barely_learning():
+    """50 % is a quarter of the way from guessing (33 %) to 100 %: skill, however flat (the issue's SKILL 0.1 -> 0.3
+    would call it barely learning)."""
+    history = curve(*[(0.6, 0.7, 0.5)] * 5)
+    assert observe_epoch(history, THIRD) == Observation(
+        Label.PLATEAU, "Validation accuracy steady at 50 %, validation loss 0.70 → 0.70 over epochs 2–5, little "
+                       "change: plateau.")
+
+
+GUESS = math.log(3)  # the cross-entropy of guessing among three classes
+
+# (rows, chance, the label, the sentence): each at a threshold or a window edge one rule turns on
+AT_THE_EDGES = [
+    pytest.param([(0.9, 0.9, 0.5), (0.3, 0.3, 0.6), (0.4, 0.4, 0.6), (0.6, 0.6, 0.6), (0.9, 0.9, 0.6)], THIRD,
+                 Label.DIVERGING, "Training loss rose every epoch, 0.30 → 0.90 over epochs 2–5: diverging — lower the "
+                 "learning rate.", id="climbing over the last four epochs only"),
+    pytest.param([(0.3, 0.3, 0.9), (0.5, 0.5, 0.85), (0.9, 0.9, 0.7)], THIRD, Label.UNSTABLE,
+                 "Training loss rose from 0.30 (epoch 1) to 0.90: unstable — the learning rate is likely too high.",
+                 id="three epochs climbing are too few to diverge"),
+    pytest.param([(0.3, 0.3, 0.9), (0.4, 0.4, 0.85), (0.4, 0.4, 0.8), (0.9, 0.9, 0.7)], THIRD, Label.UNSTABLE,
+                 "Training loss rose from 0.30 (epoch 1) to 0.90: unstable — the learning rate is likely too high.",
+                 id="a level step is no climb"),
+    pytest.param([(0.3, 0.3, 0.9), (0.4, 0.4, 0.85), (0.5, 0.5, 0.8), (0.7, 0.7, 0.7)], THIRD, Label.DIVERGING,
+                 "Training loss rose every epoch, 0.30 → 0.70 over epochs 1–4: diverging — lower the learning rate.",
+                 id="the last epoch past twice the best"),
+    pytest.param([(0.25, 0.3, 0.9), (0.3, 0.4, 0.85), (0.4, 0.5, 0.8), (0.5, 0.7, 0.7)], THIRD, Label.DIVERGING,
+                 "Training loss rose every epoch, 0.25 → 0.50 over epochs 1–4: diverging — lower the learning rate.",
+                 id="exactly twice the best"),
+    pytest.param([(1.0, 0.9, 0.5), (math.nan, 0.8, 0.6)], THIRD, Label.DIVERGING,
+                 "The loss became NaN (not a number) at epoch 2: diverging — the weights are broken; lower the "
+                 "learning rate and train again.", id="NaN in full"),
+    pytest.param([(0.5, 0.6, 0.5), (0.5, 0.6, 0.5), (0.49, 0.59, 0.53), (0.48, 0.59, 0.56), (0.47, 0.59, 0.5894)],
+                 THIRD, Label.SLOWLY, "Validation accuracy 50 → 59 %, validation loss 0.60 → 0.59 over epochs 2–5, "
+                 "improving a little: learning slowly.", id="2.98 points an epoch is not fast"),
+    pytest.param([(0.5, 0.6, 0.4), (0.5, 0.6, 0.5), (0.49, 0.59, 0.54), (0.48, 0.59, 0.58), (0.47, 0.59, 0.62)],
+                 THIRD, Label.LEARNING, "Validation accuracy 50 → 62 %, validation loss 0.60 → 0.59 over epochs 2–5, "
+                 "improving: learning.", id="4 points an epoch over the window"),
+    pytest.param([(0.1, 0.0, 0.9)] * 3, THIRD, Label.PLATEAU, "Validation accuracy steady at 90 %, validation loss "
+                 "0 → 0 over epochs 1–3, little change: plateau.", id="a validation loss of 0"),
+    pytest.param([(0.5, 0.9, 0.8), (0.45, 0.7, 0.8), (0.4, 0.6, 0.8)], THIRD, Label.LEARNING,
+                 "Validation accuracy steady at 80 %, validation loss 0.90 → 0.60 over epochs 1–3, improving: "
+                 "learning.", id="a loss below 1 dropping fast"),
+    pytest.param([(1.5 * GUESS, 1.0, 0.5)], THIRD, Label.FIRST, "First epoch: loss 1.65, validation accuracy 50 % "
+                 "(guessing scores about 33 %).", id="exactly 1.5 times guessing is not far above it"),
+    pytest.param([(1.5, 1.0, 0.5)], THIRD, Label.FIRST, "First epoch: loss 1.50, validation accuracy 50 % (guessing "
+                 "scores about 33 %).", id="1.5 is under 1.5 times guessing"),
+    pytest.param([(1.0, 0.9, 0.5), (1.2, 0.85, 0.52)], THIRD, Label.SLOWLY, "Validation accuracy 50 → 52 %, "
+                 "validation loss 0.90 → 0.85 over epochs 1–2, still close to guessing (1.10): learning slowly.",
+                 id="exactly 1.2 times the best is no rise"),
+    pytest.param([(0.01, 0.1, 0.95), (0.013, 0.1, 0.95)], THIRD, Label.PLATEAU, "Validation accuracy steady at 95 %, "
+                 "validation loss 0.10 → 0.10 over epochs 1–2, little change: plateau.", id="a tiny loss's rise"),
+    pytest.param([(1.25, 1.0, 0.5), (0.5, 0.9, 0.6), (0.625, 0.85, 0.62)], 0.0, Label.UNSTABLE,
+                 "Training loss rose from 0.50 (epoch 2) to 0.62: unstable — the learning rate is likely too high.",
+                 id="a rise of exactly a tenth of the first loss"),
+    pytest.param([(0.6, 0.6, 0.8), (0.45, 0.5, 0.85), (0.55, 0.5, 0.85)], THIRD, Label.SLOWLY,
+                 "Validation accuracy 80 → 85 %, validation loss 0.60 → 0.50 over epochs 1–3, improving a little: "
+                 "learning slowly.", id="a rise under a tenth of guessing"),
+    pytest.param([(0.5, 0.5, 0.8), (0.6, 0.5, 0.8), (0.5, 0.5, 0.8), (0.6, 0.5, 0.8)], THIRD, Label.PLATEAU,
+                 "Validation accuracy steady at 80 %, validation loss 0.50 → 0.50 over epochs 1–4, little change: "
+                 "plateau.", id="swings under a tenth of guessing"),
+    pytest.param([(0.0, 0.5, 0.8), (0.05, 0.5, 0.8)], 0.0, Label.PLATEAU, "Validation accuracy steady at 80 %, "
+                 "validation loss 0.50 → 0.50 over epochs 1–2, little change: plateau.",
+                 id="a first loss of 0 measures moves against 1"),
+    pytest.param([(0.0, 0.5, 0.8), (0.15, 0.5, 0.8)], 0.0, Label.UNSTABLE, "Training loss rose from 0 (epoch 1) to "
+                 "0.15: unstable — the learning rate is likely too high.", id="against 1, 0.15 is a real move"),
+    pytest.param([(0.5, 0.5, 0.8), (0.4, 0.5, 0.8), (0.5, 0.5, 0.8)], 0.0, Label.UNSTABLE, "Training loss rose from "
+                 "0.40 (epoch 2) to 0.50: unstable — the learning rate is likely too high.",
+                 id="a first loss of 0.5 measures moves against itself"),
+    pytest.param([(0.012, 0.011, 0.99)], THIRD, Label.FIRST, "First epoch: loss 0.012, validation accuracy 99 % "
+                 "(guessing scores about 33 %).", id="small numbers keep two significant digits"),
+]
+
+
+@pytest.mark.parametrize(("rows", "chance", "label", "text"), AT_THE_EDGES)
+def test_at_the_edges_of_the_rules(rows, chance, label, text):
+    assert observe_epoch(curve(*rows), chance) == Observation(label, text)
+
+
+def test_refusals_in_full():
+    with pytest.raises(ValueError) as refused:
+        observe_epoch([], THIRD)
+    assert str(refused.value) == "history must hold at least one epoch, got none"
+    with pytest.raises(ValueError) as refused:
+        observe_epoch(curve((1.0, 1.0, 0.5)), 1)
+    assert str(refused.value) == "chance must be between 0 and 1, got 1"
+
+
+def test_a_verdict_without_chance_names_no_guessing_and_the_earliest_best_epoch():
+    history = curve((1.0, 0.9, 0.5), (0.6, 0.55, 0.7), (0.4, 0.38, 0.7))
+    assert verdict(history).text == ("Over 3 epochs validation accuracy went 50 → 70 % (best 70 % after epoch 2). "
+                                     "Validation accuracy 50 → 70 %, validation loss 0.90 → 0.38 over epochs 1–3, "
+                                     "improving: learning. It was still improving at the end: more epochs would "
+                                     "likely help.")

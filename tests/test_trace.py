@@ -11,7 +11,17 @@ import torchinfo
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from pipeline.trace import SAMPLE_LIMIT, RecordKind, TraceError, capture, format_structure, take_sample, trace
+from pipeline.trace import (
+    SAMPLE_LIMIT,
+    Record,
+    RecordKind,
+    Trace,
+    TraceError,
+    capture,
+    format_structure,
+    take_sample,
+    trace,
+)
 from pipeline.trace.capture import op_name, packed_copy, to_host
 from pipeline.trace.record import TensorSpec, first_spec
 
@@ -498,3 +508,62 @@ def test_children_are_the_calls_made_directly_inside_a_call():
         model(torch.randn(1, 3, 8))
     assert [r.name for r in t.children()] == ["layers.0", "layers.1"]  # the ModuleList is never called itself
     assert "layers.0.self_attn" in [r.name for r in t.children(t["layers.0"])]
+
+
+# --- the Trace's look-ups on records made by hand (each kills mutants the tests above let through) ---
+
+def hand_trace() -> Trace:
+    """A model "Net" calling enc (twice, its second call recorded first), enc.rnn inside it, and a softmax op."""
+    def call(name: str, n: int = 0, kind: RecordKind = RecordKind.MODULE, depth: int = 1, **kw) -> Record:
+        return Record(name=name, kind=kind, type=kw.pop("type", "Linear"), call=n, module=kw.pop("module", name),
+                      depth=depth, operation="op", num_params=kw.pop("num_params", 0), **kw)
+
+    return Trace("Net", [call("", depth=0, type="Net", num_params=42), call("enc", 1), call("enc"),
+                         call("enc.rnn", depth=2, type="GRU", num_params=7),
+                         call("enc.softmax()", kind=RecordKind.OP, depth=2, type="softmax", module="enc"),
+                         call("head", type="Linear", num_params=3)], ops=True, passes=1)
+
+
+def test_names_and_calls_are_found_in_their_own_index():
+    """`'' in t` must look in the names (the issue's mutation: looking it up among (name, call) keys made Open a
+    trace show 0 parameters)."""
+    t = hand_trace()
+    assert "" in t and "enc" in t and "enc.rnn" in t and "nope" not in t
+    assert ("enc", 1) in t and ("enc", 2) not in t and ("enc",) not in t
+    assert t.root.num_params == 42 and t[0] in t and t.root is t[""] is t.get("") is t["", 0]
+    assert [r.call for r in t.calls("enc")] == [0, 1] and t.calls("nope") == []
+    assert t.get("enc", 1) is t["enc", 1] and t.get("enc", 2) is None
+
+
+def test_a_missing_call_is_named_with_what_there_is():
+    t = hand_trace()
+    with pytest.raises(KeyError) as missing:
+        t["enc", 5]
+    assert missing.value.args[0] == "'enc' has 2 call(s) in a forward pass (0 to 1); there is no call 5"
+    with pytest.raises(KeyError) as missing:
+        t["enx"]
+    assert missing.value.args[0] == "no call of 'enx' was recorded; did you mean 'enc'?"
+    with pytest.raises(KeyError) as missing:
+        t["zzzzzz"]
+    assert missing.value.args[0] == "no call of 'zzzzzz' was recorded"
+    with pytest.raises(ValueError, match=r"^the trace already has call 0 of 'head'$"):
+        t.add(t["head"])
+
+
+def test_ops_modules_children_span_and_the_summary():
+    t = hand_trace()
+    assert [r.name for r in t.ops()] == ["enc.softmax()"] and t.ops("relu") == []
+    assert [r.name for r in t.ops("softmax")] == ["enc.softmax()"]
+    assert [r.name for r in t.modules()] == ["", "enc", "enc", "enc.rnn", "head"]
+    assert [(r.name, r.call) for r in t.children()] == [("enc", 1), ("enc", 0), ("head", 0)]
+    assert [r.name for r in t.children(t["enc"])] == ["enc.rnn", "enc.softmax()"]
+    assert [(r.name, r.call) for r in t.span("enc", "enc")] == [("enc", 0), ("enc.rnn", 0), ("enc.softmax()", 0)]
+    assert [r.name for r in t.outermost(t.span("enc", "head"))] == ["enc", "head"]
+    assert repr(t) == "Trace(Net: 5 module calls, 1 ops, 1 pass(es))"
+    lines = t.summary().splitlines()
+    assert lines[0].split() == ["call", "type", "output", "params"] and set(lines[1]) <= {"-", " "}
+    assert lines[2].split() == ["Net", "Net", "None", "42"]
+    assert lines[3].split() == ["enc", "[1]", "Linear", "None", "0"]
+    assert lines[5].split() == ["enc.rnn", "GRU", "None", "7"]
+    assert lines[6].split() == ["enc.softmax()", "softmax", "None"]
+    assert lines[3].startswith("  enc [1]") and lines[5].startswith("    enc.rnn")

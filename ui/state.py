@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from pipeline.app.viewstate import RESERVED, View, from_params, to_params
+from pipeline.app.viewstate import RESERVED, LinkView, from_params, to_params
 from pipeline.content.catalog import catalog
 from pipeline.content.lesson import LessonContent
 from pipeline.training.settings import specs as settings_specs
@@ -183,7 +183,7 @@ def link_notes() -> None:
         st.warning(escape_markdown(note), icon=":material/link_off:")
 
 
-def current_view(page_path: str) -> View:
+def current_view(page_path: str) -> LinkView:
     """The view on screen now: what the link should say."""
     slug = current_slug()
     state = st.session_state
@@ -199,7 +199,7 @@ def current_view(page_path: str) -> View:
         settings = {k[len(prefix):]: v for k, v in state.items() if isinstance(k, str) and k.startswith(prefix)}
     elif own is not None and not state.get(keys.CLASS_CODE):  # the learner's own model (a class lends the teacher's)
         settings = dataclasses.asdict(own.settings)
-    return View(slug, state.get(keys.text(slug)), step, settings, presenting(), state.get(keys.CLASS_CODE))
+    return LinkView(slug, state.get(keys.text(slug)), step, settings, presenting(), state.get(keys.CLASS_CODE))
 
 
 def sync_link(page_path: str) -> None:

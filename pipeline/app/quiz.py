@@ -57,7 +57,7 @@ def _shape_question(rng: random.Random, doc: TraceDocument) -> Question | None:
     stage = next((s for s in doc.stages if len(s.output_shape) >= 3 and None not in s.output_shape), None)
     if stage is None:
         return None
-    shape = list(stage.output_shape)
+    shape = [n or 0 for n in stage.output_shape]  # no None: the stage was chosen for that
     wrong = [shape[:-1], shape[:-2] + shape[:-3:-1], [*shape[:-1], shape[-1] * 2], [shape[0], shape[-1]]]
     return _question(rng, f"Your model read the whole dataset in one pass. What shape came out of the "
                           f"“{stage.title}” stage?", fmt_shape(shape), [fmt_shape(w) for w in wrong],

@@ -12,7 +12,7 @@ A link carries no secret: the class code of a session may travel, the teacher's 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ RESERVED = ("lesson", "text", "step", "present", "class")
 
 
 @dataclass(frozen=True)
-class View:
+class LinkView:
     """What a link says about the page: every field is optional (None: not in the link)."""
 
     lesson: str | None = None
@@ -36,7 +36,7 @@ class View:
     class_code: str | None = None
 
 
-def to_params(view: View, specs: list[SettingSpec] = ()) -> dict[str, str]:
+def to_params(view: LinkView, specs: Sequence[SettingSpec] = ()) -> dict[str, str]:
     """The query parameters of a view, in a stable order; defaults are left out to keep links short."""
     params: dict[str, str] = {}
     if view.lesson:
@@ -58,10 +58,11 @@ def to_params(view: View, specs: list[SettingSpec] = ()) -> dict[str, str]:
 
 
 def from_params(params: Mapping[str, str | list[str]], lessons: Mapping[str, list[SettingSpec]],
-                default_lesson: str) -> tuple[View, list[str]]:
+                default_lesson: str) -> tuple[LinkView, list[str]]:
     """The view a link asks for, and a note for each value ignored; ``lessons`` maps slug -> its settings."""
     notes: list[str] = []
-    raw = {k: (v[-1] if isinstance(v, list) and v else v) for k, v in params.items()}
+    # the last of a repeated parameter; an empty list (no value at all) is no parameter
+    raw = {k: v[-1] if isinstance(v, list) else v for k, v in params.items() if v != []}
     lesson = raw.get("lesson")
     if lesson is not None and lesson not in lessons:
         notes.append(f"The link names a lesson that does not exist ({_shown(lesson)}); showing "
@@ -80,7 +81,7 @@ def from_params(params: Mapping[str, str | list[str]], lessons: Mapping[str, lis
         notes.append(f"The link's class code {_shown(code)} is not a class code (letters and digits); it was "
                      "ignored.")
         code = None
-    return View(lesson, text, step, settings, present, code.upper() if code else None), notes
+    return LinkView(lesson, text, step, settings, present, code.upper() if code else None), notes
 
 
 def _step(raw: str | None, notes: list[str]) -> int | None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
 
 from pipeline.classroom import access
@@ -191,7 +192,9 @@ def delete_class(engine: Engine, code: str, secret: str) -> None:
 def expire_classes(engine: Engine, now: datetime | None = None) -> int:
     """Delete every class past its expiry, with its learners, questions and answers; returns how many."""
     cutoff = access.utc(now)
-    return transact(engine, lambda s: s.execute(delete(ClassRow).where(ClassRow.expires_at <= cutoff)).rowcount)
+    # a DELETE's result is a CursorResult, which has the row count
+    return transact(engine, lambda s: cast(CursorResult[Any], s.execute(delete(ClassRow).where(
+        ClassRow.expires_at <= cutoff))).rowcount)
 
 
 def roster(engine: Engine, code: str, secret: str) -> tuple[RosterEntry, ...]:

@@ -79,7 +79,8 @@ class ClassWatch:
             return []
         query = select(ClassRow.code, ClassRow.version, ClassRow.expires_at).where(ClassRow.code.in_(codes))
         found = {row.code: row for row in transact(self.engine, lambda s: s.execute(query).all(), write=False)}
-        now, moved = access.utc(), []
+        now = access.utc()
+        moved: list[tuple[str, ClassState | None]] = []
         for code in codes:
             row, known = found.get(code), self._states.get(code, _UNKNOWN)
             if row is None or row.expires_at <= now:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from pipeline.cli.errors import PROG, UsageError, say
 from pipeline.document.document import TraceDocument, trace_document
@@ -32,7 +32,7 @@ class ProgressCallback(Callback):
     """A progress bar on stderr that advances with every batch and shows the latest epoch's numbers."""
 
     def __init__(self, progress: Progress) -> None:
-        self.progress, self.task = progress, None
+        self.progress, self.task = progress, TaskID(0)  # set when training starts
 
     def on_train_start(self, total_batches: int) -> None:
         self.task = self.progress.add_task("training", total=total_batches)
@@ -161,6 +161,8 @@ def _load_factory(target: str) -> torch.nn.Module:
         raise UsageError(f"{path_text!r} is not a Python file (.py)")
     read_user_file(path, 5_000_000, "Python file")  # exists, is a regular file, not huge
     spec = importlib.util.spec_from_file_location(f"_pipeline_trace_user_{path.stem}", path)
+    if spec is None or spec.loader is None:  # a .py path always has a spec and a loader
+        raise UsageError(f"{path_text!r} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

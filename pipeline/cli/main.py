@@ -18,13 +18,16 @@ import contextlib
 import gc
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.cli.errors import PROG, UsageError, say
 from pipeline.data.tokens import check_text
 from pipeline.errors import InputError
 from pipeline.safeio import check_destination
 from pipeline.training.settings import parse_setting, specs
+
+if TYPE_CHECKING:  # rich is imported when a command runs, after the arguments are read
+    from rich.console import Console
 
 
 class _Parser(argparse.ArgumentParser):
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _list(out) -> int:
+def _list(out: Console) -> int:
     from pipeline.lessons import all_lessons  # torch: each lesson's module imports it
     from pipeline.render.report import lit
 

@@ -14,7 +14,7 @@ import json
 import math
 import struct
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pipeline.document.views import (
@@ -85,11 +85,13 @@ def safetensors_header(samples: bytes) -> dict[str, dict[str, Any]]:
     return header
 
 
-_SAFETENSORS_DTYPES = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64", "I8": "int8",
-                       "I16": "int16", "I32": "int32", "I64": "int64", "U8": "uint8", "BOOL": "bool"}
+# keyed by whatever a header's "dtype" holds (any JSON value): what is not one of these names is no dtype of ours
+_SAFETENSORS_DTYPES: dict[Any, str] = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64",
+                                       "I8": "int8", "I16": "int16", "I32": "int32", "I64": "int64", "U8": "uint8",
+                                       "BOOL": "bool"}
 
 
-def check_samples_header(header: dict[str, Any], declared: dict[str, tuple[str, list[int]]]) -> None:
+def check_samples_header(header: dict[str, Any], declared: Mapping[str, tuple[str, list[int]]]) -> None:
     """Every tensor the header declares is a sample a record names, with the dtype and shape it names."""
     extra = sorted(set(header) - set(declared))
     if extra:

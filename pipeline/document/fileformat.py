@@ -20,7 +20,7 @@ import io
 import math
 import os
 import zipfile
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationError
@@ -65,8 +65,9 @@ from pipeline.safeio import atomic_write, read_user_file
 from pipeline.trace import Container, Record, RecordKind, Stats, Structure, TensorSpec, Trace
 from pipeline.training.results import EpochResult
 
-SCHEMA = "pipeline-trace/2"
-TRACE_MEMBER, SAMPLES_MEMBER = "trace.json", "samples.safetensors"
+SCHEMA: Final = "pipeline-trace/2"
+TRACE_MEMBER: Final = "trace.json"
+SAMPLES_MEMBER: Final = "samples.safetensors"
 
 Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
@@ -74,16 +75,6 @@ DType = Literal["float16", "bfloat16", "float32", "float64", "int8", "int16", "i
 Dim = Annotated[int, Field(ge=0, le=MAX_DIM)]
 Shape = Annotated[list[Dim | None], Field(max_length=MAX_DIMS)]
 SampleShape = Annotated[list[Dim], Field(max_length=MAX_DIMS)]
-
-
-def Many(item: Any, most: int) -> Any:
-    """A list of at most ``most`` items."""
-    return Annotated[list[item], Field(max_length=most)]
-
-
-def Table(value: Any, most: int = MAX_ENTRIES) -> Any:
-    """A mapping of names to values, with at most ``most`` entries."""
-    return Annotated[dict[Name, value], Field(max_length=most)]
 
 
 class TraceFileError(InputError):
@@ -104,19 +95,19 @@ class TensorNode(_Model):
 
 class SequenceNode(_Model):
     node: Literal["tuple", "list"]
-    items: Many(Node, MAX_ITEMS)
+    items: Annotated[list[Node], Field(max_length=MAX_ITEMS)]
 
 
 class NamedTupleNode(_Model):
     node: Literal["namedtuple"] = "namedtuple"
     name: Name
-    fields: Many(Name, MAX_ITEMS)
-    items: Many(Node, MAX_ITEMS)
+    fields: Annotated[list[Name], Field(max_length=MAX_ITEMS)]
+    items: Annotated[list[Node], Field(max_length=MAX_ITEMS)]
 
 
 class DictNode(_Model):
     node: Literal["dict"] = "dict"
-    items: Table(Node, MAX_ITEMS)
+    items: Annotated[dict[Name, Node], Field(max_length=MAX_ITEMS)]
 
 
 class ValueNode(_Model):
@@ -154,7 +145,7 @@ class InlineSample(_Exact):
 
 class TextSample(_Model):
     form: Literal["text"] = "text"
-    text: Text | Many(Text, MAX_SAMPLE_TEXTS)
+    text: Text | Annotated[list[Text], Field(max_length=MAX_SAMPLE_TEXTS)]
 
 
 class StatsModel(_Exact):
@@ -202,8 +193,8 @@ class LessonModel(_Model):
     slug: Name
     title: Name
     summary: Text
-    settings: Table(JsonValue)
-    info: Table(JsonValue) = {}
+    settings: Annotated[dict[Name, JsonValue], Field(max_length=MAX_ENTRIES)]
+    info: Annotated[dict[Name, JsonValue], Field(max_length=MAX_ENTRIES)] = {}
     intro: Text = ""
 
 
@@ -213,7 +204,7 @@ class EpochModel(_Model):
     accuracy: Num
     val_loss: Num
     val_accuracy: Num
-    metrics: Table(Num) = {}
+    metrics: Annotated[dict[Name, Num], Field(max_length=MAX_ENTRIES)] = {}
     observation: Text = ""
     seconds: Num = 0.0
     probes: Annotated[dict[Text, JsonValue], Field(max_length=MAX_ENTRIES)] = {}
@@ -227,8 +218,8 @@ class PredictionModel(_Model):
     text: Text
     output: Text
     confidence: Num
-    layers: Many(Layer, MAX_LAYERS)
-    notes: Many(Text, MAX_ENTRIES) = []
+    layers: Annotated[list[Layer], Field(max_length=MAX_LAYERS)]
+    notes: Annotated[list[Text], Field(max_length=MAX_ENTRIES)] = []
     expected: Text | None = None
 
 
@@ -241,15 +232,15 @@ class DocumentModel(_Model):
     """A ``pipeline-trace/2`` document: the trace of a model, and for a lesson its run and prediction."""
 
     schema_: Literal["pipeline-trace/2"] = Field(SCHEMA, alias="schema")
-    source: Table(Text) = {}
+    source: Annotated[dict[Name, Text], Field(max_length=MAX_ENTRIES)] = {}
     model: ModelModel
-    records: Many(RecordModel, MAX_RECORDS)
-    stages: Many(StageModel, MAX_STAGES)
+    records: Annotated[list[RecordModel], Field(max_length=MAX_RECORDS)]
+    stages: Annotated[list[StageModel], Field(max_length=MAX_STAGES)]
     lesson: LessonModel | None = None
-    epochs: Many(EpochModel, MAX_EPOCHS) = []
-    examples: Many(tuple[Text, Text], MAX_EXAMPLES) = []
+    epochs: Annotated[list[EpochModel], Field(max_length=MAX_EPOCHS)] = []
+    examples: Annotated[list[tuple[Text, Text]], Field(max_length=MAX_EXAMPLES)] = []
     prediction: PredictionModel | None = None
-    quiz: Many(Question, MAX_ENTRIES) = []
+    quiz: Annotated[list[Question], Field(max_length=MAX_ENTRIES)] = []
     key_insight: Text = ""
     samples: SamplesRef | None = None
 
@@ -281,7 +272,8 @@ def _node(s: Structure) -> Node:
     return None if s is None else ValueNode(type=str(s))
 
 
-def _sample_model(record: Record, key: str, tensors: dict[str, torch.Tensor] | None, stored: dict[int, str]):
+def _sample_model(record: Record, key: str, tensors: dict[str, torch.Tensor] | None, stored: dict[int, str]
+                  ) -> TensorSample | InlineSample | TextSample | None:
     sample = record.sample
     if isinstance(sample, torch.Tensor):
         if sample.numel() > MAX_SAMPLE_VALUES:
@@ -349,11 +341,12 @@ def _structure(node: Node) -> Structure:
     if node is None:
         return None
     if isinstance(node, TensorNode):
-        return TensorSpec(tuple(node.shape), node.dtype)
+        return TensorSpec(shape=tuple(node.shape), dtype=node.dtype)
     if isinstance(node, SequenceNode):
-        return Container(node.node, tuple(_structure(n) for n in node.items))
+        return Container(kind=node.node, items=tuple(_structure(n) for n in node.items))
     if isinstance(node, NamedTupleNode):
-        return Container("namedtuple", tuple(_structure(n) for n in node.items), node.name, tuple(node.fields))
+        return Container(kind="namedtuple", items=tuple(_structure(n) for n in node.items), name=node.name,
+                         fields=tuple(node.fields))
     if isinstance(node, DictNode):
         return {k: _structure(v) for k, v in node.items.items()}
     return node.type
@@ -406,14 +399,16 @@ def _record(m: RecordModel, i: int, tensors: dict[str, torch.Tensor]) -> Record:
         sample = _tensor_from_inline(m.sample, where)
     elif isinstance(m.sample, TextSample):
         sample = m.sample.text
-    stats = None if m.stats is None else Stats(m.stats.min, m.stats.max, m.stats.mean, m.stats.std, m.stats.count)
-    return Record(m.name, m.kind, m.type, m.call, m.module, m.depth, m.operation, _structure(m.inputs),
-                  _structure(m.outputs), m.num_params, sample, stats, m.passes)
+    stats = None if m.stats is None else Stats(min=m.stats.min, max=m.stats.max, mean=m.stats.mean, std=m.stats.std,
+                                               count=m.stats.count)
+    return Record(name=m.name, kind=m.kind, type=m.type, call=m.call, module=m.module, depth=m.depth,
+                  operation=m.operation, inputs=_structure(m.inputs), outputs=_structure(m.outputs),
+                  num_params=m.num_params, sample=sample, stats=stats, passes=m.passes)
 
 
 def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None) -> TraceDocument:
     """A document from validated schema objects (``tensors``: the zip's samples, by key)."""
-    trace = Trace(m.model.type, ops=m.model.ops, device=m.model.device, passes=m.model.passes)
+    trace = Trace(model_type=m.model.type, ops=m.model.ops, device=m.model.device, passes=m.model.passes)
     for i, r in enumerate(m.records):
         try:
             trace.add(_record(r, i, tensors or {}))
@@ -427,16 +422,20 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
             if record is None:
                 raise TraceFileError(f"stages[{i}] ({s.key!r}) refers to call {s.record[1]} of {s.record[0]!r}, "
                                      "which the file does not record")
-        stages.append(Stage(s.key, s.title, s.description, s.operation, s.input_shape, s.output_shape, record))
-    lesson = None if m.lesson is None else LessonInfo(m.lesson.slug, m.lesson.title, m.lesson.summary,
-                                                       dict(m.lesson.settings), dict(m.lesson.info), m.lesson.intro)
+        stages.append(Stage(key=s.key, title=s.title, description=s.description, operation=s.operation,
+                            input_shape=s.input_shape, output_shape=s.output_shape, record=record))
+    lesson = None if m.lesson is None else LessonInfo(
+        slug=m.lesson.slug, title=m.lesson.title, summary=m.lesson.summary, settings=dict(m.lesson.settings),
+        info=dict(m.lesson.info), intro=m.lesson.intro)
     p = m.prediction
     prediction = None if p is None else Prediction(text=p.text, output=p.output, confidence=p.confidence,
                                                    layers=tuple(p.layers), notes=tuple(p.notes), expected=p.expected)
-    epochs = [EpochResult(e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, dict(e.metrics), e.observation,
-                          e.seconds, dict(e.probes)) for e in m.epochs]
-    return TraceDocument(trace, stages, dict(m.source), lesson, epochs, [tuple(x) for x in m.examples], prediction,
-                         list(m.quiz), m.key_insight)
+    epochs = [EpochResult(epoch=e.epoch, loss=e.loss, accuracy=e.accuracy, val_loss=e.val_loss,
+                          val_accuracy=e.val_accuracy, metrics=dict(e.metrics), observation=e.observation,
+                          seconds=e.seconds, probes=dict(e.probes)) for e in m.epochs]
+    return TraceDocument(trace=trace, stages=stages, source=dict(m.source), lesson=lesson, epochs=epochs,
+                         examples=list(m.examples), prediction=prediction, quiz=list(m.quiz),
+                         key_insight=m.key_insight)
 
 
 # --- bytes ----------------------------------------------------------------------------------------------

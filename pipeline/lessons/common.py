@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import torch
 from torch import nn
@@ -19,6 +20,7 @@ from pipeline.lessons.protocol import Lesson, Prepared
 from pipeline.nn.gates import forget_step, gates_reading, lstm_gates
 from pipeline.nn.text import TextPipeline
 from pipeline.training.loop import TrainConfig, seeded
+from pipeline.training.settings import setting
 
 
 class TextClassifier(nn.Module):
@@ -35,8 +37,11 @@ class TextClassifier(nn.Module):
         self.text, self.model, self.classes = text, model, classes
 
     def forward(self, texts: list[str]) -> torch.Tensor:
-        ids = self.text(texts).to(self.model.classifier.weight.device)  # (B, T)
-        return self.model.predict_proba(ids)  # (B, C)
+        # an LSTM's or a Transformer's classifier: nn.Module attributes are untyped, so their types are named here
+        classifier = cast(nn.Linear, self.model.classifier)
+        proba = cast(Callable[[torch.Tensor], torch.Tensor], self.model.predict_proba)
+        ids = self.text(texts).to(classifier.weight.device)  # (B, T)
+        return proba(ids)  # (B, C)
 
 
 @lru_cache(maxsize=32)
@@ -96,10 +101,11 @@ def gates_view(key: str, title: str, description: str, lstm: nn.Module, inputs: 
     first ``len(tokens)`` steps -- the real tokens -- are shown. ``step_name`` names a step ("word", "step").
     """
     n = len(tokens)
-    g = lstm_gates(lstm, inputs.to(next(lstm.parameters()).device), state=state, length=n)
+    g = lstm_gates(cast(nn.LSTM, lstm), inputs.to(next(lstm.parameters()).device), state=state, length=n)
     return LSTMGatesView(key=key, title=title, description=description, shape=(n, g.h.size(-1)),
                          dims=(step_name, "hidden unit"), stage=stage, tokens=tuple(tokens), marks=tuple(marks[:n]),
-                         **{name: matrix(getattr(g, name).tolist()) for name in "ifgoch"},
+                         i=matrix(g.i.tolist()), f=matrix(g.f.tolist()), g=matrix(g.g.tolist()),
+                         o=matrix(g.o.tolist()), c=matrix(g.c.tolist()), h=matrix(g.h.tolist()),
                          reading=tuple(gates_reading(g, list(tokens))), forget_at=forget_step(g))
 
 
@@ -112,10 +118,21 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
 def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
     """A text classifier's answers (``model(texts)`` gives probabilities; ``model.classes`` names them)."""
     probs = model(inputs)  # (N, C)
-    return [dict(zip(model.classes, map(float, row), strict=True)) for row in probs.tolist()]
+    classes = cast(list[str], model.classes)
+    return [dict(zip(classes, map(float, row), strict=True)) for row in probs.tolist()]
 
 
-class TextClassificationLesson(Lesson):
+@dataclass(frozen=True)
+class TextSettings(TrainConfig):
+    """Training settings plus how many sentences to generate: what every sentence-classification lesson has."""
+
+    samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
+
+
+TextSettingsT = TypeVar("TextSettingsT", bound=TextSettings)
+
+
+class TextClassificationLesson(Lesson[TextSettingsT]):
     """What the sentence-classification lessons share: the same CSV format, generated sentences, split and
     probes (so any two of them compare on equal terms), the data as padded ids, and answers as class
     probabilities. A lesson says how to build its model from the vocabulary and class counts."""
@@ -124,10 +141,10 @@ class TextClassificationLesson(Lesson):
     probes = PROBES
 
     @abstractmethod
-    def make_model(self, settings: TrainConfig, vocab_size: int, num_classes: int) -> nn.Module:
+    def make_model(self, settings: TextSettingsT, vocab_size: int, num_classes: int) -> nn.Module:
         """The classifier of padded ids (B, T) -> logits (B, C) these settings describe."""
 
-    def prepare(self, settings: TrainConfig, data: TextDataset | None = None, device: str = "cpu") -> Prepared:
+    def prepare(self, settings: TextSettingsT, data: TextDataset | None = None, device: str = "cpu") -> Prepared:
         data = data if data is not None else generate(settings.samples, settings.seed)
         train, val = data.split(0.2, settings.seed)
         text = TextPipeline(Vocabulary.build((tokenize(t) for t in train.texts), max_size=MAX_VOCAB), MAX_LEN)
@@ -144,5 +161,5 @@ class TextClassificationLesson(Lesson):
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)
 
-    def answer(self, model: TextClassifier, inputs: list[str]) -> list[dict[str, float]]:
+    def answer(self, model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
 from torch import nn
@@ -25,18 +25,19 @@ from pipeline.document.views import Prediction
 from pipeline.lessons.probes import ProbeAnswers
 from pipeline.trace import Trace, traced_forward
 from pipeline.training.cost import Workload
-from pipeline.training.loop import Callback, Step, fit
+from pipeline.training.loop import Callback, Step, TrainConfig, fit
 from pipeline.training.results import EpochResult
 
 EXAMPLES_KEPT = 40  # held-out examples a document keeps (the app's picker shows them)
+SettingsT = TypeVar("SettingsT", bound=TrainConfig)  # a lesson's own settings dataclass
 
 
 @dataclass
-class LessonRun:
+class LessonRun(Generic[SettingsT]):
     """A trained model, the trace of the whole dataset passing through it, and its training history."""
 
     lesson: str
-    settings: Any
+    settings: SettingsT
     model: nn.Module  # the whole traced pipeline, raw input to answer
     trace: Trace  # one traced pass of the whole dataset, after training
     stages: list[Stage]
@@ -69,11 +70,11 @@ class Prepared:
     extra: dict[str, Any] = field(default_factory=dict)  # anything else the lesson's ``finish`` needs
 
 
-class Lesson(ABC):
+class Lesson(ABC, Generic[SettingsT]):
     """A lesson: its settings type, content file, stage names, and how it trains, traces and predicts."""
 
     slug: ClassVar[str]
-    settings_type: ClassVar[type]
+    settings_type: type[SettingsT]  # set on the class, as a class variable (a ClassVar cannot name SettingsT)
     content_file: ClassVar[Path]
     # The stages a learner follows, named once: stage key -> (first call, last call) in the trace.
     stages: ClassVar[dict[str, tuple[str, str]]]
@@ -94,16 +95,16 @@ class Lesson(ABC):
     cost_memory: ClassVar[tuple[float, ...] | None] = None
     calibration_widths: ClassVar[dict[str, dict[str, Any]]] = {}  # "wide"/"narrow" model settings to calibrate on
 
-    def workload(self, settings: Any, data: Any = None) -> Workload | None:
+    def workload(self, settings: SettingsT, data: Any = None) -> Workload | None:
         """The counts a run's cost depends on (examples, vocabulary, parameters, multiply-adds, steps)."""
         return None
 
     trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
     probes: ClassVar[tuple[str, ...]] = ()  # inputs whose answers are followed epoch by epoch while it learns
-    step: ClassVar[Step]  # one batch's loss and metric counts
+    step: Step  # one batch's loss and metric counts: a plain function, set on the class
 
     @abstractmethod
-    def prepare(self, settings: Any, data: Any = None, device: str = "cpu") -> Prepared:
+    def prepare(self, settings: SettingsT, data: Any = None, device: str = "cpu") -> Prepared:
         """Build the data tensors and the untrained model (weights from ``settings.seed``), deterministically."""
 
     def answer(self, model: nn.Module, inputs: list[str]) -> list[Any]:
@@ -114,8 +115,8 @@ class Lesson(ABC):
         """Extra figures measured on the trained model (e.g. an exact-match rate), merged into ``info``."""
         return {}
 
-    def run(self, settings: Any, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu",
-            probes: Sequence[str] | None = None) -> LessonRun:
+    def run(self, settings: SettingsT, callbacks: Sequence[Callback] = (), data: Any = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun[SettingsT]:
         """Train on ``data`` (None: the embedded corpus) on ``device``, reporting to ``callbacks``; trace it.
 
         ``probes`` (default: the lesson's own) are answered after every epoch, into ``EpochResult.probes``.
@@ -133,8 +134,8 @@ class Lesson(ABC):
         return LessonRun(self.slug, settings, p.model, t, spans_to_stages(t, self.stages, self.content), history,
                          info, p.examples)
 
-    def rebuild(self, settings: Any, data: Any, weights: dict[str, torch.Tensor], document: TraceDocument,
-                device: str = "cpu") -> LessonRun:
+    def rebuild(self, settings: SettingsT, data: Any, weights: dict[str, torch.Tensor], document: TraceDocument,
+                device: str = "cpu") -> LessonRun[SettingsT]:
         """A finished run back from its weights and document (the run cache), without training again."""
         p = self.prepare(settings, data, device)
         p.model.load_state_dict(weights, strict=True)
@@ -148,10 +149,10 @@ class Lesson(ABC):
         return check_text(text)
 
     @abstractmethod
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[SettingsT], text: str) -> Prediction:
         """Trace one input through the trained model; raise InputError for unusable input."""
 
-    def document(self, run: LessonRun, prediction: Prediction | None, made_by: str = "") -> TraceDocument:
+    def document(self, run: LessonRun[SettingsT], prediction: Prediction | None, made_by: str = "") -> TraceDocument:
         """Everything the run produced, for the report, the pages, the handout and the trace file."""
         c = self.content
         lesson = LessonInfo(self.slug, c.title, c.summary, dataclasses.asdict(run.settings), run.info, c.intro)

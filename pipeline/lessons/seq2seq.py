@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -137,7 +137,7 @@ def _number_word_counts(samples: int, seed: int) -> tuple[int, int, int, int, fl
     return pair_counts(generate(samples, seed), seed)
 
 
-class SequenceToSequence(Lesson):
+class SequenceToSequence(Lesson[Seq2SeqSettings]):
     slug = "seq2seq"
     settings_type = Seq2SeqSettings
     content_file = Path(__file__).with_name("seq2seq.toml")
@@ -170,9 +170,10 @@ class SequenceToSequence(Lesson):
         return Workload(n, train, vocab, params, madds, activations,
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
 
-    def answer(self, model: Translator, inputs: list[str]) -> list[str]:
-        ids = model(inputs, stop_at_eos=True)  # (N, T)
-        return [" ".join(t for t in model.target_vocab.decode(row) if t not in (EOS, PAD)) for row in ids.tolist()]
+    def answer(self, model: nn.Module, inputs: list[str]) -> list[str]:
+        translator = cast(Translator, model)
+        ids = translator(inputs, stop_at_eos=True)  # (N, T)
+        return [" ".join(t for t in translator.target_vocab.decode(row) if t not in (EOS, PAD)) for row in ids.tolist()]
 
     def prepare(self, settings: Seq2SeqSettings, data: ParallelCorpus | None = None, device: str = "cpu"
                 ) -> Prepared:
@@ -197,17 +198,18 @@ class SequenceToSequence(Lesson):
 
     def finish(self, prepared: Prepared) -> dict:
         val = prepared.extra["val"]
-        return {"val_greedy_exact_match": greedy_exact_match(prepared.model, val.sources, val.targets)}
+        translator = cast(Translator, prepared.model)
+        return {"val_greedy_exact_match": greedy_exact_match(translator, val.sources, val.targets)}
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[Seq2SeqSettings], text: str) -> Prediction:
         self.check_input(text)
         max_len = run.info["max_len"]
-        translator: Translator = run.model
+        translator = cast(Translator, run.model)
         _, t = traced_forward(translator, [text], stop_at_eos=True)
         stage, hidden = self.content.stage, translator.model.cfg.hidden_dim
-        tokens = t[At.TOKENIZE].sample
+        tokens = t[At.TOKENIZE].words
         source = token_view("source", stage("source").title, stage("source").description, tokens,
-                            t[At.ENCODE].sample.tolist(), t[At.ENCODE].output_shape)
+                            t[At.ENCODE].tensor.tolist(), t[At.ENCODE].output_shape)
         notes = unknown_words_note(tokens, source.marks, "None of the words are known, so the translation is a "
                                    "guess.") + dropped_tokens_note(tokens, t[At.TOKENIZE].output_shape[1] or 0, max_len)
         source = replace(source, notes=tuple(notes))
@@ -222,15 +224,15 @@ class SequenceToSequence(Lesson):
             source,
             MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
-                       stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                       stage="embedding", values=matrix(t[At.EMBED].tensor.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
             encoder_gates := gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory",
-                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].sample, real, marks,
+                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].tensor, real, marks,
                                         stage="encoder"),
             VectorView(key="encoder", title="Context vector: the encoder's last memory",
                        description=f"{stage('encoder').description} It equals the h row for “{last}” on the stage "
                                    "before.", shape=tuple(t[At.ENCODER].output_shape), dims=("sentence", "hidden unit"),
-                       stage="encoder", values=tuple(t[At.ENCODER].sample.tolist()),
+                       stage="encoder", values=tuple(t[At.ENCODER].tensor.tolist()),
                        origin=f"the encoder's memory after “{last}”, the last source word"),
             DecoderStepsView(key="decoder", title=stage("decoder").title, description=_steps_text(hidden),
                              shape=tuple(t[At.DECODER].output_shape), dims=("sentence", "step", "target token"),
@@ -246,7 +248,8 @@ class SequenceToSequence(Lesson):
                                         description=_ATTENTION_TEXT, shape=(1, len(steps), max_len),
                                         dims=("head", "output token", "source position"), stage="decoder",
                                         rows=tuple(out_tokens), cols=tuple(real), row_marks=out_marks,
-                                        col_marks=marks[: len(real)], weights=(tuple(s.attention for s in steps),)))
+                                        col_marks=marks[: len(real)],
+                                        weights=(tuple(s.attention or () for s in steps),)))
         layers.append(TokensView(key="output", title=f"{stage('output').title}: the answer",
                                  description=stage("output").description, shape=tuple(t[At.TOKENS].output_shape),
                                  dims=("sentence", "step"), stage="output", ids=tuple(out_ids),
@@ -273,16 +276,16 @@ def _steps_text(hidden_dim: int) -> str:
 
 def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[DecoderStep], list[int], list[float]]:
     """One step per generated token, from the per-step calls; the chosen ids and their probabilities."""
-    probs = t[At.SOFTMAX].sample.tolist()  # (T, V): the first (only) example
-    chosen = t[At.TOKENS].sample.tolist()[: len(probs)]
+    probs = t[At.SOFTMAX].tensor.tolist()  # (T, V): the first (only) example
+    chosen = t[At.TOKENS].tensor.tolist()[: len(probs)]
     lstm_calls, attention = t.calls(At.DECODER_LSTM), t.calls(At.ATTENTION)
     steps, previous = [], SOS
     for i, (row, token) in enumerate(zip(probs, chosen, strict=True)):
-        top = sorted(range(len(row)), key=lambda j, row=row: -row[j])[:TOP_K]
-        steps.append(DecoderStep(step=i + 1, input=previous, hidden=tuple(lstm_calls[i].sample.flatten()[:HIDDEN_SAMPLE]
+        top = sorted(range(len(row)), key=row.__getitem__, reverse=True)[:TOP_K]  # ties keep their order
+        steps.append(DecoderStep(step=i + 1, input=previous, hidden=tuple(lstm_calls[i].tensor.flatten()[:HIDDEN_SAMPLE]
                                                                            .tolist()),
                                  top=tuple((vocab.itos[j], row[j]) for j in top), chosen=vocab.itos[token],
-                                 attention=tuple(attention[i].sample.flatten()[:n_source].tolist()) if attention
+                                 attention=tuple(attention[i].tensor.flatten()[:n_source].tolist()) if attention
                                  else None))
         previous = vocab.itos[token]
     return steps, chosen, [row[token] for row, token in zip(probs, chosen, strict=True)]
@@ -295,7 +298,7 @@ def _context(encoder: LSTMGatesView) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _decoder_inputs(t: Trace) -> torch.Tensor:
     """(T, E): what the decoder LSTM read at each step (its embedding of the token before), from the trace."""
-    return torch.cat([r.sample.reshape(1, -1) for r in t.calls(At.DECODER_EMBED)])
+    return torch.cat([r.tensor.reshape(1, -1) for r in t.calls(At.DECODER_EMBED)])
 
 
 def _mark(token: str) -> Mark:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,7 @@ from pipeline.lessons.common import (
     GATES_TEXT,
     TextClassificationLesson,
     TextClassifier,
+    TextSettings,
     dropped_tokens_note,
     gates_view,
     sentiment_counts,
@@ -39,12 +40,12 @@ from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.models import ClassifierConfig, SequenceClassifier
 from pipeline.trace import traced_forward
 from pipeline.training.cost import Workload, count_params
-from pipeline.training.loop import StepOutput, TrainConfig
+from pipeline.training.loop import StepOutput
 from pipeline.training.settings import setting
 
 
 @dataclass(frozen=True)
-class ClassificationSettings(TrainConfig):
+class ClassificationSettings(TextSettings):
     """Training settings plus the data size and model widths of this lesson."""
 
     samples: int = setting(1000, 100, 20_000, "Sentences", "How many sentences to generate (80% train).")
@@ -73,7 +74,7 @@ def classification_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> Step
     return StepOutput(F.cross_entropy(logits, labels), len(labels), {"accuracy": (correct, len(labels))})
 
 
-class SequenceClassification(TextClassificationLesson):
+class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
     slug = "sequence-classification"
     settings_type = ClassificationSettings
     content_file = Path(__file__).with_name("sequence_classification.toml")
@@ -102,12 +103,13 @@ class SequenceClassification(TextClassificationLesson):
     def make_model(self, settings: ClassificationSettings, vocab_size: int, num_classes: int) -> nn.Module:
         return SequenceClassifier(ClassifierConfig(vocab_size, num_classes, settings.embed_dim, settings.hidden_dim))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[ClassificationSettings], text: str) -> Prediction:
         self.check_input(text)
-        pipeline: TextClassifier = run.model
+        pipeline = cast(TextClassifier, run.model)
+        encoder_lstm = cast(nn.LSTM, cast(nn.Module, pipeline.model.encoder).lstm)
         _, t = traced_forward(pipeline, [text])
         stage, max_len = self.content.stage, run.info["max_len"]
-        tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
+        tokens, ids = t[At.TOKENIZE].words, t[At.ENCODE].tensor.tolist()
         marks = token_marks(ids, PAD_ID, UNK_ID)
         notes = unknown_words_note(tokens, marks, "None of the words are known, so the model has only their count "
                                    "and position to go on.", run.info)
@@ -116,7 +118,7 @@ class SequenceClassification(TextClassificationLesson):
                                   tokens, ids, t[At.ENCODE].output_shape, notes)
         rows = tokens_layer.tokens
         last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
-        probs = t[At.SOFTMAX].sample.tolist()
+        probs = t[At.SOFTMAX].tensor.tolist()
         lstm = stage("lstm")
         layers = (
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
@@ -125,16 +127,16 @@ class SequenceClassification(TextClassificationLesson):
             tokens_layer,
             MatrixView(key="embedding", title=stage("embedding").title, description=stage("embedding").description,
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
-                       stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                       stage="embedding", values=matrix(t[At.EMBED].tensor.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
             gates_view("lstm_gates", "LSTM, word by word: gates and memory",
                        f"{' '.join(lstm.description.split())} {GATES_TEXT}",
-                       pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks, stage="lstm"),
+                       encoder_lstm, t[At.EMBED].tensor, rows[: last + 1], marks, stage="lstm"),
             VectorView(key="lstm", title="Sentence vector: the LSTM's last memory",
                        description=f"The LSTM's memory after the last real word, position {last + 1} (“{rows[last]}”): "
                                    "the h row for that word on the stage before. The padding after it never reaches "
                                    "the classifier.", shape=tuple(t[At.ENCODER].output_shape),
-                       dims=("sentence", "hidden unit"), stage="lstm", values=tuple(t[At.ENCODER].sample.tolist()),
+                       dims=("sentence", "hidden unit"), stage="lstm", values=tuple(t[At.ENCODER].tensor.tolist()),
                        origin=f"the LSTM's memory after “{rows[last]}”, its last real word"),
             ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
                               description=stage("classifier").description, shape=tuple(t[At.SOFTMAX].output_shape),

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 from torch import nn
@@ -34,6 +34,7 @@ from pipeline.document.views import (
 from pipeline.lessons.common import (
     TextClassificationLesson,
     TextClassifier,
+    TextSettings,
     dropped_tokens_note,
     sentiment_counts,
     token_view,
@@ -56,7 +57,7 @@ def _train_default(name: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class TransformerSettings(TrainConfig):
+class TransformerSettings(TextSettings):
     """Training settings (tuned for this model) plus the data size and the Transformer's sizes."""
 
     epochs: int = _train_default("epochs", TRAINING.epochs)
@@ -103,7 +104,7 @@ def block(i: int, part: str = In.OUTPUT) -> str:
     return f"{At.BLOCKS}.{i}" + (f".{part}" if part else "")
 
 
-class TransformerClassification(TextClassificationLesson):
+class TransformerClassification(TextClassificationLesson[TransformerSettings]):
     slug = "transformer-classification"
     settings_type = TransformerSettings
     content_file = Path(__file__).with_name("transformer_classification.toml")
@@ -138,12 +139,12 @@ class TransformerClassification(TextClassificationLesson):
         return TransformerClassifier(TransformerConfig(vocab_size, num_classes, MAX_LEN, settings.d_model,
                                                        settings.n_heads, settings.n_layers, settings.d_ff))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[TransformerSettings], text: str) -> Prediction:
         self.check_input(text)
-        pipeline: TextClassifier = run.model
+        pipeline = cast(TextClassifier, run.model)
         _, t = traced_forward(pipeline, [text], ops=True)
-        stage, cfg = self.content.stage, pipeline.model.cfg
-        tokens, ids = t[At.TOKENIZE].sample, t[At.ENCODE].sample.tolist()
+        stage, cfg = self.content.stage, cast(TransformerConfig, pipeline.model.cfg)
+        tokens, ids = t[At.TOKENIZE].words, t[At.ENCODE].tensor.tolist()
         marks = token_marks(ids, PAD_ID, UNK_ID)
         notes = unknown_words_note(tokens, marks, "None of the words are known: every word is the same <unk> "
                                    "vector, so only the positions tell them apart.", run.info)
@@ -154,7 +155,7 @@ class TransformerClassification(TextClassificationLesson):
         embedding = MatrixView(key="embedding", title=stage("embedding").title,
                                description=stage("embedding").description, shape=tuple(t[At.EMBED].output_shape),
                                dims=("sentence", "position", "feature"), stage="embedding",
-                               values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
+                               values=matrix(t[At.EMBED].tensor.tolist()), rows=rows, row_marks=marks,
                                col_title="feature")
         layers: list[View] = [
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
@@ -168,12 +169,12 @@ class TransformerClassification(TextClassificationLesson):
             after = _block_view(t, i, cfg.n_layers, rows, marks, before)
             layers += [_attention_view(t, i, cfg.n_layers, rows, marks), after]
             before = after
-        probs = t[At.SOFTMAX].sample.tolist()
+        probs = t[At.SOFTMAX].tensor.tolist()
         n_real = sum(m is not Mark.PAD for m in marks)
         layers += [
             VectorView(key="pooling", title=f"{stage('pooling').title}: the sentence vector",
                        description=stage("pooling").description, shape=tuple(t[At.POOL].output_shape),
-                       dims=("sentence", "feature"), stage="pooling", values=tuple(t[At.POOL].sample.tolist()),
+                       dims=("sentence", "feature"), stage="pooling", values=tuple(t[At.POOL].tensor.tolist()),
                        origin=f"the mean of its {n_real} words' vectors, “{rows[0]}” to "
                               f"“{rows[max(n_real - 1, 0)]}” (padding left out)"),
             ProbabilitiesView(key="classifier", title=f"{stage('classifier').title}: the answer",
@@ -181,7 +182,7 @@ class TransformerClassification(TextClassificationLesson):
                               dims=("sentence", "class"), stage="classifier", values=tuple(probs),
                               labels=tuple(pipeline.classes)),
         ]
-        best = layers[-1].best
+        best = cast(ProbabilitiesView, layers[-1]).best
         return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=tuple(layers),
                           notes=tuple(notes), expected=dict(run.examples).get(text))
 
@@ -193,7 +194,7 @@ def _block_name(i: int, n_layers: int) -> str:
 def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> AttentionView:
     """Every head's (T x T) weights in block ``i``, as the softmax produced them, with padding marked."""
     record = t[block(i, In.WEIGHTS)]
-    weights = record.sample.tolist()  # (h, T, T): the first (only) sentence
+    weights = record.tensor.tolist()  # (h, T, T): the first (only) sentence
     real = [j for j, m in enumerate(marks) if m is not Mark.PAD]
     heads = []
     for h, grid in enumerate(weights):
@@ -216,7 +217,7 @@ def _block_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: t
     """The vectors block ``i`` hands on: each word after attention and the feed-forward net, both added back; with
     how far each word's vector moved from ``before`` (what the block was given)."""
     record = t[block(i)]
-    values = record.sample
+    values = record.tensor
     change = (values - torch.tensor(before.values, dtype=values.dtype)).norm(dim=-1)  # (T,)
     return MatrixView(
         key=f"block_{i + 1}", title=f"Output of {_block_name(i, n_layers)}",

@@ -97,10 +97,11 @@ def lstm_gates(lstm: nn.LSTM, x: torch.Tensor, state: tuple[torch.Tensor, torch.
     steps = x.size(0) if length is None else length
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= x.size(0):
         raise ValueError(f"length must be an integer between 1 and {x.size(0)}, got {length!r}")
-    w_ih, w_hh = lstm.weight_ih_l0, lstm.weight_hh_l0  # (4H, E), (4H, H); row blocks i, f, g, o
+    w_ih, w_hh = lstm.get_parameter("weight_ih_l0"), lstm.get_parameter("weight_hh_l0")  # (4H, E), (4H, H): i, f, g, o
     with torch.no_grad():
         h0, c0 = _initial(state, lstm.hidden_size, w_hh)
-        bias = lstm.bias_ih_l0 + lstm.bias_hh_l0 if lstm.bias else w_hh.new_zeros(w_hh.size(0))  # (4H,)
+        bias = (lstm.get_parameter("bias_ih_l0") + lstm.get_parameter("bias_hh_l0") if lstm.bias
+                else w_hh.new_zeros(w_hh.size(0)))  # (4H,)
         inputs = x[:steps].to(w_ih) @ w_ih.T + bias  # (T, 4H): the input's share, all steps at once
         i, f, g, o, c, h = _recur(inputs, w_hh, h0, c0)  # (T, H) each
     return LSTMGates(i, f, g, o, c, h, h0.clone(), c0.clone())

@@ -57,16 +57,18 @@ def sample_matrix(sample: object) -> list[list[float]] | None:
 def stage_view(stage: Stage) -> View:
     """A stage of any traced model as a simple view of its first example: text, a vector or a matrix."""
     what = f"{stage.operation} turns {fmt_shape(stage.input_shape)} into {fmt_shape(stage.output_shape)}."
-    shape = tuple(stage.sample.shape) if isinstance(stage.sample, torch.Tensor) else tuple(stage.output_shape)
-    common = {"key": stage.key, "title": stage.title, "description": what, "shape": shape}
-    z = sample_matrix(stage.sample)
-    if z is None:
-        text = " ".join(str(v) for v in flatten(stage.sample)) if stage.sample not in (None, "") else "(no sample)"
-        return TextView(text=text, **common)
-    if stage.sample.dim() < 2:
-        return VectorView(values=tuple(z[0][:MAX_COLUMNS]), **common)
+    sample = stage.sample
+    shape = tuple(sample.shape) if isinstance(sample, torch.Tensor) else tuple(stage.output_shape)
+    key, title = stage.key, stage.title
+    z = sample_matrix(sample)
+    if z is None or not isinstance(sample, torch.Tensor):
+        text = " ".join(str(v) for v in flatten(sample)) if sample not in (None, "") else "(no sample)"
+        return TextView(key=key, title=title, description=what, shape=shape, text=text)
+    if sample.dim() < 2:
+        return VectorView(key=key, title=title, description=what, shape=shape, values=tuple(z[0][:MAX_COLUMNS]))
     # More rows than are drawn, so the heading can say how many there are ("as 64 rows, the first 32").
-    return MatrixView(values=matrix(row[:MAX_COLUMNS] for row in z[: 4 * MAX_ROWS]), rows=(), **common)
+    return MatrixView(key=key, title=title, description=what, shape=shape,
+                      values=matrix([row[:MAX_COLUMNS] for row in z[: 4 * MAX_ROWS]]), rows=())
 
 
 def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
@@ -82,9 +84,10 @@ def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = 
         raise ValueError(f"the prediction's layers ({', '.join(v.key for v in views)}) give no data-flow frames")
     # Plain dicts, validated once by go.Figure: building go objects per frame costs several times more.
     scrolls = len(stages) > MAX_BOXES  # then each frame moves the boxes' axis to the ones it draws
-    frames = [{"name": str(k), "data": frame_traces(shot, stages), "traces": list(range(len(TRACE_NAMES))),
-               "layout": frame_layout(shot) | ({"xaxis": {"range": _box_range(shot.stage, len(stages))}}
-                                               if scrolls else {})} for k, shot in enumerate(shots)]
+    frames: list[dict[str, Any]] = [
+        {"name": str(k), "data": frame_traces(shot, stages), "traces": list(range(len(TRACE_NAMES))),
+         "layout": frame_layout(shot) | ({"xaxis": {"range": _box_range(shot.stage, len(stages))}} if scrolls else {})}
+        for k, shot in enumerate(shots)]
     first = {key: value for key, value in frames[0]["layout"].items() if key != "xaxis"}
     layout = {"xaxis": {"domain": [0, 1], "range": _box_range(shots[0].stage, len(stages)), "visible": False,
                         "fixedrange": True},

@@ -49,7 +49,7 @@ def fmt_dims(view: View) -> str:
     embedding features`` (else ``1 × 10 × 50``)."""
     if len(view.dims) != len(view.shape) or None in view.shape:
         return fmt_shape(view.shape)
-    return " × ".join(count(int(n), name) for n, name in zip(view.shape, view.dims, strict=True))
+    return " × ".join(count(n or 0, name) for n, name in zip(view.shape, view.dims, strict=True))  # no None here
 
 
 def quoted(words: Sequence[str], limit: int = LISTED) -> str:
@@ -183,7 +183,7 @@ def _(view: DecoderStepView) -> str:
     chosen = next((p for t, p in s.top if t == s.chosen), math.nan)
     line = f"Step {s.step}: reading “{s.input}”, it writes “{s.chosen}”, {percent(chosen)} sure"
     cols = focus(view).cols
-    if cols:
+    if cols and s.attention:
         j = cols[0]
         word = view.source[j] if j < len(view.source) else str(j + 1)
         line += f"; it looks most at “{word}” ({percent(s.attention[j])} of its attention)"
@@ -276,8 +276,12 @@ def _(view: AttentionView) -> Focus:
     rows = real_rows(view.row_marks, len(view.rows))
     cols = real_rows(view.col_marks, len(view.cols))
     grid = view.weights[0] if view.weights else ()
-    return Focus(cells=tuple((r, max(cols, key=lambda c, r=r: _finite(grid[r][c]))) for r in rows
-                             if cols and r < len(grid)))
+    return Focus(cells=tuple((r, _ranked(cols, grid[r])[0]) for r in rows if cols and r < len(grid)))
+
+
+def _ranked(cols: Sequence[int], row: Sequence[float]) -> list[int]:
+    """``cols`` from the largest finite weight in ``row`` down (equals keep their order)."""
+    return sorted(cols, key=lambda c: -_finite(row[c]))
 
 
 @focus.register
@@ -415,7 +419,7 @@ def _(view: AttentionView) -> Rows:
     for h, weights in enumerate(view.weights):
         for r in real_rows(view.row_marks, len(view.rows)):
             row = weights[r]
-            top = sorted((c for c in keys if c < len(row)), key=lambda c, row=row: -_finite(row[c]))[:3]
+            top = _ranked([c for c in keys if c < len(row)], row)[:3]
             rows.append({"Head": str(h + 1), "Word": view.rows[r],
                          "Looks most at": ", ".join(f"{view.cols[c]} {percent(row[c])}" for c in top)})
     return rows

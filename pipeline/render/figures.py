@@ -51,7 +51,7 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
-def base(fig: go.Figure, height: int, fit: bool = True, **layout: Any) -> go.Figure:
+def base(fig: go.Figure, height: float, fit: bool = True, **layout: Any) -> go.Figure:
     """The house style, applied last to a finished figure: white, 16 px type, fixed number format; margins wide
     enough for the labels from the start (``margins.fit_margins``: one layout pass in the browser, not two),
     ``margin`` the least of them (exactly them with ``fit=False``); drawn once (``drawing.drawn_once``)."""
@@ -232,13 +232,13 @@ def heatmap(z: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence[st
             value_name: str = "value", fmt: Callable[[float], str] = signed, **extra: Any) -> go.Heatmap:
     """A heatmap whose hover names the row, the column and the value (written by ``fmt``, as the verdict writes
     it); a colour bar titled ``value_name`` unless ``showscale=False``."""
-    z = [finite(row) for row in z]
-    values = [v for row in z for v in row if v is not None]
+    cells = [finite(row) for row in z]
+    values = [v for row in cells for v in row if v is not None]
     hover = [[f"{rows[r] if r < len(rows) else r + 1}<br>{cols[c] if c < len(cols) else c + 1}<br>{esc(value_name)} "
-              f"{'n/a' if v is None else fmt(v)}" for c, v in enumerate(row)] for r, row in enumerate(z)]
-    n_cols = len(z[0]) if z else 0
+              f"{'n/a' if v is None else fmt(v)}" for c, v in enumerate(row)] for r, row in enumerate(cells)]
+    n_cols = len(cells[0]) if cells else 0
     gap = 1 if n_cols <= GAPPED_COLUMNS else 0  # a phone gives 64 columns 3 px each: a 1 px gap would eat them
-    return go.Heatmap(z=z, x=list(range(n_cols)), y=list(range(len(z))), xgap=gap, ygap=1, name=name,
+    return go.Heatmap(z=cells, x=list(range(n_cols)), y=list(range(len(cells))), xgap=gap, ygap=1, name=name,
                       customdata=hover, hovertemplate="%{customdata}<extra></extra>",
                       **{"colorbar": colorbar(value_name), **heatmap_scale(values or [0.0]), **extra})
 
@@ -470,7 +470,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
 
 
-GATE_SCALES = {"i": ("0 to 1", {"zmin": 0, "zmax": 1, "colorscale": SEQUENTIAL}),
+GATE_SCALES: dict[str, tuple[str, dict[str, Any]]] = {"i": ("0 to 1", {"zmin": 0, "zmax": 1, "colorscale": SEQUENTIAL}),
                "f": ("0 to 1", {"zmin": 0, "zmax": 1, "colorscale": SEQUENTIAL}),
                "o": ("0 to 1", {"zmin": 0, "zmax": 1, "colorscale": SEQUENTIAL}),
                "g": ("−1 to 1", {"zmin": -1, "zmax": 1, "zmid": 0, "colorscale": DIVERGING}),

@@ -124,7 +124,7 @@ def _tokens(view: TokensView, flow: Flow) -> list[Shot]:
     heading = "Each word → its id" + (f" ({legend})" if legend else "")
     shots = []
     for start, stop, line in _token_steps(view, marks, tokens) if first else [(0, n, _token_list(view, tokens))]:
-        z = [[MARK_ORDER.index(m) if i < stop else None] for i, m in enumerate(marks)]
+        z: list[list[float | None]] = [[MARK_ORDER.index(m) if i < stop else None] for i, m in enumerate(marks)]
         text = [[f"{view.ids[i]:,}" if i < stop else ""] for i in range(n)]
         shots.append(Shot(line=line, grid=Grid(
             z=z, rows=row_labels(tokens, marks, stop - 1 if stop - start == 1 else -1), cols=["id"],
@@ -134,7 +134,7 @@ def _tokens(view: TokensView, flow: Flow) -> list[Shot]:
     return shots
 
 
-def _token_steps(view: TokensView, marks: list[Mark], tokens: list[str]) -> list[tuple[int, int, str]]:
+def _token_steps(view: TokensView, marks: Sequence[Mark], tokens: Sequence[str]) -> list[tuple[int, int, str]]:
     real = [i for i, m in enumerate(marks) if m is not Mark.PAD]
     steps = [(g[0], g[-1] + 1, _token_line(tokens, view.ids, marks, g)) for g in groups(real)]
     pads = [i for i, m in enumerate(marks) if m is Mark.PAD]
@@ -144,7 +144,7 @@ def _token_steps(view: TokensView, marks: list[Mark], tokens: list[str]) -> list
     return steps
 
 
-def _token_line(tokens: list[str], ids: Sequence[int], marks: list[Mark], group: list[int]) -> str:
+def _token_line(tokens: Sequence[str], ids: Sequence[int], marks: Sequence[Mark], group: list[int]) -> str:
     if len(group) > 1:
         return f"Words {group[0] + 1}–{group[-1] + 1} become ids " + ", ".join(str(ids[i]) for i in group) + "."
     i = group[0]
@@ -152,7 +152,7 @@ def _token_line(tokens: list[str], ids: Sequence[int], marks: list[Mark], group:
     return f"Word {i + 1}: “{tokens[i]}” {what} id {ids[i]:,} ({marks[i].label})."
 
 
-def _token_list(view: TokensView, tokens: list[str]) -> str:
+def _token_list(view: TokensView, tokens: Sequence[str]) -> str:
     pairs = ", ".join(f"“{t}” → {i:,}" for t, i in list(zip(tokens, view.ids, strict=False))[:8])
     words = " ".join(t for t, m in zip(tokens, view.marks, strict=False) if m is Mark.WORD)
     return f"{view.title}: {pairs}{', …' if len(view.ids) > 8 else ''}" + (f". It reads “{words}”." if words else ".")
@@ -314,8 +314,7 @@ def _attention(view: AttentionView, flow: Flow) -> list[Shot]:
     for group in groups(real):
         i = group[-1]
         z = [[rounded(view.weights[h][i][w]) for h in range(heads)] for w in range(len(view.cols))]
-        best = [max(range(len(view.cols)), key=lambda w, h=h: finite_or_low(view.weights[h][i][w]))
-                for h in range(heads)]
+        best = [_strongest(view.weights[h][i][: len(view.cols)]) for h in range(heads)]
         pulls = ", ".join(f"{h + 1} → “{short(view.cols[w], 12)}”" for h, w in enumerate(best))
         line = f"“{view.rows[i]}” (word {real.index(i) + 1} of {len(real)}) looks at every word; each head's " \
                f"strongest pull: {pulls}."
@@ -342,3 +341,8 @@ def _matching_row(view: VectorView, matrix: MatrixView | None) -> int | None:
                                                                                                    strict=True)):
             return i
     return None
+
+
+def _strongest(weights: Sequence[float]) -> int:
+    """Where the largest finite weight is (the first of equals)."""
+    return max(range(len(weights)), key=lambda w: finite_or_low(weights[w]))

@@ -92,7 +92,7 @@ LOADER = """
 """
 
 
-def esc(text: Any) -> str:
+def html_escape(text: Any) -> str:
     """Any value as HTML text: ``<``, ``>``, ``&`` and both quotes escaped."""
     return html.escape(str(text), quote=True)
 
@@ -117,7 +117,7 @@ class Charts:
         chart = f'<div class="chart" id="chart-{len(self.figures)}"></div>'
         if wide:
             chart = f'<div class="scroll"><div class="wide">{chart}</div></div>'
-        return f"<figure>{chart}<figcaption>{esc(caption)}</figcaption></figure>"
+        return f"<figure>{chart}<figcaption>{html_escape(caption)}</figcaption></figure>"
 
     def json(self) -> str:
         """Every figure as one JSON object keyed by chart id, safe to put inside a script element."""
@@ -138,7 +138,7 @@ def handout_html(doc: TraceDocument) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>{esc(doc.title)} · pipeline-trace handout</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        f"<title>{html_escape(doc.title)} · pipeline-trace handout</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
         "<main>\n", *sections, "</main>\n", _footer(doc),
         f'<script>{get_plotlyjs()}</script>\n',  # once, however many charts
         f'<script id="figures" type="application/json">{charts.json()}</script>\n',
@@ -157,26 +157,26 @@ def save_handout(doc: TraceDocument, path: str | os.PathLike) -> None:
 # --- sections ---------------------------------------------------------------------------------------
 
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{esc(' '.join(p.split()))}</p>\n" for p in text.split("\n\n") if p.strip())
+    return "".join(f"<p>{html_escape(' '.join(p.split()))}</p>\n" for p in text.split("\n\n") if p.strip())
 
 
 def _table(rows: Rows, caption: str) -> str:
     if not rows:
         return ""
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row.values()) + "</tr>\n" for row in rows)
-    return (f'<div class="table-wrap"><table><caption>{esc(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n'
-            f"<tbody>\n{body}</tbody></table></div>\n")
+    head = "".join(f'<th scope="col">{html_escape(c)}</th>' for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{html_escape(v)}</td>" for v in row.values()) + "</tr>\n" for row in rows)
+    return (f'<div class="table-wrap"><table><caption>{html_escape(caption)}</caption>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table></div>\n")
 
 
 def _header(doc: TraceDocument) -> str:
-    parts = [f"<h1>{esc(doc.title)}</h1>\n"]
+    parts = [f"<h1>{html_escape(doc.title)}</h1>\n"]
     if doc.lesson:
-        parts.append(f'<p class="summary">{esc(doc.lesson.summary)}</p>\n')
+        parts.append(f'<p class="summary">{html_escape(doc.lesson.summary)}</p>\n')
         parts.append(_paragraphs(doc.lesson.intro))
     else:
-        parts.append(f"<p>A model of type <strong>{esc(doc.trace.model_type or 'unknown')}</strong>, traced on one "
-                     f"input: {len(doc.trace):,} calls recorded, shown below as {len(doc.stages)} stages.</p>\n")
+        parts.append(f"<p>A model of type <strong>{html_escape(doc.trace.model_type or 'unknown')}</strong>, traced "
+                     f"on one input: {len(doc.trace):,} calls recorded, shown below as {len(doc.stages)} stages.</p>\n")
     return "".join(parts)
 
 
@@ -220,24 +220,25 @@ def _training(doc: TraceDocument, charts: Charts) -> str:
 def _prediction(prediction: Prediction, charts: Charts) -> str:
     screens = prediction.screens()
     parts = ['<h2 id="prediction">Prediction, step by step</h2>\n',
-             f'<p>The input:</p>\n<p class="literal">{esc(prediction.text)}</p>\n',
-             f"<p>The model answers <strong>{esc(prediction.output)}</strong> "
-             f"({esc(percent(prediction.confidence))} confident). Here is how it got there, in {len(screens)} "
+             f'<p>The input:</p>\n<p class="literal">{html_escape(prediction.text)}</p>\n',
+             f"<p>The model answers <strong>{html_escape(prediction.output)}</strong> "
+             f"({html_escape(percent(prediction.confidence))} confident). Here is how it got there, in {len(screens)} "
              "steps.</p>\n"]
-    parts += [f'<p class="note">{esc(note)}</p>\n' for note in prediction.general_notes]
+    parts += [f'<p class="note">{html_escape(note)}</p>\n' for note in prediction.general_notes]
     if prediction.expected is not None:
         verdict = "right" if prediction.expected == prediction.output else "wrong"
         parts.append(f"<details><summary>Show the data's answer</summary><p>The data says "
-                     f"<strong>{esc(prediction.expected)}</strong>: the model is {verdict}.</p></details>\n")
+                     f"<strong>{html_escape(prediction.expected)}</strong>: the model is {verdict}.</p></details>\n")
     parts.append('<ol class="screens">\n')
     for number, view in enumerate(screens, start=1):
-        parts.append(f'<li class="screen"><h3>Step {number} of {len(screens)}: {esc(view.title)}</h3>\n'
-                     f'<p class="verdict">{esc(reading(view))}</p>\n{_paragraphs(view.description)}'
-                     f'<p class="shape">Shape: {esc(fmt_dims(view))}</p>\n')
-        parts += [f'<p class="note">{esc(note)}</p>\n' for note in view.notes]
+        parts.append(f'<li class="screen"><h3>Step {number} of {len(screens)}: {html_escape(view.title)}</h3>\n'
+                     f'<p class="verdict">{html_escape(reading(view))}</p>\n{_paragraphs(view.description)}'
+                     f'<p class="shape">Shape: {html_escape(fmt_dims(view))}</p>\n')
+        parts += [f'<p class="note">{html_escape(note)}</p>\n' for note in view.notes]
         fig = layer_figure(view)
         if fig is None:
-            parts.append(f'<p class="literal">{esc(view.text if isinstance(view, TextView) else view.title)}</p>\n')
+            literal = view.text if isinstance(view, TextView) else view.title
+            parts.append(f'<p class="literal">{html_escape(literal)}</p>\n')
         else:
             parts.append(charts.add(fig, drawn(view)))
         parts.append("</li>\n")
@@ -250,10 +251,10 @@ def _quiz(doc: TraceDocument) -> str:
         return ""
     parts = [f'<h2 id="quiz">Quiz · {len(doc.quiz)} questions</h2>\n']
     for number, q in enumerate(doc.quiz, start=1):
-        choices = "".join(f"<li>{esc(q.label(i))}</li>" for i in range(len(q.choices)))
-        parts.append(f'<section class="question"><h3>Question {number}</h3>\n<p>{esc(q.question)}</p>\n'
+        choices = "".join(f"<li>{html_escape(q.label(i))}</li>" for i in range(len(q.choices)))
+        parts.append(f'<section class="question"><h3>Question {number}</h3>\n<p>{html_escape(q.question)}</p>\n'
                      f'<ul class="choices">{choices}</ul>\n<details><summary>Show the answer</summary>\n'
-                     f"<p><strong>Answer: {esc(q.label(q.answer))}</strong></p>\n"
+                     f"<p><strong>Answer: {html_escape(q.label(q.answer))}</strong></p>\n"
                      f"{_paragraphs(q.explanation)}</details></section>\n")
     return "".join(parts)
 
@@ -269,10 +270,11 @@ SOURCE_LABELS = {"tool": "Made with", "torch": "PyTorch", "python": "Python", "c
 
 
 def _footer(doc: TraceDocument) -> str:
-    rows = "".join(f"<dt>{esc(SOURCE_LABELS.get(k, k))}</dt><dd>{esc(v)}</dd>" for k, v in doc.source.items())
+    rows = "".join(f"<dt>{html_escape(SOURCE_LABELS.get(k, k))}</dt><dd>{html_escape(v)}</dd>"
+                   for k, v in doc.source.items())
     if doc.lesson:  # the settings it was trained with and its data (sizes, vocabulary, a learner's file name)
         for label, values in (("Settings", doc.lesson.settings), ("Data", doc.lesson.info)):
             if values:
-                rows += f"<dt>{label}</dt><dd>{esc(', '.join(f'{k} = {v}' for k, v in values.items()))}</dd>"
+                rows += f"<dt>{label}</dt><dd>{html_escape(', '.join(f'{k} = {v}' for k, v in values.items()))}</dd>"
     return (f'<footer>\n<h2 id="provenance">Where this handout came from</h2>\n<dl class="source">{rows}</dl>\n'
             '<p class="muted">This page works offline: everything it shows is inside the file.</p>\n</footer>\n')

@@ -79,7 +79,7 @@ def _widest_number(tickformat: str | None) -> str:
 def _axis_room(name: str, axis: Mapping, traces: list[go.BaseTraceType], font_px: float) -> tuple[str, float]:
     """(side, px) that one axis takes outside the plot: its tick labels and its title."""
     letter = name[0]
-    side = {"x": {"top": "t"}, "y": {"right": "r"}}[letter].get(axis.get("side"), "b" if letter == "x" else "l")
+    side = {"x": {"top": "t"}, "y": {"right": "r"}}[letter].get(str(axis.get("side")), "b" if letter == "x" else "l")
     if axis.get("visible") is False:
         return side, 0.0
     room = 0.0

@@ -151,7 +151,8 @@ def _(view: AttentionView) -> RenderableType:
     for h, weights in enumerate(view.weights):
         table = Table("Word", "Looks most at", title=view.heads[h] if h < len(view.heads) else None)
         for word, row in zip(view.rows, weights, strict=False):
-            j = max(range(len(row)), key=lambda k, row=row: row[k] if math.isfinite(row[k]) else -1.0)
+            finite = [v if math.isfinite(v) else -1.0 for v in row]
+            j = max(range(len(row)), key=finite.__getitem__)
             table.add_row(lit(word), Text.assemble(visible(view.cols[j] if j < len(view.cols) else j, 40),
                                                    f" ({row[j]:.0%})"))
         parts.append(table)

@@ -18,10 +18,16 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.training.cost import Workload
 from pipeline.training.settings import specs
+
+if TYPE_CHECKING:  # the lessons and the loop import torch: the budget is read before any of them is loaded
+    from pipeline.lessons import Lesson
+    from pipeline.training.loop import TrainConfig
+
+S = TypeVar("S", bound="TrainConfig")
 
 BUDGET_SECONDS = 120.0  # of one core, per run
 BUDGET_MB = 2000.0  # peak memory of one run, above an idle training process
@@ -70,12 +76,12 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
-def workload(lesson: Any, settings: Any, data: Any = None) -> Workload | None:
+def workload(lesson: Lesson[S], settings: S, data: Any = None) -> Workload | None:
     """The counts a run's cost depends on, or None for a lesson without a cost model."""
     return lesson.workload(settings, data)
 
 
-def estimate(lesson: Any, settings: Any, data: Any = None) -> Cost | None:
+def estimate(lesson: Lesson[S], settings: S, data: Any = None) -> Cost | None:
     """The seconds of one core and peak megabytes a run needs; None for a lesson without a cost model."""
     w = workload(lesson, settings, data)
     if w is None or lesson.cost_time is None or lesson.cost_memory is None:
@@ -85,7 +91,7 @@ def estimate(lesson: Any, settings: Any, data: Any = None) -> Cost | None:
     return Cost(max(seconds, 0.05), max(memory, 1.0), w)
 
 
-def check(lesson: Any, settings: Any, data: Any = None, seconds: float | None = None,
+def check(lesson: Lesson[S], settings: S, data: Any = None, seconds: float | None = None,
           memory_mb: float | None = None) -> Cost | None:
     """The run's cost if it fits the budget (default: :func:`limits`), else OverBudget naming what to lower."""
     cost = estimate(lesson, settings, data)
@@ -117,7 +123,7 @@ def megabytes(mb: float) -> str:
     return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{round(mb)} MB"
 
 
-def _advice(lesson: Any, settings: Any, data: Any, what: str) -> str:
+def _advice(lesson: Lesson[S], settings: S, data: Any, what: str) -> str:
     """The two settings whose default saves the most, e.g. ``lower Epochs (50) or Sentences (20,000)``."""
     base = getattr(estimate(lesson, settings, data), what)
     saving = []

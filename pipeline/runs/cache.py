@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from safetensors.torch import load, save
@@ -31,7 +31,9 @@ from pipeline.document.fileformat import loads, zip_bytes
 from pipeline.lessons import Lesson, LessonRun
 from pipeline.paths import code_hash, data_dir
 from pipeline.safeio import atomic_write
-from pipeline.training.loop import Callback
+from pipeline.training.loop import Callback, TrainConfig
+
+S = TypeVar("S", bound=TrainConfig)  # the lesson's settings type
 
 MEMORY_RUNS = 12  # runs kept in memory (least recently used first out): each is a few MB
 DISK_RUNS = 200  # run files kept on disk; the oldest are removed beyond this
@@ -51,7 +53,7 @@ def _content_hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(dataclasses.asdict(data), sort_keys=True, default=str).encode()).hexdigest()
 
 
-def run_key(lesson: Lesson, settings: Any, data: Any = None, probes: Sequence[str] | None = None) -> str:
+def run_key(lesson: Lesson[S], settings: S, data: Any = None, probes: Sequence[str] | None = None) -> str:
     """The name of a run: lesson, settings, data, code -- and the inputs followed epoch by epoch, when they
     are not the lesson's own -- hashed."""
     what = {"lesson": lesson.slug, "settings": dataclasses.asdict(settings), "data": data_hash(data),
@@ -61,7 +63,7 @@ def run_key(lesson: Lesson, settings: Any, data: Any = None, probes: Sequence[st
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:40]
 
 
-def pack(lesson: Lesson, run: LessonRun, data: Any = None) -> bytes:
+def pack(lesson: Lesson[S], run: LessonRun[S], data: Any = None) -> bytes:
     """A finished run as one zip: ``run.json`` (what it is), ``document.zip`` (its trace), ``weights.safetensors``."""
     weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in run.model.state_dict().items()}
     meta = {"key": run_key(lesson, run.settings, data, probes_of(run)), "lesson": lesson.slug,
@@ -74,13 +76,13 @@ def pack(lesson: Lesson, run: LessonRun, data: Any = None) -> bytes:
     return buffer.getvalue()
 
 
-def probes_of(run: LessonRun) -> list[str]:
+def probes_of(run: LessonRun[Any]) -> list[str]:
     """The inputs a run followed epoch by epoch."""
     return list(run.epochs[0].probes) if run.epochs else []
 
 
-def unpack(raw: bytes, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu",
-           probes: Sequence[str] | None = None) -> LessonRun:
+def unpack(raw: bytes, lesson: Lesson[S], settings: S, data: Any = None, device: str = "cpu",
+           probes: Sequence[str] | None = None) -> LessonRun[S]:
     """The run a :func:`pack` zip holds, rebuilt on ``device``; RunFileError if it is damaged or not that run."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
@@ -110,13 +112,13 @@ class RunCache:
 
     def __init__(self, folder: Path | None = None, memory: int = MEMORY_RUNS, disk: int = DISK_RUNS) -> None:
         self.folder, self.memory, self.disk = folder, memory, disk
-        self._runs: OrderedDict[str, LessonRun] = OrderedDict()
-        self._training: dict[str, Future] = {}
+        self._runs: OrderedDict[str, LessonRun[Any]] = OrderedDict()
+        self._training: dict[str, Future[LessonRun[Any]]] = {}
         self._lock = threading.Lock()
         self.hits = {"memory": 0, "disk": 0, "shared": 0, "trained": 0}
 
-    def get(self, lesson: Lesson, settings: Any, data: Any = None, device: str = "cpu",
-            probes: Sequence[str] | None = None) -> LessonRun | None:
+    def get(self, lesson: Lesson[S], settings: S, data: Any = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun[S] | None:
         """The finished run of these settings and data, from memory or disk, or None."""
         key = run_key(lesson, settings, data, probes)
         with self._lock:
@@ -131,7 +133,7 @@ class RunCache:
             self.hits["disk"] += 1
         return run
 
-    def by_key(self, key: str, lesson: Lesson, device: str = "cpu") -> LessonRun | None:
+    def by_key(self, key: str, lesson: Lesson[Any], device: str = "cpu") -> LessonRun[Any] | None:
         """The finished run called ``key`` (a class shares its teacher's run by key), or None when it is not kept.
 
         Only runs on the lesson's built-in data are handed out: a run trained on a learner's uploaded
@@ -167,7 +169,7 @@ class RunCache:
         self.hits["disk"] += 1
         return run
 
-    def put(self, lesson: Lesson, run: LessonRun, data: Any = None) -> None:
+    def put(self, lesson: Lesson[S], run: LessonRun[S], data: Any = None) -> None:
         """Keep a finished run (in memory, and on disk when there is a folder); a run stopped early is refused."""
         if not run.complete:
             raise ValueError(f"only complete runs are kept: this one has {len(run.epochs)} of {run.settings.epochs} "
@@ -178,19 +180,17 @@ class RunCache:
             atomic_write(self._path(key), pack(lesson, run, data))
             self._prune()
 
-    def run(self, lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[Callback] = (),
-            train: Callable[[], LessonRun] | None = None, device: str = "cpu",
-            probes: Sequence[str] | None = None) -> LessonRun:
+    def run(self, lesson: Lesson[S], settings: S, data: Any = None, callbacks: Sequence[Callback] = (),
+            train: Callable[[], LessonRun[S]] | None = None, device: str = "cpu",
+            probes: Sequence[str] | None = None) -> LessonRun[S]:
         """The cached run, else trained once: callers asking for the same run meanwhile wait for this one."""
         found = self.get(lesson, settings, data, device, probes)
         if found is not None:
             return found
         key = run_key(lesson, settings, data, probes)
         with self._lock:
-            pending = self._training.get(key)
-            owner = pending is None
-            if owner:
-                pending = self._training[key] = Future()
+            owner = key not in self._training
+            pending = self._training.setdefault(key, Future())
         if not owner:
             self.hits["shared"] += 1
             return pending.result()
@@ -208,11 +208,11 @@ class RunCache:
             with self._lock:
                 self._training.pop(key, None)
 
-    def training(self, lesson: Lesson, settings: Any, data: Any = None, probes: Sequence[str] | None = None) -> bool:
+    def training(self, lesson: Lesson[S], settings: S, data: Any = None, probes: Sequence[str] | None = None) -> bool:
         """Whether this run is being trained right now (for another learner)."""
         return run_key(lesson, settings, data, probes) in self._training
 
-    def _remember(self, key: str, run: LessonRun) -> None:
+    def _remember(self, key: str, run: LessonRun[Any]) -> None:
         with self._lock:
             self._runs[key] = run
             self._runs.move_to_end(key)
@@ -220,10 +220,11 @@ class RunCache:
                 self._runs.popitem(last=False)
 
     def _path(self, key: str) -> Path:
+        assert self.folder is not None, "a memory-only cache has no files"
         return self.folder / f"{key}.run.zip"
 
-    def _from_disk(self, key: str, lesson: Lesson, settings: Any, data: Any, device: str,
-                   probes: Sequence[str] | None = None) -> LessonRun | None:
+    def _from_disk(self, key: str, lesson: Lesson[S], settings: S, data: Any, device: str,
+                   probes: Sequence[str] | None = None) -> LessonRun[S] | None:
         if self.folder is None:
             return None
         path = self._path(key)
@@ -237,6 +238,7 @@ class RunCache:
             return None
 
     def _prune(self) -> None:
+        assert self.folder is not None, "a memory-only cache has no files"
         files = sorted(self.folder.glob("*.run.zip"), key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) - self.disk)]:
             old.unlink(missing_ok=True)

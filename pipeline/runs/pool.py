@@ -30,14 +30,34 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.context import ForkServerContext, SpawnContext
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar, cast
 
 from pipeline.lessons import Lesson, LessonRun, TrainingStopped
 from pipeline.paths import code_hash
 from pipeline.runs.budget import estimate as cost_of
-from pipeline.runs.cache import RunFileError, unpack
+from pipeline.runs.cache import RunCache, RunFileError, unpack
+from pipeline.runs.messages import (
+    Batches,
+    Cancel,
+    Done,
+    Ended,
+    Ending,
+    EpochEnd,
+    FromWorker,
+    JobState,
+    Outcome,
+    Progress,
+    Ready,
+    ToWorker,
+    TrainJob,
+    TrainStart,
+)
 from pipeline.runs.worker import worker_main
-from pipeline.training.loop import Callback
+from pipeline.training.loop import Callback, TrainConfig
+
+S = TypeVar("S", bound=TrainConfig)
 
 WORKERS_ENV, RUN_SECONDS_ENV = "PIPELINE_TRACE_WORKERS", "PIPELINE_TRACE_RUN_SECONDS"
 RUN_SECONDS = 60.0  # wall-clock limit of one run
@@ -64,14 +84,14 @@ class JobCancelled(Exception):
 class Status:
     """Where a job stands: ``waiting`` at ``position`` (1 = next), about ``seconds`` before it starts; or later."""
 
-    state: str
+    state: JobState
     position: int = 0
     seconds: float | None = None
 
     @property
     def text(self) -> str:
-        if self.state != "waiting":
-            return "Training…" if self.state == "running" else "Finished."
+        if self.state is not JobState.WAITING:
+            return "Training…" if self.state is JobState.RUNNING else "Finished."
         ahead = self.position - 1
         if ahead == 0 and self.seconds is not None and self.seconds < 1:
             return "Starting…"
@@ -83,14 +103,16 @@ class Status:
 class Job:
     """One run for the pool to train: follow it for its events, then take its result (or cancel it)."""
 
-    def __init__(self, pool: TrainingPool, job_id: int, lesson: Lesson, settings: Any, data: Any,
+    def __init__(self, pool: TrainingPool, job_id: int, lesson: Lesson[Any], settings: TrainConfig, data: Any,
                  estimate: float) -> None:
         self.id, self.lesson, self.settings, self.estimate = job_id, lesson, settings, estimate
-        self.state = "waiting"  # -> running -> done / failed / cancelled
+        self.state = JobState.WAITING  # -> RUNNING -> DONE / FAILED / CANCELLED
         self.worker_pid: int | None = None
         self.started_at, self.done_batches, self.total_batches, self.cancel_requested = 0.0, 0, 0, False
-        self._pool, self._data, self._outcome, self._run = pool, data, (), None
-        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._pool, self._data = pool, data
+        self._outcome: Outcome | None = None
+        self._run: LessonRun[Any] | None = None
+        self._events: queue.SimpleQueue[Progress | None] = queue.SimpleQueue()  # None: the job has ended
         self._finished = threading.Event()
 
     def cancel(self) -> None:
@@ -119,22 +141,17 @@ class Job:
                 on_wait(self)
             while True:
                 try:
-                    kind, payload = self._events.get(timeout=poll)
+                    event = self._events.get(timeout=poll)
                 except queue.Empty:
                     if not self._pool.alive:
-                        self._pool._finish(self, ("failed", "The training pool stopped; press Train again."))
+                        self._pool._finish(self, Ended(self.id, Ending.FAILED,
+                                                       "The training pool stopped; press Train again."))
                     if on_wait:
                         on_wait(self)
                     continue
-                if kind == "end":
+                if event is None:
                     return self.result()
-                if kind == "batches":
-                    for result in payload:  # in fit's order: each batch, every callback
-                        for cb in callbacks:
-                            cb.on_batch_end(result)
-                else:
-                    for cb in callbacks:
-                        getattr(cb, f"on_{kind}")(payload)
+                _deliver(event, callbacks)
         finally:
             self.cancel()
 
@@ -143,23 +160,44 @@ class Job:
         if not self._finished.wait(timeout):
             raise TimeoutError(f"job {self.id} is still {self.state}")
         if self._run is None:
-            kind, *rest = self._outcome
-            if kind != "done":
-                raise {"failed": JobFailed, "cancelled": JobCancelled, "stopped": TrainingStopped}[kind](*rest)
+            outcome = self._outcome
+            if isinstance(outcome, Ended):
+                raise _RAISED[outcome.how](outcome.message)
+            assert isinstance(outcome, Done), f"job {self.id} finished with no outcome"
             try:
-                run = unpack(rest[0], self.lesson, self.settings, self._data)
+                run = unpack(outcome.packed, self.lesson, self.settings, self._data)
             except RunFileError as e:
                 raise JobFailed(f"The trained model could not be read back: {e}") from None
-            if rest[1]:  # stopped by the time limit
+            if outcome.timed_out:  # stopped by the time limit
                 run.info["stopped"] = (f"Stopped after {len(run.epochs)} of {self.settings.epochs} epochs (time limit: "
                                        f"{self._pool.run_seconds:g} s per run).")
-            self._run, self._outcome, self._data = run, ("done",), None
+            self._run, self._outcome, self._data = run, Done(self.id, b"", outcome.timed_out), None
         return self._run
+
+
+_RAISED: dict[Ending, type[Exception]] = {Ending.FAILED: JobFailed, Ending.CANCELLED: JobCancelled,
+                                          Ending.STOPPED: TrainingStopped}
+
+
+def _deliver(event: Progress, callbacks: Sequence[Callback]) -> None:
+    """One event of a job to every callback, in fit's order (each batch of a bundle, every callback)."""
+    if isinstance(event, Batches):
+        for result in event.results:
+            for cb in callbacks:
+                cb.on_batch_end(result)
+        return
+    for cb in callbacks:
+        if isinstance(event, TrainStart):
+            cb.on_train_start(event.total_batches)
+        elif isinstance(event, EpochEnd):
+            cb.on_epoch_end(event.result)
+        else:
+            cb.on_train_end(event.history)
 
 
 @dataclass
 class _Worker:
-    process: Any
+    process: BaseProcess
     conn: Connection
     ready: bool = False
     job: Job | None = None
@@ -185,7 +223,7 @@ class TrainingPool:
         if self.size < 1 or self.run_seconds <= 0 or method == "fork":
             raise ValueError(f"a pool needs at least 1 worker, a time limit above 0 and forkserver or spawn; got "
                              f"{self.size}, {self.run_seconds} and {method}")
-        self._ctx = mp.get_context(method)
+        self._ctx = cast(ForkServerContext | SpawnContext, mp.get_context(method))
         if method == "forkserver":
             self._ctx.set_forkserver_preload(PRELOAD)
         self._lock = threading.Lock()
@@ -202,7 +240,7 @@ class TrainingPool:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    def submit(self, lesson: Lesson, settings: Any, data: Any = None, estimate: float | None = None) -> Job:
+    def submit(self, lesson: Lesson[S], settings: S, data: Any = None, estimate: float | None = None) -> Job:
         """Queue a run; ``estimate`` (seconds) feeds the queue's waiting times (default: the budget's)."""
         if estimate is None:
             estimate = getattr(cost_of(lesson, settings, data), "seconds", 5.0)
@@ -237,22 +275,22 @@ class TrainingPool:
 
     def _cancel(self, job: Job) -> None:
         with self._lock:
-            if job.state == "waiting":
+            if job.state is JobState.WAITING:
                 self._waiting.remove(job)
-                self._finish(job, ("cancelled", "The training was cancelled before it started."))
-            elif job.state == "running" and not job.cancel_requested:
+                self._finish(job, Ended(job.id, Ending.CANCELLED, "The training was cancelled before it started."))
+            elif job.state is JobState.RUNNING and not job.cancel_requested:
                 job.cancel_requested = True
                 self._wake()
 
     def _status(self, job: Job) -> Status:
         with self._lock:
-            if job.state != "waiting":
+            if job.state is not JobState.WAITING:
                 return Status(job.state)
             now, position = time.monotonic(), self._waiting.index(job) + 1
             free = sorted(self._remaining(w.job, now) if w.job else 0.0 for w in self._workers) or [0.0]
             for ahead in list(self._waiting)[: position - 1]:  # each goes to the worker free first
                 heapq.heappush(free, heapq.heappop(free) + ahead.estimate)
-            return Status("waiting", position, free[0])
+            return Status(JobState.WAITING, position, free[0])
 
     def _remaining(self, job: Job, now: float) -> float:
         elapsed = now - job.started_at
@@ -262,16 +300,16 @@ class TrainingPool:
             left = max(job.estimate - elapsed, 0.0)
         return min(left, max(self.run_seconds - elapsed, 0.0))
 
-    def _finish(self, job: Job, outcome: tuple) -> None:
+    def _finish(self, job: Job, outcome: Outcome) -> None:
         if job._finished.is_set():
             return
-        job.state = {"done": "done", "cancelled": "cancelled"}.get(outcome[0], "failed")
+        job.state = JobState.DONE if isinstance(outcome, Done) else outcome.how.state
         self.counts[job.state] += 1
         job._outcome = outcome
-        if job.state != "done":
+        if job.state is not JobState.DONE:
             job._data = None
         job._finished.set()
-        job._events.put(("end", None))
+        job._events.put(None)
 
     # --- the dispatcher thread ---
 
@@ -294,7 +332,8 @@ class TrainingPool:
                 _log.exception("starting a training worker")
                 with self._lock:
                     for job in list(self._waiting) if not self._workers else ():
-                        self._finish(job, ("failed", f"No training process could start ({type(e).__name__}: {e})."))
+                        self._finish(job, Ended(job.id, Ending.FAILED, "No training process could start "
+                                                                       f"({type(e).__name__}: {e})."))
                         self._waiting.remove(job)
                 time.sleep(1.0)
                 break
@@ -322,22 +361,22 @@ class TrainingPool:
     def _receive(self, w: _Worker) -> None:
         try:
             while w.conn.poll():
-                kind, job_id, *payload = w.conn.recv()
+                msg: FromWorker = w.conn.recv()
                 job = w.job
-                if kind == "ready":
+                if isinstance(msg, Ready):
                     w.ready = True
-                elif job is None or job_id != job.id:
+                elif job is None or msg.job_id != job.id:
                     continue  # a late message of a job already ended
-                elif kind in ("done", "failed", "cancelled", "stopped"):
+                elif isinstance(msg, Done | Ended):
                     with self._lock:
                         w.job, w.cancel_sent = None, False
-                        self._finish(job, (kind, *payload))
+                        self._finish(job, msg)
                 else:
-                    if kind == "train_start":
-                        job.total_batches = payload[0]
-                    elif kind == "batches":
-                        job.done_batches += len(payload[0])
-                    job._events.put((kind, payload[0]))
+                    if isinstance(msg, TrainStart):
+                        job.total_batches = msg.total_batches
+                    elif isinstance(msg, Batches):
+                        job.done_batches += len(msg.results)
+                    job._events.put(msg)
         except (EOFError, OSError):
             pass  # the worker is gone: its sentinel says so, and _died handles it
 
@@ -351,8 +390,9 @@ class TrainingPool:
                 how = w.killed_for or (f"killed by signal {-code}" if code is not None and code < 0 else
                                        f"exit code {code}")
                 hint = " — often a sign it ran out of memory" if code == -signal.SIGKILL and not w.killed_for else ""
-                self._finish(w.job, ("failed", f"The training process stopped unexpectedly ({how}{hint}). Try "
-                                               "smaller settings, or press Train again."))
+                self._finish(w.job, Ended(w.job.id, Ending.FAILED, f"The training process stopped unexpectedly "
+                                                                   f"({how}{hint}). Try smaller settings, or press "
+                                                                   "Train again."))
             self.counts["replaced"] += 1
         w.conn.close()  # the next step starts its replacement
 
@@ -363,16 +403,16 @@ class TrainingPool:
                 job = w.job
                 if job is None and w.ready and self._waiting:
                     job = w.job = self._waiting.popleft()
-                    job.state, job.started_at, job.worker_pid = "running", now, w.process.pid
-                    self._send(w, ("job", job.id, job.lesson.slug, job.settings, job._data))
+                    job.state, job.started_at, job.worker_pid = JobState.RUNNING, now, w.process.pid
+                    self._send(w, TrainJob(job.id, job.lesson.slug, job.settings, job._data))
                 elif job is not None and job.cancel_requested and not w.cancel_sent:
                     w.cancel_sent = True
-                    self._send(w, ("cancel", job.id))
+                    self._send(w, Cancel(job.id))
                 elif job is not None and now - job.started_at > self.run_seconds + GRACE_SECONDS:
                     w.killed_for = f"it did not stop within {self.run_seconds + GRACE_SECONDS:g} s"
                     w.process.kill()
 
-    def _send(self, w: _Worker, msg: tuple | None) -> None:
+    def _send(self, w: _Worker, msg: ToWorker) -> None:
         with contextlib.suppress(OSError, ValueError):  # a dead worker: its sentinel fires, _died fails the job
             w.conn.send(msg)
 
@@ -386,7 +426,7 @@ class TrainingPool:
                 w.process.kill()
         with self._lock:
             for job in [*self._waiting, *(w.job for w in self._workers if w.job)]:
-                self._finish(job, ("failed", "The server is shutting down: the training stopped."))
+                self._finish(job, Ended(job.id, Ending.FAILED, "The server is shutting down: the training stopped."))
             self._waiting.clear()
             self._workers.clear()
         self._wake_r.close()
@@ -409,9 +449,9 @@ def shared_pool() -> TrainingPool:
         return _shared
 
 
-def train(lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[Callback] = (), *,
-          pool: TrainingPool | None = None, cache: Any = None, on_wait: Callable[[Job], None] | None = None,
-          estimate: float | None = None) -> LessonRun:
+def train(lesson: Lesson[S], settings: S, data: Any = None, callbacks: Sequence[Callback] = (), *,
+          pool: TrainingPool | None = None, cache: RunCache | None = None,
+          on_wait: Callable[[Job], None] | None = None, estimate: float | None = None) -> LessonRun[S]:
     """Train in the pool (default: :func:`shared_pool`), following the job in this thread.
 
     With a ``RunCache``, a cached run comes from there, and learners asking for a run in flight share
@@ -420,7 +460,7 @@ def train(lesson: Lesson, settings: Any, data: Any = None, callbacks: Sequence[C
     pool = pool or shared_pool()
     own: list[Job] = []
 
-    def in_pool() -> LessonRun:
+    def in_pool() -> LessonRun[S]:
         own.append(pool.submit(lesson, settings, data, estimate))
         return own[-1].follow(callbacks, on_wait)
 

@@ -1,9 +1,9 @@
 """The worker side of the training pool: a process that trains one job at a time and streams its progress.
 
-Messages to the pool, on the worker's one pipe: ("ready", 0) once, then per job ("train_start", id, batches),
-("batches", id, [BatchResult, ...]) at most ``FLUSH_SECONDS`` apart, ("epoch_end", id, EpochResult),
-("train_end", id, history), and one outcome: ("done", id, packed run, timed out), ("cancelled" | "stopped" |
-"failed", id, message). From the pool: ("job", id, slug, settings, data), ("cancel", id), or None to close.
+Messages (``pipeline.runs.messages``) to the pool, on the worker's one pipe: ``Ready`` once, then per job
+``TrainStart``, ``Batches`` at most ``FLUSH_SECONDS`` apart, ``EpochEnd``, ``TrainEnd``, and one outcome: ``Done``
+(the packed run) or ``Ended`` (cancelled, stopped or failed, with the message). From the pool: ``TrainJob``,
+``Cancel``, or None to close.
 """
 
 from __future__ import annotations
@@ -13,6 +13,20 @@ import time
 from multiprocessing.connection import Connection
 
 from pipeline.lessons import TrainingStopped
+from pipeline.runs.messages import (
+    Batches,
+    Cancel,
+    Done,
+    Ended,
+    Ending,
+    EpochEnd,
+    FromWorker,
+    Ready,
+    ToWorker,
+    TrainEnd,
+    TrainJob,
+    TrainStart,
+)
 from pipeline.training.loop import Callback, StopTraining
 from pipeline.training.results import BatchResult, EpochResult
 
@@ -31,8 +45,11 @@ class _Stream(Callback):
         self.bundle: list[BatchResult] = []
         self.sent, self.timed_out, self.closing = time.monotonic(), False, False
 
+    def send(self, msg: FromWorker) -> None:
+        self.conn.send(msg)
+
     def on_train_start(self, total_batches: int) -> None:
-        self.conn.send(("train_start", self.job_id, total_batches))
+        self.send(TrainStart(self.job_id, total_batches))
 
     def on_batch_end(self, result: BatchResult) -> None:
         self.bundle.append(result)
@@ -40,8 +57,8 @@ class _Stream(Callback):
         if now - self.sent >= FLUSH_SECONDS:
             self._flush(now)
         while self.conn.poll():  # only a cancel (or a shutdown) arrives while a job trains
-            msg = self.conn.recv()
-            if msg is None or msg == ("cancel", self.job_id):
+            msg: ToWorker = self.conn.recv()
+            if msg is None or msg == Cancel(self.job_id):
                 self.closing = msg is None
                 raise _Cancelled
         if not self.timed_out and now > self.deadline:
@@ -50,15 +67,15 @@ class _Stream(Callback):
 
     def on_epoch_end(self, result: EpochResult) -> None:
         self._flush(time.monotonic())
-        self.conn.send(("epoch_end", self.job_id, result))
+        self.send(EpochEnd(self.job_id, result))
 
     def on_train_end(self, history: list[EpochResult]) -> None:
         self._flush(time.monotonic())
-        self.conn.send(("train_end", self.job_id, history))
+        self.send(TrainEnd(self.job_id, history))
 
     def _flush(self, now: float) -> None:
         if self.bundle:
-            self.conn.send(("batches", self.job_id, self.bundle))
+            self.send(Batches(self.job_id, self.bundle))
             self.bundle, self.sent = [], now
 
 
@@ -72,33 +89,36 @@ def worker_main(conn: Connection, run_seconds: float, code: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     torch.set_num_threads(1)
-    run_cache.code_hash = lambda: code  # name runs as the server does (it checks the name when it unpacks)
-    conn.send(("ready", 0))
-    while (msg := _receive_job(conn)) is not None:
-        _, job_id, slug, settings, data = msg
-        lesson, stream = get_lesson(slug), _Stream(conn, job_id, time.monotonic() + run_seconds)
+    # name runs as the server does (it checks the name when it unpacks)
+    run_cache.code_hash = lambda: code  # type: ignore[assignment]
+    conn.send(Ready())
+    while (job := _receive_job(conn)) is not None:
+        lesson, stream = get_lesson(job.slug), _Stream(conn, job.job_id, time.monotonic() + run_seconds)
+        outcome: FromWorker
         try:
-            run = lesson.run(settings, [stream], data)
-            conn.send(("done", job_id, run_cache.pack(lesson, run, data), stream.timed_out))
+            run = lesson.run(job.settings, [stream], job.data)
+            outcome = Done(job.job_id, run_cache.pack(lesson, run, job.data), stream.timed_out)
         except _Cancelled:
-            conn.send(("cancelled", job_id, "The training was cancelled."))
+            outcome = Ended(job.job_id, Ending.CANCELLED, "The training was cancelled.")
         except TrainingStopped:
-            conn.send(("stopped", job_id, f"The time limit ({run_seconds:g} s per run) came before the first "
-                                          "epoch ended, so there is no model to keep: choose smaller settings."))
+            outcome = Ended(job.job_id, Ending.STOPPED, f"The time limit ({run_seconds:g} s per run) came before the "
+                                                        "first epoch ended, so there is no model to keep: choose "
+                                                        "smaller settings.")
         except ValueError as e:
-            conn.send(("failed", job_id, str(e)))
+            outcome = Ended(job.job_id, Ending.FAILED, str(e))
         except Exception as e:
-            conn.send(("failed", job_id, f"Training failed: {type(e).__name__}: {e}"))
+            outcome = Ended(job.job_id, Ending.FAILED, f"Training failed: {type(e).__name__}: {e}")
+        conn.send(outcome)
         if stream.closing:
             return
 
 
-def _receive_job(conn: Connection) -> tuple | None:
+def _receive_job(conn: Connection) -> TrainJob | None:
     """The next job; None when the pool closes. A cancel arriving after its job ended is skipped."""
     while True:
         try:
-            msg = conn.recv()
+            msg: ToWorker = conn.recv()
         except (EOFError, OSError):
             return None
-        if msg is None or msg[0] == "job":
+        if msg is None or isinstance(msg, TrainJob):
             return msg

@@ -15,7 +15,7 @@ import math
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -265,7 +265,7 @@ class _Tracer:
             text = self._operations[module] = operation_of(module)
         return text
 
-    def _record_for(self, name: str, make) -> Record:
+    def _record_for(self, name: str, make: Callable[[int], Record]) -> Record:
         """The record of this call of ``name`` in the current pass: the first pass creates it, later ones reuse it."""
         call = self._seen[name]
         self._seen[name] = call + 1
@@ -342,16 +342,17 @@ class _Tracer:
             g.sample = next(moved) if g.sample is not None else None
         stats = [t for g in reduced for t in g.stats]
         values = iter(torch.stack(stats).tolist() if stats else ())  # one op, not an .item() per number
-        numbers = {id(g): tuple(next(values) for _ in g.stats) for g in reduced}
+        numbers: dict[int, tuple[float, ...]] = {id(g): tuple(next(values) for _ in g.stats) for g in reduced}
         for group, _, _ in batches:
             table, samples = next(moved).tolist(), next(moved)
-            for g, row, sample in zip(group, table, samples.split([len(g.sample_at) for g in group]), strict=True):
+            for g, row, sample in zip(group, table, samples.split([len(_at(g)) for g in group]), strict=True):
                 numbers[id(g)] = tuple(row)
                 g.sample = sample.to(g.dtype).reshape(g.sample_shape)
         for record, g in pending:
             record.sample = g.sample
             if numbers.get(id(g)):
-                record.stats = _stats(*numbers[id(g)], g.count)
+                lo, hi, total, norm = numbers[id(g)]
+                record.stats = _stats(lo, hi, total, norm, g.count)
 
 
 def _stats(lo: float, hi: float, total: float, norm: float, count: int) -> Stats:
@@ -385,9 +386,10 @@ def _gather(x: torch.Tensor, limit: int) -> _Gathered:
     reading the values is a courtesy, and a valid model must never fail because of it.
     """
     try:
-        x = readable(x.detach() if x.requires_grad else x)
-        if x is None:
+        read = readable(x.detach() if x.requires_grad else x)
+        if read is None:
             return _Gathered(0)
+        x = read
         values = x if x.dtype is torch.float32 or x.dtype is torch.float64 else x.float()
         lo, hi = torch.aminmax(values)
         # Sum and the 2-norm (sum of squares, squared on the host): two fast reductions, where var_mean's
@@ -428,6 +430,18 @@ def _copied(x: torch.Tensor, limit: int) -> _Gathered:
     return _Gathered(x.numel(), copy=copy.view(-1), sample_at=positions, sample_shape=shape, dtype=x.dtype)
 
 
+def _copy(g: _Gathered) -> torch.Tensor:
+    """A batched tensor's float32 copy (set by ``_gather`` until the reductions are queued)."""
+    assert g.copy is not None, "only batched copies are reduced together"
+    return g.copy
+
+
+def _at(g: _Gathered) -> torch.Tensor:
+    """A batched tensor's sample positions in its copy (set with the copy)."""
+    assert g.sample_at is not None, "only batched copies are reduced together"
+    return g.sample_at
+
+
 def _reduce_copies(copies: list[_Gathered]) -> list[tuple[list[_Gathered], torch.Tensor, torch.Tensor]]:
     """Per device: (the copies, their statistics as an (n, 4) table, their samples end to end).
 
@@ -437,18 +451,18 @@ def _reduce_copies(copies: list[_Gathered]) -> list[tuple[list[_Gathered], torch
     """
     by_device: dict[torch.device, list[_Gathered]] = {}
     for g in copies:
-        by_device.setdefault(g.copy.device, []).append(g)
+        by_device.setdefault(_copy(g).device, []).append(g)
     batches = []
     for device, group in by_device.items():
         bounds, sizes = [0], []
         for g in group:
             bounds.append(bounds[-1] + g.count)
-            sizes.append(len(g.sample_at))
+            sizes.append(len(_at(g)))
         starts = torch.tensor(bounds)  # each copy's offset added to its sample's positions in two ops, not n
-        positions = torch.cat([g.sample_at for g in group]) + starts[:-1].repeat_interleave(torch.tensor(sizes))
+        positions = torch.cat([_at(g) for g in group]) + starts[:-1].repeat_interleave(torch.tensor(sizes))
         index = torch.cat([starts, positions]).to(device, non_blocking=True)
         offsets, positions = index[: len(bounds)], index[len(bounds):]
-        values = torch.cat([g.copy for g in group])
+        values = torch.cat([_copy(g) for g in group])
         for g in group:
             g.copy = None  # the buffers can go as soon as the reductions are queued
         table = torch.stack([torch.segment_reduce(v, how, offsets=offsets, unsafe=True) for v, how in
@@ -558,7 +572,7 @@ def op_name(func: Any) -> str:
 
 def op_signature(fn: str, args: tuple, kwargs: dict) -> str:
     """``softmax(dim=-1)``, ``transpose(1, 2)``: the function with its non-tensor arguments."""
-    parts = [_literal(a) for a in args if _literal(a) is not None]
+    parts = [text for a in args if (text := _literal(a)) is not None]
     parts += [f"{k}={_literal(v)}" for k, v in kwargs.items() if v is not None and not k.startswith("_")
               and _literal(v) is not None]
     text = f"{fn}({', '.join(parts)})"

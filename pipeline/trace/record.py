@@ -258,6 +258,20 @@ class Record:
         return self.name or self.type
 
     @property
+    def tensor(self) -> torch.Tensor:
+        """The sample as a tensor (a lesson reading its own model's call); TypeError if it holds text or nothing."""
+        if not isinstance(self.sample, torch.Tensor):
+            raise TypeError(f"the sample of {self.label!r} is not a tensor: {type(self.sample).__name__}")
+        return self.sample
+
+    @property
+    def words(self) -> list[str]:
+        """The sample as words (a text step's output); TypeError if it is a tensor, one string or nothing."""
+        if not isinstance(self.sample, list):
+            raise TypeError(f"the sample of {self.label!r} is not a list of words: {type(self.sample).__name__}")
+        return self.sample
+
+    @property
     def input_shape(self) -> Shape:
         spec = first_spec(self.inputs)
         return list(spec.shape) if spec else []

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipeline.training.results import EpochResult
 from pipeline.training.settings import differences
+
+if TYPE_CHECKING:  # the loop imports torch; the history is kept by pages that may not have loaded it yet
+    from pipeline.training.loop import TrainConfig
 
 KEPT = 6  # runs compared on the Training page, newest first
 BUILT_IN = "the built-in data"
@@ -21,7 +24,7 @@ BUILT_IN = "the built-in data"
 class PastRun:
     """One finished (or stopped) run: what it was trained with, and how each epoch went."""
 
-    settings: Any
+    settings: TrainConfig  # the lesson's own settings dataclass
     epochs: tuple[EpochResult, ...]
     source: str = BUILT_IN  # the data it trained on: the built-in data or the learner's file name
     complete: bool = True

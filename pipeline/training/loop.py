@@ -92,7 +92,8 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
-def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generator | None = None):
+def batches(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generator | None = None
+            ) -> Iterator[list[torch.Tensor]]:
     """Yield aligned slices of ``tensors`` in mini-batches; shuffled when a generator is given."""
     n = len(tensors[0])
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
@@ -112,7 +113,7 @@ def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequen
     generator = torch.Generator().manual_seed(cfg.seed)
     num_batches = -(-len(train[0]) // cfg.batch_size)
     history: list[EpochResult] = []
-    finished = _snapshot(model)
+    finished: dict[str, torch.Tensor] | None = _snapshot(model)
     try:
         for cb in callbacks:
             cb.on_train_start(num_batches * cfg.epochs)
@@ -127,9 +128,9 @@ def fit(model: nn.Module, step: Step, train: Sequence[torch.Tensor], val: Sequen
                 optimizer.step()
                 loss = totals.add(out)
                 if callbacks:
-                    result = BatchResult(epoch, i, num_batches, loss, _ratio(out.counts["accuracy"]))
+                    done = BatchResult(epoch, i, num_batches, loss, _ratio(out.counts["accuracy"]))
                     for cb in callbacks:
-                        cb.on_batch_end(result)
+                        cb.on_batch_end(done)
             val_totals = evaluate(model, step, val, cfg.batch_size)
             result = _epoch_result(epoch, totals, val_totals, time.perf_counter() - started)
             history.append(result)
@@ -165,7 +166,8 @@ class _Totals:
     """Weighted sums of loss and metric counts over an epoch."""
 
     def __init__(self) -> None:
-        self.loss_sum, self.weight, self.counts = 0.0, 0, {}
+        self.loss_sum, self.weight = 0.0, 0
+        self.counts: dict[str, tuple[int, int]] = {}
 
     def add(self, out: StepOutput) -> float:
         """Fold one batch in; return its loss as a float."""

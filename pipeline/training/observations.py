@@ -226,7 +226,7 @@ def _progress(c: _Curve) -> Observation:
     elif fast or slow:
         label = Label.SLOWLY
         why = f"still close to guessing ({_num(c.guess)})" if high and c.guess else "improving a little"
-    elif near:
+    elif near and c.guess is not None:  # near is only ever true with a guess
         label, why = Label.BARELY, f"hardly moving and next to guessing (loss {_num(c.guess)}, {c.guessing()})"
     else:
         label, why = Label.PLATEAU, "little change"
