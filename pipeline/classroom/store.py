@@ -33,10 +33,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipeline.classroom.migrate import upgrade
+from pipeline.classroom.where import DB_FILE, URL_ENV
 from pipeline.paths import DATA_ENV, data_dir
 
-URL_ENV = "PIPELINE_TRACE_DB_URL"
-DB_FILE = "classroom.sqlite3"
+__all__ = ["DB_FILE", "URL_ENV"]  # where the database is, for the store's users (defined without SQLAlchemy)
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another writer before reporting "database is locked"
 LOCK_RETRIES = 5  # then this many retries of the whole transaction, with jittered back-off
 SOURCES = ("written", "generated", "teacher")

@@ -124,8 +124,7 @@ def sweep_every() -> float:
 def sweep_once() -> int:
     """Delete every expired class (names, answers and all); returns how many. A server that never held a class
     has no database to sweep, and gets none made for it."""
-    # SQLAlchemy and the class store: only in a server's sweep thread, never for `pipeline-trace --help`
-    from pipeline.classroom.store import DB_FILE, URL_ENV
+    from pipeline.classroom.where import DB_FILE, URL_ENV  # no SQLAlchemy: a server without classes never needs it
     from pipeline.paths import DATA_ENV, DEFAULT_DATA
 
     folder = Path(os.environ.get(DATA_ENV, "").strip() or DEFAULT_DATA).expanduser()
@@ -144,7 +143,8 @@ def _in_a_server() -> bool:
 
 
 def start_sweep() -> None:
-    """Sweep expired classes now and every :func:`sweep_every` seconds, in a daemon thread (once per process)."""
+    """Sweep expired classes every :func:`sweep_every` seconds, in a daemon thread (once per process): the first
+    sweep waits as long too, so it never competes with the page the server was started to paint."""
     with _warm_up_lock:
         if _sweep_state["started"]:
             return
@@ -152,11 +152,11 @@ def start_sweep() -> None:
 
     def loop() -> None:
         while True:
+            time.sleep(sweep_every())
             try:
                 sweep_once()
             except Exception as e:  # a database that is down now: the next sweep tries again
                 print(f"pipeline-trace: sweeping expired classes failed: {e}", file=sys.stderr)
-            time.sleep(sweep_every())
 
     threading.Thread(target=loop, name="pipeline-trace-sweep", daemon=True).start()
 
