@@ -36,9 +36,11 @@ from pipeline.document.filechecks import (
     MAX_EPOCHS,
     MAX_EXAMPLES,
     MAX_FILE_BYTES,
+    MAX_FRAME_VIEWS,
     MAX_ITEMS,
     MAX_LAYERS,
     MAX_NAME,
+    MAX_PROBES,
     MAX_RECORDS,
     MAX_SAMPLE_TEXTS,
     MAX_SAMPLE_VALUES,
@@ -46,6 +48,7 @@ from pipeline.document.filechecks import (
     MAX_STAGES,
     MAX_TEXT,
     MAX_TRACE_JSON_BYTES,
+    MAX_WORDS,
 )
 from pipeline.document.views import (
     AttentionView,
@@ -54,8 +57,11 @@ from pipeline.document.views import (
     LSTMGatesView,
     MatrixView,
     Num,
+    PanelsView,
     Prediction,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
@@ -207,6 +213,11 @@ class LessonModel(_Model):
     intro: Text = ""
 
 
+Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
+                  DecoderStepView | AttentionView | LSTMGatesView | PanelsView | ScoresView | SpaceView,
+                  Field(discriminator="kind")]
+
+
 class EpochModel(_Model):
     epoch: Dim
     loss: Num
@@ -217,10 +228,9 @@ class EpochModel(_Model):
     observation: Text = ""
     seconds: Num = 0.0
     probes: Annotated[dict[Text, JsonValue], Field(max_length=MAX_ENTRIES)] = {}
-
-
-Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
-                  DecoderStepView | AttentionView | LSTMGatesView, Field(discriminator="kind")]
+    inside: Annotated[dict[Text, Annotated[dict[Name, Layer], Field(max_length=MAX_FRAME_VIEWS)]],
+                      Field(max_length=MAX_PROBES)] = {}
+    space: Many(tuple[Num, Num], MAX_WORDS) = []
 
 
 class PredictionModel(_Model):
@@ -434,7 +444,8 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
     prediction = None if p is None else Prediction(text=p.text, output=p.output, confidence=p.confidence,
                                                    layers=tuple(p.layers), notes=tuple(p.notes), expected=p.expected)
     epochs = [EpochResult(e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, dict(e.metrics), e.observation,
-                          e.seconds, dict(e.probes)) for e in m.epochs]
+                          e.seconds, dict(e.probes), {text: dict(views) for text, views in e.inside.items()},
+                          tuple(e.space)) for e in m.epochs]
     return TraceDocument(trace, stages, dict(m.source), lesson, epochs, [tuple(x) for x in m.examples], prediction,
                          list(m.quiz), m.key_insight)
 
@@ -599,6 +610,7 @@ def _check(model: DocumentModel) -> None:
             filechecks.check_sample_size(r.sample.shape, where)
     if model.prediction is not None:
         filechecks.check_layers(model.prediction.layers)
+    filechecks.check_frames([[view for views in e.inside.values() for view in views.values()] for e in model.epochs])
 
 
 def _samples(model: DocumentModel, samples: bytes, name: str) -> dict[str, torch.Tensor]:

@@ -30,7 +30,14 @@ from pipeline.document.views import (
     View,
     matrix,
 )
-from pipeline.lessons.common import GATES_TEXT, dropped_tokens_note, gates_view, token_view, unknown_words_note
+from pipeline.lessons.common import (
+    GATES_TEXT,
+    dropped_tokens_note,
+    gates_view,
+    token_view,
+    unknown_words_note,
+    with_space,
+)
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.nn.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.nn.text import TextPipeline
@@ -151,6 +158,7 @@ class SequenceToSequence(Lesson):
 
     step = staticmethod(seq2seq_step)
     probes = ("seven", "forty two", "seven hundred and five", "two thousand and fifty")
+    timelapse = ("encoder_gates", "attention")
 
     cost_time = (0.131437, 0.00577, 0.001063, 0.029964, 0.122973)
     cost_memory = (41.1516, 1.9766, 0.6304)
@@ -169,6 +177,9 @@ class SequenceToSequence(Lesson):
         activations = length * (e + 5 * h) + t * (e + 5 * h + target + (length + 2 * h if settings.attention else 0))
         return Workload(n, train, vocab, params, madds, activations,
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
+
+    def word_table(self, model: Translator) -> tuple[torch.Tensor, list[str]]:
+        return model.model.embedding.weight, model.source.vocab.itos
 
     def answer(self, model: Translator, inputs: list[str]) -> list[str]:
         ids = model(inputs, stop_at_eos=True)  # (N, T)
@@ -255,7 +266,8 @@ class SequenceToSequence(Lesson):
         if EOS not in out_tokens:
             notes.append(f"No <eos> within {max_len} steps: decoding stopped at the maximum length.")
         # Confidence in the whole translation: the product of the chosen token's probability at each step.
-        return Prediction(text=text, output=output, confidence=math.prod(out_probs), layers=tuple(layers),
+        return Prediction(text=text, output=output, confidence=math.prod(out_probs),
+                          layers=with_space(layers, run, rows),
                           notes=tuple(notes + ([coverage] if coverage else [])), expected=translate(text))
 
 

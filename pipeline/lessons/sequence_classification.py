@@ -34,6 +34,7 @@ from pipeline.lessons.common import (
     sentiment_counts,
     token_view,
     unknown_words_note,
+    with_space,
 )
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.models import ClassifierConfig, SequenceClassifier
@@ -86,6 +87,7 @@ class SequenceClassification(TextClassificationLesson):
     }
 
     step = staticmethod(classification_step)
+    timelapse = ("lstm_gates",)
     cost_time = (0.10475, 0.001554, 0.014515, 0.018608, 0.053964)
     cost_memory = (40.2343, 5.4435, 0.7204)
     calibration_widths: ClassVar[dict[str, dict[str, int]]] = {"wide": {"embed_dim": 256, "hidden_dim": 256},
@@ -142,5 +144,6 @@ class SequenceClassification(TextClassificationLesson):
                               labels=tuple(pipeline.classes)),
         )
         best = layers[-1].best
+        layers = with_space(layers, run, rows)
         return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=layers,
                           notes=tuple(notes), expected=dict(run.examples).get(text))

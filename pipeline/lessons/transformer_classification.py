@@ -31,6 +31,7 @@ from pipeline.document.views import (
     matrix,
     token_marks,
 )
+from pipeline.lessons.attention_block import opened_block
 from pipeline.lessons.common import (
     TextClassificationLesson,
     TextClassifier,
@@ -38,6 +39,7 @@ from pipeline.lessons.common import (
     sentiment_counts,
     token_view,
     unknown_words_note,
+    with_space,
 )
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.transformer import TRAINING, TransformerClassifier, TransformerConfig
@@ -109,6 +111,7 @@ class TransformerClassification(TextClassificationLesson):
     content_file = Path(__file__).with_name("transformer_classification.toml")
     trace_ops = True
     step = staticmethod(transformer_step)
+    timelapse = ("attention_1", "attention_2")
 
     cost_time = (0.168161, 0.00263, 0.012326, 0.04849, 0.161042)
     cost_memory = (43.5408, 11.2738, 0.2894)
@@ -166,7 +169,10 @@ class TransformerClassification(TextClassificationLesson):
         before = embedding
         for i in range(cfg.n_layers):
             after = _block_view(t, i, cfg.n_layers, rows, marks, before)
-            layers += [_attention_view(t, i, cfg.n_layers, rows, marks), after]
+            given = "the embedding" if i == 0 else f"the output of block {i}"
+            ahead, behind = opened_block(t, block(i), str(i + 1), _block_name(i, cfg.n_layers), rows, marks,
+                                         f"each word's vector as it came in ({given})")
+            layers += [*ahead, _attention_view(t, i, cfg.n_layers, rows, marks), *behind, after]
             before = after
         probs = t[At.SOFTMAX].sample.tolist()
         n_real = sum(m is not Mark.PAD for m in marks)
@@ -182,7 +188,8 @@ class TransformerClassification(TextClassificationLesson):
                               labels=tuple(pipeline.classes)),
         ]
         best = layers[-1].best
-        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=tuple(layers),
+        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best],
+                          layers=with_space(layers, run, rows),
                           notes=tuple(notes), expected=dict(run.examples).get(text))
 
 
@@ -201,7 +208,8 @@ def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], mark
         top = max(real, key=received.__getitem__) if real else 0
         heads.append(f"head {h + 1}: most to “{rows[top]}”")
     return AttentionView(
-        key=f"attention_{i + 1}", title=f"Self-attention in {_block_name(i, n_layers)}, {len(weights)} heads",
+        key=f"attention_{i + 1}",
+        title=f"Softmax in {_block_name(i, n_layers)}: attention weights, {len(weights)} heads",
         description="One grid per head. Row: the word that looks; column: the word it looks at. Each row sums "
                     "to 1. Padded positions are masked before the softmax, so no word looks at them (their columns "
                     "are exactly 0); the rows for <pad> are computed too, but nothing ever reads them. Both are "

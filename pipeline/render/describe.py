@@ -22,7 +22,10 @@ from pipeline.document.views import (
     Mark,
     Matrix,
     MatrixView,
+    PanelsView,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
@@ -42,6 +45,7 @@ class Focus:
     rows: tuple[int, ...] = ()
     cols: tuple[int, ...] = ()
     cells: tuple[tuple[int, int], ...] = ()
+    head: int = -1  # the head (or panel) the cells are in, when the picture has several
 
 
 def fmt_dims(view: View) -> str:
@@ -434,3 +438,228 @@ def _mean(row: Sequence[float]) -> float:
 def row_means(values: Matrix) -> list[float]:
     """Each row's mean (a gate's mean over the hidden units at each word)."""
     return [_mean(row) for row in values]
+
+
+# --- the attention block opened up, and words in space -----------------------------------------------------------
+
+def top_score(view: ScoresView) -> tuple[int, int, int] | None:
+    """(head, row, col) of the highest score between real words that the mask leaves, or None."""
+    rows = real_rows(view.row_marks, len(view.rows))
+    cols = [c for c in real_rows(view.col_marks, len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    cells = [(h, r, c) for h, grid in enumerate(view.scores) for r in rows if r < len(grid) for c in cols
+             if c < len(grid[r]) and math.isfinite(grid[r][c])]
+    return max(cells, key=lambda x: view.scores[x[0]][x[1]][x[2]]) if cells else None
+
+
+@reading.register
+def _(view: PanelsView) -> str:
+    point = _panels_point(view)
+    if point is None:
+        width = len(view.values[0][0]) if view.values and view.values[0] else 0
+        return f"{count(len(view.values), 'panel')} of {count(width, 'number')} per word."
+    (_, row, group), number = point
+    word = view.rows[row] if row < len(view.rows) else f"row {row + 1}"
+    size = _group_size(view)
+    if view.point == "queries":
+        return (f"Each word now has a query (what it looks for), a key (what it offers) and a value (what it passes "
+                f"on): {count(view.groups, view.group_title)} × {count(size, 'number')} each. The longest query is "
+                f"“{word}”'s in {view.group_title} {group + 1} (length {plain(number)}): the longer a query, the "
+                "sharper that word's attention.")
+    if view.point == "mix":
+        k = _mix_source(view, group, row)
+        source = "its own value" if k == row else f"“{view.rows[k]}”'s value"
+        return (f"Each word's new vector is the weighted sum of every word's value, {view.group_title} by "
+                f"{view.group_title}, the {count(view.groups, view.group_title)}' numbers side by side again: "
+                f"“{word}” takes {percent(number)} of its {view.group_title}-{group + 1} mix from {source}, the "
+                "largest share of any.")
+    return (f"The projection mixes the heads into what attention adds to each word, and the residual adds it to the "
+            f"word's own vector, so nothing is lost: it changes “{word}” most for its size (it adds a vector "
+            f"{plain(number)} times as long as the word's own). LayerNorm then scales each word to mean 0 and "
+            "spread 1 for the feed-forward net.")
+
+
+def _group_size(view: PanelsView) -> int:
+    width = len(view.values[0][0]) if view.values and view.values[0] else 0
+    return width // view.groups if view.groups > 0 and width % view.groups == 0 else width
+
+
+def _panels_point(view: PanelsView) -> tuple[tuple[int, int, int], float] | None:
+    """((panel, row, group), number) that the verdict names: the longest query (per group) for ``queries``, the
+    largest weight for ``mix``, the word attention changed most for its size for ``residual``; None otherwise."""
+    n = len(view.values[0]) if view.values else 0
+    real = real_rows(view.row_marks, n)
+    size = _group_size(view)
+    found: list[tuple[tuple[int, int, int], float]] = []
+    if view.point == "queries" and real and size:
+        found = [((0, r, g), _norm(view.values[0][r][g * size:(g + 1) * size])) for r in real
+                 for g in range(max(view.groups, 1))]
+    elif view.point == "mix":
+        found = [((0, r, g), w) for g, grid in enumerate(view.weights) for r in real if r < len(grid)
+                 for w in [max((_finite(grid[r][k]) for k in real if k < len(grid[r])), default=-math.inf)]]
+    elif view.point == "residual" and len(view.values) >= 2:
+        added, total = view.values[0], view.values[1]
+        for r in real:
+            own = _norm([t - a for t, a in zip(total[r], added[r], strict=False)])
+            found.append(((1, r, 0), _norm(added[r]) / own if own > 0 else -math.inf))
+    found = [f for f in found if math.isfinite(f[1])]
+    return max(found, key=lambda f: f[1]) if found else None
+
+
+def _mix_source(view: PanelsView, group: int, row: int) -> int:
+    """The word whose value makes up most of ``row``'s mix in ``group``."""
+    grid = view.weights[group][row]
+    real = real_rows(view.row_marks, len(grid))
+    return max(real or [0], key=lambda k: _finite(grid[k]))
+
+
+@reading.register
+def _(view: ScoresView) -> str:
+    best = top_score(view)
+    masked = sum(view.masked)
+    mask = (f"; the {count(masked, 'padding key')} {'is' if masked == 1 else 'are'} masked, so the softmax will give "
+            f"{'it' if masked == 1 else 'them'} exactly 0") if masked else ""
+    if best is None:
+        return f"{count(len(view.scores), 'head')} of scores{mask}."
+    h, r, c = best
+    heads = f" in head {h + 1}" if len(view.scores) > 1 else ""
+    return (f"The highest score: “{view.rows[r]}” looking at “{view.cols[c]}”{heads}, "
+            f"{signed(view.scores[h][r][c])} (q·k ÷ {plain(view.scale)}){mask}.")
+
+
+@reading.register
+def _(view: SpaceView) -> str:
+    pair = _closest(view)
+    plane = f"on the table's two main directions ({_kept(view)} of its variance)" if _kept(view) else \
+        "on the table's two main directions"
+    if pair is None:
+        return f"{count(len(view.words), 'word')} as points {plane}."
+    a, b = pair
+    line = (f"Of {'your words' if len(set(view.marked)) > 1 else 'the words'}, “{view.words[a]}” and "
+            f"“{view.words[b]}” lie closest ({plain(_distance(view, a, b))} apart) {plane}")
+    far = _farthest(view, pair)
+    if far is not None:
+        line += f"; “{view.words[far]}” lies farthest from them"
+    return line + "."
+
+
+def _kept(view: SpaceView) -> str:
+    share = sum(v for v in view.variance if math.isfinite(v))
+    return percent(share) if share > 0 else ""
+
+
+def _distance(view: SpaceView, a: int, b: int) -> float:
+    (xa, ya), (xb, yb) = view.points[a], view.points[b]
+    return math.hypot(xa - xb, ya - yb)
+
+
+def _marked(view: SpaceView) -> list[int]:
+    return [i for i in dict.fromkeys(view.marked) if 0 <= i < len(view.points)]
+
+
+def _closest(view: SpaceView) -> tuple[int, int] | None:
+    """The closest two of the marked words; with one marked, it and its nearest word; with none, any closest two."""
+    marked = _marked(view)
+    everyone = range(len(view.points))
+    if len(marked) >= 2:
+        pairs = [(a, b) for k, a in enumerate(marked) for b in marked[k + 1:]]
+    elif marked:
+        pairs = [(marked[0], b) for b in everyone if b != marked[0]]
+    else:
+        pairs = [(a, b) for a in everyone for b in everyone if a < b][:20_000]
+    finite = [p for p in pairs if math.isfinite(_distance(view, *p))]
+    return min(finite, key=lambda p: _distance(view, *p)) if finite else None
+
+
+def _farthest(view: SpaceView, pair: tuple[int, int]) -> int | None:
+    """The marked word farthest from the closest pair (from the nearer of the two), when three or more are marked."""
+    others = [i for i in _marked(view) if i not in pair]
+    if not others:
+        return None
+    return max(others, key=lambda i: min(_distance(view, i, pair[0]), _distance(view, i, pair[1])))
+
+
+@focus.register
+def _(view: PanelsView) -> Focus:
+    point = _panels_point(view)
+    if point is None:
+        return Focus()
+    (panel, row, group), _ = point
+    size = _group_size(view)
+    cols = tuple(range(group * size, (group + 1) * size)) if view.point in ("queries", "mix") else ()
+    return Focus(rows=(row,), cols=cols, head=panel)
+
+
+@focus.register
+def _(view: ScoresView) -> Focus:
+    best = top_score(view)
+    return Focus(cells=((best[1], best[2]),), head=best[0]) if best else Focus()
+
+
+@focus.register
+def _(view: SpaceView) -> Focus:
+    pair = _closest(view)
+    return Focus(rows=pair) if pair else Focus()
+
+
+@drawn.register
+def _(view: PanelsView) -> str:
+    n = len(view.values[0]) if view.values else 0
+    rows = real_rows(view.row_marks, n)
+    width = len(view.values[0][0]) if n else 0
+    left_out = f" (the {count(n - len(rows), 'padding row')} left out)" if len(rows) < n else ""
+    groups = f", in {view.groups} groups of {width // view.groups} (one per {view.group_title})" \
+        if view.groups > 1 and width % view.groups == 0 else ""
+    return (f"Drawn: {count(len(view.values), 'panel')}, each {count(len(rows), 'word')}{left_out} × "
+            f"{count(width, view.col_title)}{groups}; colours centred on 0.")
+
+
+@drawn.register
+def _(view: ScoresView) -> str:
+    rows = real_rows(view.row_marks, len(view.rows))
+    masked = sum(view.masked)
+    keys = len(view.cols) - masked
+    mask = f", and the {count(masked, 'masked key')} as one grey column (−∞)" if masked else ""
+    return (f"Drawn: {count(len(view.scores), 'head')}, each {count(len(rows), 'word')} looking × "
+            f"{count(keys, 'word')} looked at{mask}; colours centred on 0.")
+
+
+@drawn.register
+def _(view: SpaceView) -> str:
+    whole = view.vocabulary or len(view.words)
+    kept = f"all {count(whole, 'word')}" if whole <= len(view.words) else \
+        f"{count(len(view.words), 'word')} of the {whole:,} (the most frequent)"
+    marked = len(_marked(view))
+    mine = f", your {count(marked, 'word')} in blue" if marked else ""
+    return (f"Drawn: {kept} of the embedding table after epoch {view.epoch}, projected on the two directions that "
+            f"keep the most of its variance (PCA, fitted once on the last epoch){mine}.")
+
+
+@data_rows.register
+def _(view: PanelsView) -> Rows:
+    rows = []
+    n = len(view.values[0]) if view.values else 0
+    for r in real_rows(view.row_marks, n):
+        row = {"Word": f"{r + 1} · {view.rows[r]}" if r < len(view.rows) else str(r + 1)}
+        for title, grid in zip(view.panels, view.values, strict=False):
+            row[f"{title}: length"] = plain(_norm(grid[r]))
+        rows.append(row)
+    return rows
+
+
+@data_rows.register
+def _(view: ScoresView) -> Rows:
+    rows = []
+    keys = [c for c in real_rows(view.col_marks, len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    for h, grid in enumerate(view.scores):
+        for r in real_rows(view.row_marks, len(view.rows)):
+            rows.append({"Head": str(h + 1), "Word": view.rows[r],
+                         "Scores": ", ".join(f"{view.cols[c]} {signed(grid[r][c])}" for c in keys)})
+    return rows
+
+
+@data_rows.register
+def _(view: SpaceView) -> Rows:
+    marked = set(_marked(view))
+    order = sorted(range(len(view.words)), key=lambda i: (i not in marked, i))
+    return [{"Word": view.words[i], "Yours": "yes" if i in marked else "", "Direction 1": signed(view.points[i][0]),
+             "Direction 2": signed(view.points[i][1])} for i in order]
