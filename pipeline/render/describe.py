@@ -663,3 +663,108 @@ def _(view: SpaceView) -> Rows:
     order = sorted(range(len(view.words)), key=lambda i: (i not in marked, i))
     return [{"Word": view.words[i], "Yours": "yes" if i in marked else "", "Direction 1": signed(view.points[i][0]),
              "Direction 2": signed(view.points[i][1])} for i in order]
+
+
+# --- the time-lapse: what changed most from one epoch to the next ------------------------------------------------
+
+GATE_WORDS = {"i": ("the input gate", "opens", "closes"), "f": ("the forget gate", "opens (keeps more memory)",
+                                                                  "closes (clears memory)"),
+              "o": ("the output gate", "opens", "closes")}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed most in one stage's view from one epoch to the next: how much (comparable across the epochs of
+    one stage), the word it is about, and the sentence that says so."""
+
+    size: float
+    word: str
+    line: str
+
+
+@singledispatch
+def change(before: View, after: View) -> Change | None:
+    """What changed most from ``before`` to ``after`` (the same stage after two epochs), or None."""
+    return None
+
+
+@change.register
+def _(before: LSTMGatesView, after: LSTMGatesView) -> Change | None:
+    if before.tokens != after.tokens:
+        return None
+    found = []
+    for name in GATE_WORDS:
+        old, new = row_means(getattr(before, name)), row_means(getattr(after, name))
+        found += [(abs(b - a), name, t, a, b) for t, (a, b) in enumerate(zip(old, new, strict=False))
+                  if math.isfinite(a) and math.isfinite(b)]
+    if not found:
+        return None
+    size, name, t, a, b = max(found)
+    gate, up, down = GATE_WORDS[name]
+    return Change(size, after.tokens[t], f"{gate} at “{after.tokens[t]}” changed most (mean {plain(a)} → {plain(b)}): "
+                                         f"it {up if b > a else down} there.")
+
+
+@change.register
+def _(before: AttentionView, after: AttentionView) -> Change | None:
+    if after.rows == after.cols and before.cols == after.cols:  # self-attention: what each word draws
+        old, new = _received(before), _received(after)
+        keys = real_rows(after.col_marks, len(after.cols))
+        if not keys:
+            return None
+        k = max(keys, key=lambda j: abs(new[j] - old[j]))
+        more = "more" if new[k] > old[k] else "less"
+        return Change(abs(new[k] - old[k]), after.cols[k],
+                      f"“{after.cols[k]}” now draws {more} attention: {percent(new[k])} of each word's, from "
+                      f"{percent(old[k])}.")
+    if before.rows != after.rows:  # a decoder that now writes something else
+        written = " ".join(r for r, m in zip(after.rows, after.row_marks, strict=False) if m is Mark.WORD)
+        was = " ".join(r for r, m in zip(before.rows, before.row_marks, strict=False) if m is Mark.WORD)
+        return Change(1.0, written, f"it now writes “{written}” (it wrote “{was}”), and looks where the new picture "
+                                    "shows.")
+    cells = [(abs(after.weights[0][r][c] - before.weights[0][r][c]), r, c) for r in range(len(after.rows))
+             for c in range(len(after.cols)) if r < len(before.weights[0]) and c < len(before.weights[0][r])]
+    if not cells:
+        return None
+    size, r, c = max(cells)
+    return Change(size, after.cols[c], f"writing “{after.rows[r]}”, it now gives “{after.cols[c]}” "
+                                       f"{percent(after.weights[0][r][c])} of its attention, from "
+                                       f"{percent(before.weights[0][r][c])}.")
+
+
+@change.register
+def _(before: SpaceView, after: SpaceView) -> Change | None:
+    if before.words != after.words or not after.points:
+        return None
+    movers = _marked(after) or list(range(len(after.points)))
+    moved = [(math.hypot(after.points[i][0] - before.points[i][0], after.points[i][1] - before.points[i][1]), i)
+             for i in movers]
+    moved = [m for m in moved if math.isfinite(m[0])]
+    if not moved:
+        return None
+    size, i = max(moved)
+    line = f"“{after.words[i]}” moved most (by {plain(size)})"
+    pair = _closest(after)
+    if pair is not None and i not in pair:
+        line += f"; “{after.words[pair[0]]}” and “{after.words[pair[1]]}” are now the closest of your words"
+    elif pair is not None:
+        other = pair[1] if pair[0] == i else pair[0]
+        line += f", {'towards' if _distance(after, *pair) < _distance(before, *pair) else 'away from'} " \
+                f"“{after.words[other]}” ({plain(_distance(after, *pair))} apart now)"
+    return Change(size, after.words[i], line + ".")
+
+
+def epoch_verdicts(frames: Sequence[tuple[int, View]]) -> list[str]:
+    """A verdict per epoch of one stage's time-lapse: what changed most since the epoch before (the first epoch: what
+    the picture shows)."""
+    lines = []
+    for k, (epoch, view) in enumerate(frames):
+        moved = change(frames[k - 1][1], view) if k else None
+        lines.append(f"Epoch {epoch}: " + (moved.line if moved else reading(view)))
+    return lines
+
+
+def biggest_change(frames: Sequence[tuple[int, View]]) -> tuple[int, Change] | None:
+    """(index of the later epoch, what changed) for the step between two epochs where the most changed."""
+    steps = [(k, c) for k in range(1, len(frames)) if (c := change(frames[k - 1][1], frames[k][1])) is not None]
+    return max(steps, key=lambda s: s[1].size) if steps else None

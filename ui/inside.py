@@ -1,0 +1,87 @@
+"""Looking inside a Prediction stage: a word to highlight in its picture, and its time-lapse across the epochs.
+
+Both are widgets in the stage's left column (under the verdict), so the picture never moves down; both live in the
+stepper's fragment, so choosing a word or an epoch reruns the stage only. The words are pills (a keyboard's Tab and
+Enter, or a tap, choose one); the epochs a slider (arrow keys, or a drag).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from pipeline.render.describe import reading
+from ui import keys
+from ui.widgets import escape_markdown
+
+if TYPE_CHECKING:
+    from pipeline.app.inside import Timelapse
+    from pipeline.document.views import View
+    from pipeline.lessons import Lesson, LessonRun
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the stepper draws for a stage: the view (after the epoch chosen), its verdict, the word highlighted, and
+    the widgets that choose them."""
+
+    view: View
+    verdict: str
+    highlight: int | None
+    controls: Callable[[], None] | None
+
+
+def stage(lesson: Lesson, run: LessonRun, text: str, screen: View, at: int) -> Stage:
+    """The stage ``screen`` (number ``at`` of the stepper, 0-based) as the learner has chosen to see it."""
+    # the lesson's code is loaded already (the page predicted with it); this keeps torch off ui's import
+    from pipeline.app.inside import highlightable, probe_to_watch, stage_timelapse
+
+    slug = lesson.slug
+    lapse = stage_timelapse(run, text, screen)
+    epoch_key, word_key = keys.epoch(slug, screen.key), keys.highlight(slug, screen.key)
+    view, change = screen, ""
+    if lapse is not None:
+        epoch = st.session_state.setdefault(epoch_key, lapse.epochs[-1])
+        if epoch != lapse.epochs[-1]:  # the last epoch's picture is the stage itself, from the trained model
+            view = lapse.at(epoch)[0]
+        change = lapse.at(epoch)[1]
+    words = highlightable(view)
+    chosen = st.session_state.get(word_key)
+    highlight = chosen if isinstance(chosen, int) and 0 <= chosen < len(words) else None
+    offer = probe_to_watch(lesson, run, screen) if lapse is None else None
+    if lapse is None and not words and offer is None:
+        return Stage(view, reading(view), None, None)
+
+    def controls() -> None:
+        if lapse is not None:
+            _epochs(lapse, epoch_key, change)
+        elif offer is not None:
+            _watch(slug, text, offer, at)
+        if words:
+            st.pills("Highlight a word: its row (what it looks at) and column (what looks at it)",
+                     list(range(len(words))), format_func=lambda k: f"{k + 1} · {words[k]}", key=word_key,
+                     help="Or hover over the picture. Amber: the word's row; violet: its column.")
+
+    return Stage(view, reading(view), highlight, controls)
+
+
+def _epochs(lapse: Timelapse, key: str, change: str) -> None:
+    """The time-lapse's slider, and what changed most in the epoch it shows."""
+    st.select_slider("Epoch by epoch: the same picture after each epoch of training", options=list(lapse.epochs),
+                     key=key, help="Drag, or use ← → once the slider has the focus. The last epoch is the model as "
+                                   "trained.")
+    st.caption(escape_markdown(change))
+
+
+def _watch(slug: str, text: str, probe: str, at: int) -> None:
+    """A button that shows this stage for a probe input, whose time-lapse the run kept."""
+    def go() -> None:
+        st.session_state[keys.text(slug)] = probe
+        st.session_state[keys.LINK_STEP] = at + 1  # the same stage for the new input, not stage 1
+
+    st.button(f"Watch it learn: “{probe}”", on_click=go, icon=":material/movie:",
+              help="This stage is kept after every epoch for a few fixed sentences only (the lesson's probes). "
+                   "Shows it for one of them, with a slider over the epochs.")
