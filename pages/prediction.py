@@ -158,7 +158,7 @@ def step_view() -> None:
         st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
         side_by_side(screen)
         return
-    shown = ui.inside.stage(lesson, run, text, screen, stepper.index)  # the epoch and the word the learner chose
+    shown = ui.inside.stage(lesson, run, text, screen, stepper.index, guessing)  # the epoch and word chosen
     ui.show_layer(shown.view, key=f"step-{slug}-{stepper.index}", notes=prediction.notes, side_by_side=f"step-{slug}",
                   verdict=shown.verdict, below=lambda: numbers_table(shown.view), controls=shown.controls,
                   highlight=shown.highlight)

@@ -34,15 +34,21 @@ class Stage:
     controls: Callable[[], None] | None
 
 
-def stage(lesson: Lesson, run: LessonRun, text: str, screen: View, at: int) -> Stage:
-    """The stage ``screen`` (number ``at`` of the stepper, 0-based) as the learner has chosen to see it."""
+def stage(lesson: Lesson, run: LessonRun, text: str, screen: View, at: int, guessing: bool = False) -> Stage:
+    """The stage ``screen`` (number ``at`` of the stepper, 0-based) as the learner has chosen to see it; with
+    ``guessing``, a time-lapse asks its question (which word changes most) before it can be watched."""
     # the lesson's code is loaded already (the page predicted with it); this keeps torch off ui's import
     from pipeline.app.inside import highlightable, probe_to_watch, stage_timelapse
+    from pipeline.app.quiz import timelapse_question
 
     slug = lesson.slug
     lapse = stage_timelapse(run, text, screen)
     epoch_key, word_key = keys.epoch(slug, screen.key), keys.highlight(slug, screen.key)
     view, change = screen, ""
+    question = timelapse_question(run.epochs, run.info, text, screen, seed=text) if guessing and lapse else None
+    guesses: dict = st.session_state.setdefault(keys.lapse_guesses(slug), {})
+    if question is not None and (text, screen.key) not in guesses:
+        lapse = None  # watched only once the guess is made
     if lapse is not None:
         epoch = st.session_state.setdefault(epoch_key, lapse.epochs[-1])
         if epoch != lapse.epochs[-1]:  # the last epoch's picture is the stage itself, from the trained model
@@ -51,11 +57,13 @@ def stage(lesson: Lesson, run: LessonRun, text: str, screen: View, at: int) -> S
     words = highlightable(view)
     chosen = st.session_state.get(word_key)
     highlight = chosen if isinstance(chosen, int) and 0 <= chosen < len(words) else None
-    offer = probe_to_watch(lesson, run, screen) if lapse is None else None
-    if lapse is None and not words and offer is None:
+    offer = probe_to_watch(lesson, run, screen) if lapse is None and question is None else None
+    if lapse is None and question is None and not words and offer is None:
         return Stage(view, reading(view), None, None)
 
     def controls() -> None:
+        if question is not None:
+            _guess(question, guesses, (text, screen.key), slug)
         if lapse is not None:
             _epochs(lapse, epoch_key, change)
         elif offer is not None:
@@ -74,6 +82,20 @@ def _epochs(lapse: Timelapse, key: str, change: str) -> None:
                      key=key, help="Drag, or use ← → once the slider has the focus. The last epoch is the model as "
                                    "trained.")
     st.caption(escape_markdown(change))
+
+
+def _guess(question, guesses: dict, key: tuple[str, str], slug: str) -> None:
+    """Predict, then watch: the time-lapse's question until it is answered, then whether the guess was right."""
+    if key in guesses:
+        right = guesses[key] == question.answer
+        (st.success if right else st.error)(escape_markdown(("Right: " if right else "Not this time: ") +
+                                                            question.explanation), icon=":material/psychology:")
+        return
+    widget = f"lapse-guess-{slug}-{key[1]}-{len(guesses)}"
+    st.markdown(f"**Guess, then watch it learn:** {escape_markdown(question.question)}")
+    st.radio(question.question, list(range(len(question.choices))), index=None, key=widget,
+             label_visibility="collapsed", format_func=lambda c: escape_markdown(question.label(c)),
+             on_change=lambda: guesses.__setitem__(key, st.session_state[widget]))
 
 
 def _watch(slug: str, text: str, probe: str, at: int) -> None:

@@ -76,6 +76,11 @@ def epoch(slug: str, stage: str) -> str:
     return f"epoch:{slug}:{stage}"
 
 
+def lapse_guesses(slug: str) -> str:
+    """(input, stage key) -> the choice made on a time-lapse's question, before watching it."""
+    return f"lapse-guesses:{slug}"
+
+
 def highlight(slug: str, stage: str) -> str:
     """The word (its position) highlighted in a stage's picture."""
     return f"highlight:{slug}:{stage}"

@@ -7,6 +7,7 @@ import pytest
 from app_helpers import charts, plain
 
 import ui
+from pipeline.app.quiz import timelapse_question
 from pipeline.document.timelapse import frames
 from pipeline.lessons import get_lesson
 from pipeline.render.describe import epoch_verdicts
@@ -70,3 +71,19 @@ def test_another_input_is_offered_a_probe_to_watch_at_the_same_stage(open_page) 
     assert at.text_input(key=f"pred-text:{SLUG}").value in ui.default_run(SLUG).run.epochs[-1].inside
     assert at.select_slider(key=f"epoch:{SLUG}:attention_1")  # the same stage, now with its time-lapse
     assert "Softmax" in plain(at.subheader[0].value)
+
+
+def test_guessing_asks_which_word_changes_most_before_the_time_lapse_can_be_watched(open_page) -> None:
+    at, screens = open_stage(open_page, "attention_1")
+    at.toggle(key=f"guess:{SLUG}").set_value(True).run()
+    index = [s.key for s in screens].index("attention_1")
+    stage = next(r for r in at.radio if r.key.startswith(f"guess-{SLUG}-{index}"))  # the stage's own question first
+    stage.set_value(0).run()
+    assert not at.get("select_slider")  # not yet: the time-lapse asks its own question
+    run = ui.default_run(SLUG).run
+    question = timelapse_question(run.epochs, run.info, PROBE, screens[index], seed=PROBE)
+    assert question.question.startswith("From epoch 1 to epoch 5, which word's share of the attention changes most")
+    lapse = next(r for r in at.radio if r.key.startswith(f"lapse-guess-{SLUG}-attention_1"))
+    lapse.set_value(question.answer).run()
+    assert at.select_slider(key=f"epoch:{SLUG}:attention_1")
+    assert any(plain(s.value) == f"Right: {question.explanation}" for s in at.success)
