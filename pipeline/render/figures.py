@@ -783,3 +783,33 @@ function pipelineTraceHighlight(gd) {
   gd.on("plotly_unhover", function () { Plotly.relayout(gd, {shapes: base}); });
 }
 """.replace("COLUMN_MARK", COLUMN_MARK).replace("ROW_MARK", ROW_MARK)
+
+
+# --- a time-lapse: one stage's picture after each epoch, played in the browser ------------------------------------
+
+TIMELAPSE_CONTROLS_PX = 110  # the slider and the Play button under the picture
+
+
+def timelapse_figure(views: Sequence[View], epochs: Sequence[int]) -> go.Figure:
+    """The pictures of one stage after each epoch as one figure: the last epoch drawn, a slider over the epochs and a
+    Play button under it; each frame holds that epoch's traces, shapes, labels and word ticks (Plotly plays them in
+    the browser, with no server). Every view must draw the same number of traces (one stage's views do)."""
+    drawn = [layer_figure(v) for v in views]
+    fig = Figure(drawn[-1])
+    keep = ("shapes", "annotations", *(name for name in fig.layout if name.startswith(("xaxis", "yaxis"))))
+    fig.frames = [go.Frame(name=str(e), data=list(f.data), layout={k: f.layout[k] for k in keep if f.layout[k]})
+                  for e, f in zip(epochs, drawn, strict=True)]
+    steps = [{"label": f"epoch {e}", "method": "animate",
+              "args": [[str(e)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
+                                  "transition": {"duration": 0}}]} for e in epochs]
+    play = {"label": "▶ Play", "method": "animate",
+            "args": [None, {"frame": {"duration": 900, "redraw": True}, "fromcurrent": False,
+                            "transition": {"duration": 0}}]}
+    fig.update_layout(
+        sliders=[{"active": len(steps) - 1, "steps": steps, "x": 0.16, "len": 0.84, "y": 0, "yanchor": "top",
+                  "pad": {"t": 40}, "currentvalue": {"prefix": "after ", "font": {"size": 14}}, "font": {"size": 12}}],
+        updatemenus=[{"type": "buttons", "buttons": [play], "showactive": False, "x": 0, "xanchor": "left", "y": 0,
+                      "yanchor": "top", "pad": {"t": 48}}])
+    fig.update_layout(height=(fig.layout.height or 400) + TIMELAPSE_CONTROLS_PX,
+                      margin_b=(fig.layout.margin.b or 20) + TIMELAPSE_CONTROLS_PX)
+    return drawn_once(fig)
