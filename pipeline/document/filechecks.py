@@ -59,6 +59,7 @@ MAX_LAYER_VALUES = 1 << 15  # numbers one prediction layer draws (a lesson's lar
 MAX_PREDICTION_VALUES = 1 << 17  # numbers all of them draw
 MAX_PANELS = 8  # stacked panels of one picture (the queries, keys and values: 3)
 MAX_WORDS = 2_000  # points of a words-in-space picture, and per epoch (a lesson keeps 200)
+MAX_SPACE_POINTS = 1 << 16  # points every epoch places together (a lesson: 200 words x 50 epochs at most)
 MAX_PROBES = 16  # inputs an epoch keeps views of (a lesson follows 4)
 MAX_FRAME_VIEWS = 8  # views an epoch keeps per input (a lesson keeps 1 or 2)
 MAX_FRAME_VALUES = 1 << 18  # numbers the views of every epoch hold together (a lesson keeps 131,072 at most)
@@ -277,9 +278,11 @@ def _space(view: SpaceView) -> int:
     return 2 * len(view.points)
 
 
-def check_frames(epochs: Sequence[Sequence[View]]) -> None:
+def check_frames(epochs: Sequence[Sequence[View]], points: int = 0) -> None:
     """The views each epoch kept (the time-lapse) have the sizes their pictures need, and all of them together hold a
-    bounded number of values."""
+    bounded number of values; the epochs' words in space hold ``points`` points together, a bounded number."""
+    if points > MAX_SPACE_POINTS:
+        raise ValueError(f"the epochs' words in space hold more than {MAX_SPACE_POINTS:,} points ({points:,})")
     total = 0
     for e, views in enumerate(epochs):
         for view in views:

@@ -610,7 +610,8 @@ def _check(model: DocumentModel) -> None:
             filechecks.check_sample_size(r.sample.shape, where)
     if model.prediction is not None:
         filechecks.check_layers(model.prediction.layers)
-    filechecks.check_frames([[view for views in e.inside.values() for view in views.values()] for e in model.epochs])
+    filechecks.check_frames([[view for views in e.inside.values() for view in views.values()] for e in model.epochs],
+                            sum(len(e.space) for e in model.epochs))
 
 
 def _samples(model: DocumentModel, samples: bytes, name: str) -> dict[str, torch.Tensor]:
