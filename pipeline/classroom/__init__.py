@@ -39,7 +39,7 @@ from pipeline.classroom.views import (
 _LAZY = {
     "export": ("results_csv",),
     "qr": ("qr_svg",),
-    "questions": ("answer", "distribution", "open_question", "reveal", "typed_choices"),
+    "questions": ("answer", "distribution", "open_guess", "open_question", "reveal", "typed_choices"),
     "service": ("class_state", "delete_class", "end_class", "expire_classes", "join_class", "learner_view",
                 "rejoin_class", "remove_learner", "rename_learner", "roster", "set_following", "set_stage", "set_view",
                 "start_class", "state_if_changed"),
@@ -60,7 +60,7 @@ def __getattr__(name: str):
 if TYPE_CHECKING:
     from pipeline.classroom.export import results_csv
     from pipeline.classroom.qr import qr_svg
-    from pipeline.classroom.questions import answer, distribution, open_question, reveal, typed_choices
+    from pipeline.classroom.questions import answer, distribution, open_guess, open_question, reveal, typed_choices
     from pipeline.classroom.service import (
         class_state,
         delete_class,
@@ -86,7 +86,7 @@ __all__ = [
     "Distribution", "InvalidChoice", "InvalidCode", "InvalidName", "InvalidValue", "LearnerView", "Membership",
     "QuestionClosed", "QuestionSource", "QuestionView", "RosterEntry", "UnknownClass", "UnknownLearner",
     "UnknownQuestion", "WrongSecret", "answer", "class_state", "delete_class", "distribution", "end_class",
-    "engine_for", "expire_classes", "join_class", "learner_view", "open_question", "qr_svg", "rejoin_class",
-    "remove_learner", "rename_learner", "results_csv", "reveal", "roster", "set_following", "set_stage", "set_view",
-    "start_class", "state_if_changed", "typed_choices",
+    "engine_for", "expire_classes", "join_class", "learner_view", "open_guess", "open_question", "qr_svg",
+    "rejoin_class", "remove_learner", "rename_learner", "results_csv", "reveal", "roster", "set_following",
+    "set_stage", "set_view", "start_class", "state_if_changed", "typed_choices",
 ]
