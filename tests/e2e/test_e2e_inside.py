@@ -22,6 +22,11 @@ FIRST = 5  # the stage number of the queries, keys and values (after the text, i
 HIGHLIGHTS = plot_js(0, "(g.layout.shapes || []).filter(s => s.name === 'highlight').map(s => [s.xref, s.y0, s.x0])")
 
 
+def words(page: Page):
+    """The pills that choose a word to highlight (a radio group: arrow keys and Enter, or a tap)."""
+    return page.get_by_test_id("stMain").get_by_role("radiogroup", name=re.compile("^Highlight a word"))
+
+
 def slider(page: Page):
     return page.get_by_test_id("stMain").get_by_role("slider")
 
@@ -35,11 +40,10 @@ def test_stepping_through_the_opened_attention_block_with_a_word_highlighted(pag
     for k, (title, name) in enumerate(BLOCK):
         assert stage_title(page).startswith(title), stage_title(page)
         expect(page.get_by_test_id("stMain").get_by_text(re.compile(f"^Stage {FIRST + k} of 12$"))).to_be_visible()
-        words = page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").last
-        expect(words.get_by_role("button", name="4 · not")).to_be_visible()  # every stage of the block: the words
+        expect(words(page).get_by_role("radio", name="4 · not")).to_be_visible()  # every stage of the block
         if name == "scores":
             assert page.evaluate(HIGHLIGHTS) == []
-            words.get_by_role("button", name="4 · not").click()
+            words(page).get_by_role("radio", name="4 · not").click()
             settle(page)
             marks = page.evaluate(HIGHLIGHTS)
             assert len(marks) == 2 * 4  # its row and its column in each of the 4 heads
@@ -55,12 +59,12 @@ def test_scrubbing_a_time_lapse_changes_the_picture_and_says_what_changed(page: 
     load(page, f"{LINK}&step=7")  # the softmax: every head's attention, kept after each epoch
     assert stage_title(page).startswith("Softmax in")
     thumb = slider(page)
-    expect(thumb).to_have_attribute("aria-valuenow", "5")
+    expect(thumb).to_have_attribute("aria-valuetext", "5")
     last = first_z(page)
     thumb.focus()
     page.keyboard.press("Home")  # the keyboard scrubs: epoch 1
     settle(page)
-    expect(thumb).to_have_attribute("aria-valuenow", "1")
+    expect(thumb).to_have_attribute("aria-valuetext", "1")
     assert first_z(page) != last  # the weights after epoch 1, not the trained model's
     for epoch in (2, 3):
         thumb.focus()
@@ -70,7 +74,7 @@ def test_scrubbing_a_time_lapse_changes_the_picture_and_says_what_changed(page: 
     page.screenshot(path=str(screenshots / "inside-laptop-softmax-epoch-3.png"))
     load(page, f"{LINK}&step=4")  # the words in space: every epoch on the same two directions
     assert stage_title(page).startswith("Words in space")
-    expect(slider(page)).to_have_attribute("aria-valuenow", "5")
+    expect(slider(page)).to_have_attribute("aria-valuetext", "5")
     page.screenshot(path=str(screenshots / "inside-laptop-words-in-space.png"))
 
 
@@ -87,8 +91,7 @@ def test_the_block_and_its_controls_read_in_this_view(browser: Browser, app_url:
             found = measure(page)
             problems = ([p] if (p := picture_problem(found)) else []) + chart_problems(found)
             assert not problems, f"{name} ({view.name}):\n" + "\n".join(problems)
-            expect(slider(page).or_(page.get_by_test_id("stMain").get_by_role("button", name="4 · not"))
-                   .first).to_be_attached()
+            expect(slider(page).or_(words(page)).first).to_be_attached()
             page.screenshot(path=str(screenshots / f"inside-{view.name}-{name}.png"))
     finally:
         context.close()
