@@ -62,7 +62,7 @@ def queries_keys_values(o: Opened) -> PanelsView:
     """Q, K and V of every word: three (T x D) panels, their columns in one group of d per head."""
     return PanelsView(
         key=f"qkv_{o.name}", title=f"Queries, keys and values in {o.title}",
-        description=f"Three Linear layers turn each word's vector (normalised by a LayerNorm first) into a query, a "
+        description=f"Three Linear layers turn each word's vector (after a LayerNorm) into a query, a "
                     f"key and a value of {o.h * o.d} numbers; each of the {o.h} heads takes its own {o.d}. A word's "
                     "query is compared with every word's key (the next stage); the values are what gets mixed.",
         shape=o.shape(Part.HEADS), dims=("sentence", "head", "position", "number"), stage="encoder",
@@ -94,7 +94,7 @@ def weighted_sum(o: Opened) -> PanelsView:
                     "values of the words it looks at, in the proportions of its weights. The heads' mixes are then "
                     "put side by side again, one group of columns per head.",
         shape=o.shape(Part.JOINED), dims=("sentence", "position", "number"), stage="encoder",
-        panels=("weights × values, heads side by side",), values=(matrix(o.sample(Part.JOINED).tolist()),),
+        panels=("weights × values, per head",), values=(matrix(o.sample(Part.JOINED).tolist()),),
         rows=o.rows, row_marks=o.marks, groups=o.h, col_title="number", point="mix",
         weights=tuple(matrix(grid) for grid in o.sample(Part.WEIGHTS).tolist()))
 
@@ -108,8 +108,7 @@ def projection_and_residual(o: Opened, before: str) -> PanelsView:
                     "nothing the word held is lost. The sum goes on to the feed-forward net through a LayerNorm, "
                     "which gives each word's numbers mean 0 and spread 1, then its learned scale and shift.",
         shape=o.shape(Part.RESIDUAL), dims=("sentence", "position", "feature"), stage="encoder",
-        panels=("projection: what attention adds", "x + attention: the residual sum",
-                "LayerNorm: what the feed-forward net reads"),
+        panels=("what attention adds", "x + attention: the residual", "LayerNorm of the sum"),
         values=tuple(matrix(o.sample(p).tolist()) for p in (Part.PROJECTION, Part.RESIDUAL, Part.LN2)),
         rows=o.rows, row_marks=o.marks, point="residual")
 
