@@ -4,6 +4,7 @@ bounded (counted, not timed). Tiny runs of each lesson, trained once per module.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -182,3 +183,24 @@ def test_a_long_run_keeps_fewer_hidden_units_not_more_numbers() -> None:
     attention = AttentionView(key="attention_1", title="t", description="d", rows=("a",) * 10, cols=("a",) * 10,
                               weights=(((0.1,) * 10,) * 10,) * 8, heads=tuple(f"head {h}" for h in range(8)))
     assert len(within(attention, 250).weights) == 2 and within(attention, 10).weights == attention.weights[:1]
+
+
+def test_a_file_whose_kept_views_or_words_do_not_fit_their_pictures_is_refused_in_one_line() -> None:
+    from pipeline.document.fileformat import TraceFileError
+
+    epoch = {"epoch": 1, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.5, "val_accuracy": 0.5}
+    ragged = {"kind": "attention", "key": "attention_1", "title": "A", "description": "d", "rows": ["a", "b"],
+              "cols": ["a", "b"], "weights": [[[0.5, 0.5], [1.0]]]}
+    space = {"kind": "space", "key": "space", "title": "S", "description": "d", "words": ["a", "b", "c"],
+             "points": [[0.0, 1.0]]}
+    base = {"schema": "pipeline-trace/2", "model": {"type": "M"}, "stages": [],
+            "records": [{"name": "", "kind": "module", "type": "M", "call": 0, "module": "", "depth": 0,
+                         "operation": "M()"}]}
+    for doc, message in (
+            ({**base, "epochs": [{**epoch, "inside": {"p": {"attention_1": ragged}}}]},
+             "epochs[0]: a kept view ('attention_1'): its head 1 is ragged"),
+            ({**base, "prediction": {"text": "t", "output": "o", "confidence": 0.5, "layers": [space]}},
+             "it has 1 points for 3 words")):
+        with pytest.raises(TraceFileError) as refused:
+            loads(json.dumps(doc).encode(), "f.json")
+        assert message in str(refused.value) and "\n" not in str(refused.value)

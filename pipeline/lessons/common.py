@@ -110,6 +110,15 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
               "state h. c = f·c(before) + i·g and h = o·tanh(c). Every number is recomputed from the trained weights.")
 
 
+def read(text: TextPipeline, raw: str) -> tuple[torch.Tensor, tuple[str, ...], tuple[Mark, ...]]:
+    """One input as a model reads it, without a trace: its (1, T) ids, the token at each position (<pad> for
+    padding) and what each position holds -- the rows and marks ``predict`` gets from its trace."""
+    tokens = text.tokenize(text.normalize([raw]))[0]
+    ids = text.encode_pad([tokens])  # (1, T)
+    view = token_view("ids", "", "", tokens, ids[0].tolist(), tuple(ids.shape))
+    return ids, view.tokens, view.marks
+
+
 def embedding_of(model: nn.Module) -> nn.Embedding:
     """The word embedding of a classifier of padded ids: an LSTM's ``embedding``, a Transformer's ``embed.token``."""
     return model.embedding if hasattr(model, "embedding") else model.embed.token

@@ -34,6 +34,7 @@ from pipeline.lessons.common import (
     GATES_TEXT,
     dropped_tokens_note,
     gates_view,
+    read,
     token_view,
     unknown_words_note,
     with_space,
@@ -178,6 +179,17 @@ class SequenceToSequence(Lesson):
         return Workload(n, train, vocab, params, madds, activations,
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
 
+    def inside(self, run: LessonRun, text: str) -> dict[str, View]:
+        """The encoder's gates for ``text`` without tracing it (after every epoch, for each probe); with attention,
+        the whole traced prediction (the decoder's attention needs its greedy decoding)."""
+        translator: Translator = run.model
+        if translator.model.cfg.attention:
+            return super().inside(run, text)
+        ids, rows, marks = read(translator.source, text)
+        real = rows[: sum(m is not Mark.PAD for m in marks)]
+        embedded = translator.model.embedding(ids.to(translator.model.embedding.weight.device))[0]  # (S, E)
+        return {"encoder_gates": _encoder_gates(translator, embedded, real, marks)}
+
     def word_table(self, model: Translator) -> tuple[torch.Tensor, list[str]]:
         return model.model.embedding.weight, model.source.vocab.itos
 
@@ -235,9 +247,7 @@ class SequenceToSequence(Lesson):
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
                        stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
-            encoder_gates := gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory",
-                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].sample, real, marks,
-                                        stage="encoder"),
+            encoder_gates := _encoder_gates(translator, t[At.EMBED].sample, real, marks),
             VectorView(key="encoder", title="Context vector: the encoder's last memory",
                        description=f"{stage('encoder').description} It equals the h row for “{last}” on the stage "
                                    "before.", shape=tuple(t[At.ENCODER].output_shape), dims=("sentence", "hidden unit"),
@@ -298,6 +308,13 @@ def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[Dec
                                  else None))
         previous = vocab.itos[token]
     return steps, chosen, [row[token] for row, token in zip(probs, chosen, strict=True)]
+
+
+def _encoder_gates(translator: Translator, embedded: torch.Tensor, real: Sequence[str], marks: Sequence[Mark]
+                   ) -> LSTMGatesView:
+    """The encoder LSTM word by word over the real source words, from what it read (``embedded``, (S, E))."""
+    return gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory", GATES_TEXT,
+                      translator.model.encoder.lstm, embedded, real, marks, stage="encoder")
 
 
 def _context(encoder: LSTMGatesView) -> tuple[torch.Tensor, torch.Tensor]:

@@ -16,12 +16,14 @@ from pipeline.data import TextDataset
 from pipeline.data.counts import text_counts
 from pipeline.data.tokens import MAX_LEN, PAD_ID, UNK_ID
 from pipeline.document.views import (
+    LSTMGatesView,
     Mark,
     MatrixView,
     Prediction,
     ProbabilitiesView,
     TextView,
     VectorView,
+    View,
     matrix,
     token_marks,
 )
@@ -31,6 +33,7 @@ from pipeline.lessons.common import (
     TextClassifier,
     dropped_tokens_note,
     gates_view,
+    read,
     sentiment_counts,
     token_view,
     unknown_words_note,
@@ -104,6 +107,21 @@ class SequenceClassification(TextClassificationLesson):
     def make_model(self, settings: ClassificationSettings, vocab_size: int, num_classes: int) -> nn.Module:
         return SequenceClassifier(ClassifierConfig(vocab_size, num_classes, settings.embed_dim, settings.hidden_dim))
 
+    def inside(self, run: LessonRun, text: str) -> dict[str, View]:
+        """The LSTM's gates for ``text`` without tracing it (after every epoch, for each probe): the same view."""
+        pipeline: TextClassifier = run.model
+        ids, rows, marks = read(pipeline.text, text)
+        embedded = pipeline.model.embedding(ids.to(pipeline.model.classifier.weight.device))[0]  # (T, E)
+        return {"lstm_gates": self._gates(pipeline, embedded, rows, marks)}
+
+    def _gates(self, pipeline: TextClassifier, embedded: torch.Tensor, rows: tuple[str, ...],
+               marks: tuple[Mark, ...]) -> LSTMGatesView:
+        """The LSTM word by word over the real words, from what it read (``embedded``, (T, E))."""
+        last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
+        return gates_view("lstm_gates", "LSTM, word by word: gates and memory",
+                          f"{' '.join(self.content.stage('lstm').description.split())} {GATES_TEXT}",
+                          pipeline.model.encoder.lstm, embedded, rows[: last + 1], marks, stage="lstm")
+
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
@@ -119,7 +137,6 @@ class SequenceClassification(TextClassificationLesson):
         rows = tokens_layer.tokens
         last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
         probs = t[At.SOFTMAX].sample.tolist()
-        lstm = stage("lstm")
         layers = (
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
                      shape=tuple(t[At.NORMALIZE].input_shape), dims=("sentence", "character"), stage="raw_text",
@@ -129,9 +146,7 @@ class SequenceClassification(TextClassificationLesson):
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
                        stage="embedding", values=matrix(t[At.EMBED].sample.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
-            gates_view("lstm_gates", "LSTM, word by word: gates and memory",
-                       f"{' '.join(lstm.description.split())} {GATES_TEXT}",
-                       pipeline.model.encoder.lstm, t[At.EMBED].sample, rows[: last + 1], marks, stage="lstm"),
+            self._gates(pipeline, t[At.EMBED].sample, rows, marks),
             VectorView(key="lstm", title="Sentence vector: the LSTM's last memory",
                        description=f"The LSTM's memory after the last real word, position {last + 1} (“{rows[last]}”): "
                                    "the h row for that word on the stage before. The padding after it never reaches "

@@ -36,6 +36,7 @@ from pipeline.lessons.common import (
     TextClassificationLesson,
     TextClassifier,
     dropped_tokens_note,
+    read,
     sentiment_counts,
     token_view,
     unknown_words_note,
@@ -141,6 +142,16 @@ class TransformerClassification(TextClassificationLesson):
         return TransformerClassifier(TransformerConfig(vocab_size, num_classes, MAX_LEN, settings.d_model,
                                                        settings.n_heads, settings.n_layers, settings.d_ff))
 
+    def inside(self, run: LessonRun, text: str) -> dict[str, View]:
+        """Every block's attention for ``text`` from a plain forward (after every epoch, for each probe): the views
+        ``predict`` reads from its trace, without tracing every operation."""
+        pipeline: TextClassifier = run.model
+        ids, rows, marks = read(pipeline.text, text)
+        maps = pipeline.model.attention_maps(ids.to(pipeline.model.classifier.weight.device))  # n_layers x (h, T, T)
+        n = len(maps)
+        return {f"attention_{i + 1}": attention_view(w.tolist(), i, n, rows, marks, (1, *w.shape))
+                for i, w in enumerate(maps)}
+
     def predict(self, run: LessonRun, text: str) -> Prediction:
         self.check_input(text)
         pipeline: TextClassifier = run.model
@@ -200,7 +211,12 @@ def _block_name(i: int, n_layers: int) -> str:
 def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> AttentionView:
     """Every head's (T x T) weights in block ``i``, as the softmax produced them, with padding marked."""
     record = t[block(i, In.WEIGHTS)]
-    weights = record.sample.tolist()  # (h, T, T): the first (only) sentence
+    return attention_view(record.sample.tolist(), i, n_layers, rows, marks, tuple(record.output_shape))
+
+
+def attention_view(weights: list, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...],
+                   shape: tuple[int | None, ...]) -> AttentionView:
+    """Block ``i``'s attention view from its weights, (h, T, T) nested lists, with padding marked."""
     real = [j for j, m in enumerate(marks) if m is not Mark.PAD]
     heads = []
     for h, grid in enumerate(weights):
@@ -214,7 +230,7 @@ def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], mark
                     "to 1. Padded positions are masked before the softmax, so no word looks at them (their columns "
                     "are exactly 0); the rows for <pad> are computed too, but nothing ever reads them. Both are "
                     "left out of the picture.",
-        shape=tuple(record.output_shape), dims=("sentence", "head", "word", "word"),
+        shape=shape, dims=("sentence", "head", "word", "word"),
         stage="encoder", weights=tuple(matrix(grid) for grid in weights), rows=rows, cols=rows,
         row_marks=marks, col_marks=marks, heads=tuple(heads))
 
