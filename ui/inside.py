@@ -69,18 +69,18 @@ def stage(lesson: Lesson, run: LessonRun, text: str, screen: View, at: int, gues
         elif offer is not None:
             _watch(slug, text, offer, at)
         if words:
-            st.pills("Highlight a word: its row (what it looks at) and column (what looks at it)",
-                     list(range(len(words))), format_func=lambda k: f"{k + 1} · {words[k]}", key=word_key,
-                     help="Or hover over the picture. Amber: the word's row; violet: its column.")
+            st.pills("Highlight a word", list(range(len(words))), format_func=lambda k: f"{k + 1} · {words[k]}",
+                     key=word_key, help="Frames the word's row in amber (what it looks at) and, where the words are "
+                                        "on both axes, its column in violet (what looks at it), in every head.")
 
     return Stage(view, reading(view), highlight, controls)
 
 
 def _epochs(lapse: Timelapse, key: str, change: str) -> None:
     """The time-lapse's slider, and what changed most in the epoch it shows."""
-    st.select_slider("Epoch by epoch: the same picture after each epoch of training", options=list(lapse.epochs),
-                     key=key, help="Drag, or use ← → once the slider has the focus. The last epoch is the model as "
-                                   "trained.")
+    st.select_slider("Epoch by epoch", options=list(lapse.epochs), key=key,
+                     help="The same picture after each epoch of training: drag, or use ← → once the slider has the "
+                          "focus. The last epoch is the model as trained.")
     st.caption(escape_markdown(change))
 
 
