@@ -55,6 +55,12 @@ def file_bytes(result: EpochResult) -> int:
     return len(full) - len(bare)
 
 
+def span(values: list[int], unit: float, form: str) -> str:
+    """``12`` or ``11-13``: the least and the most of ``values`` in ``unit``s."""
+    low, high = (form.format(v / unit) for v in (min(values), max(values)))
+    return low if low == high else f"{low}-{high}"
+
+
 def report(slug: str, **settings) -> None:
     lesson = get_lesson(slug)
     started = time.perf_counter()
@@ -63,8 +69,9 @@ def report(slug: str, **settings) -> None:
     per = [(values(e), measured(e), file_bytes(e)) for e in run.epochs]
     n = len(per)
     print(f"{slug} {settings or 'defaults'}: {n} epochs, trained in {seconds:.1f} s")
-    for e, (v, m, f) in zip(run.epochs, per, strict=True):
-        print(f"  epoch {e.epoch}: {v:,} numbers kept, {m / 1e3:,.0f} kB in memory, {f / 1e3:,.0f} kB in the file")
+    kept, memory, written = ([x[k] for x in per] for k in range(3))
+    print(f"  each epoch: {span(kept, 1, '{:,.0f}')} numbers kept, {span(memory, 1e3, '{:,.0f}')} kB in memory, "
+          f"{span(written, 1e3, '{:,.0f}')} kB in the file")
     total = [sum(x[k] for x in per) for k in range(3)]
     print(f"  the run: {total[0]:,} numbers, {total[1] / 1e6:.2f} MB in memory, {total[2] / 1e6:.2f} MB in the file"
           f" ({total[1] / max(total[0], 1):.0f} bytes a number in memory)")
