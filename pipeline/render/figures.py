@@ -469,6 +469,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # head titles, left-aligned over their panels
     fig.update_xaxes(title_text="word looked at" if view.rows == view.cols else "source word", title_font_size=14,
                      row=heads, col=1)
+    fig.update_layout(meta={"highlight": "row+col" if view.rows == view.cols else "row"})  # highlight_word, on hover
     top = TITLE_PX + 16
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
 

@@ -47,6 +47,17 @@ def test_choosing_a_word_highlights_its_row_and_column_in_every_head(open_page) 
     assert {(m["y0"], m["y1"]) for m in rows} == {(2.5, 3.5)} and {(m["x0"], m["x1"]) for m in cols} == {(2.5, 3.5)}
 
 
+def test_the_softmax_highlights_both_ways_and_the_panels_their_rows(open_page) -> None:
+    at, _ = open_stage(open_page, "attention_1")
+    next(g for g in at.get("button_group") if g.key == f"highlight:{SLUG}:attention_1").set_value(0).run()
+    marks = highlights(charts(at)[0])
+    assert len(marks) == 2 * 4 and {m["y0"] for m in marks if m["xref"].endswith("domain")} == {-0.5}
+    at.button(key="next").click().run()  # the weighted sum: words on its rows only
+    next(g for g in at.get("button_group") if g.key == f"highlight:{SLUG}:mix_1").set_value(1).run()
+    marks = highlights(charts(at)[0])
+    assert [(m["xref"], m["y0"]) for m in marks] == [("x domain", 0.5)]
+
+
 def test_the_time_lapse_slider_shows_the_stage_after_each_epoch(open_page) -> None:
     at, screens = open_stage(open_page, "attention_1")
     run = ui.default_run(SLUG).run
