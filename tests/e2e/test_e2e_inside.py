@@ -135,3 +135,42 @@ def test_on_a_phone_a_word_is_a_tap_and_the_epochs_a_slider_under_the_picture(op
     scrub(page)
     to_picture(page)
     page.screenshot(path=str(screenshots / "inside-phone-07-softmax-epoch-3.png"))
+
+
+def test_the_handout_highlights_a_hovered_word_and_plays_the_time_lapse(browser: Browser, tmp_path,
+                                                                         screenshots) -> None:
+    """The offline page, no server: hovering a cell of the scores frames its word's row and column in every head (the
+    page's own script), and Play runs the words in space through the epochs."""
+    from pipeline.lessons import get_lesson
+    from pipeline.render.handout import save_handout
+
+    lesson = get_lesson("transformer-classification")
+    run = lesson.run(lesson.settings_type(epochs=3, samples=300, seed=0, d_model=16, d_ff=16))
+    path = tmp_path / "handout.html"
+    save_handout(lesson.document(run, lesson.predict(run, PROBE)), path)
+    context = browser.new_context(viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 5")
+        scores = page.locator('li.screen:has(h3:has-text("Scores")) .js-plotly-plot').first
+        scores.evaluate("e => e.scrollIntoView({block: 'start'})")
+        cell = page.locator('li.screen:has(h3:has-text("Scores")) .nsewdrag').first.bounding_box()
+        page.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + cell["height"] * 0.7)  # a cell of “not”'s row
+        page.wait_for_function("g => (g.layout.shapes || []).some(s => s.name === 'highlight')",
+                               arg=scores.element_handle())
+        marks = scores.evaluate("g => g.layout.shapes.filter(s => s.name === 'highlight').map(s => [s.xref, s.y0])")
+        assert len(marks) == 2 * 4 and len({y for _, y in marks if y != 0}) == 1  # one word: its row and column
+        page.screenshot(path=str(screenshots / "inside-handout-scores-hovered.png"))
+        space = page.locator('h3:has-text("Words in space") + figure .js-plotly-plot').first
+        space.evaluate("e => e.scrollIntoView({block: 'start'})")
+        assert space.evaluate("g => g._fullLayout.sliders[0].active") == 2
+        before = space.evaluate("g => Array.from(g.data[1].x)")
+        space.locator(".updatemenu-button").first.click()  # ▶ Play: from epoch 1, one frame after another
+        page.wait_for_function("g => g._fullLayout.sliders[0].active === 0", arg=space.element_handle())
+        assert space.evaluate("g => Array.from(g.data[1].x)") != before  # your words where epoch 1 left them
+        page.wait_for_function("g => g._fullLayout.sliders[0].active === 2", arg=space.element_handle(),
+                               timeout=15_000)
+        page.screenshot(path=str(screenshots / "inside-handout-words-in-space.png"))
+    finally:
+        context.close()
