@@ -54,6 +54,12 @@ SECTIONS = [
      "cores); each learner's epochs compared with the same run trained alone; memory before, at the peak and "
      "after every session has gone (`--ttl` stands in for Streamlit's 120 s disconnected-session timeout).",
      "wall ≤ 1.5× the ideal, every learner's numbers equal, memory after within 150 MB of before"),
+    ("inside", "What a run keeps of the model's insides",
+     "Each lesson's default run, and a wide, long LSTM run (hidden 256, 20 epochs): per epoch, the numbers "
+     "the time-lapse keeps (the probes' views and the words in space), the memory a fresh copy of them takes "
+     "(tracemalloc while it is unpickled: every float, tuple and view made anew) and the bytes they add to "
+     "the trace file.", "bounded per run: 131,072 numbers of views and 200 words × 2 per epoch, whatever the "
+                        "settings"),
     ("classroom", "A lecture hall",
      "A teacher and N learners on one `pipeline-trace serve` (SQLite), every learner a websocket session speaking "
      "the browser's protocol (`bench/stclient.py`): it opens the QR link `/?class=CODE`, joins through the dialog "

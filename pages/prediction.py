@@ -158,8 +158,10 @@ def step_view() -> None:
         st.info(ui.escape_markdown(reading(screen)), icon=":material/visibility:")
         side_by_side(screen)
         return
-    ui.show_layer(screen, key=f"step-{slug}-{stepper.index}", notes=prediction.notes, side_by_side=f"step-{slug}",
-                  verdict=reading(screen), below=lambda: numbers_table(screen))
+    shown = ui.inside.stage(lesson, run, text, screen, stepper.index, guessing)  # the epoch and word chosen
+    ui.show_layer(shown.view, key=f"step-{slug}-{stepper.index}", notes=prediction.notes, side_by_side=f"step-{slug}",
+                  verdict=shown.verdict, below=lambda: numbers_table(shown.view), controls=shown.controls,
+                  highlight=shown.highlight)
     if stepper.index < len(screens) - 1:
         ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one
     if was_playing and not stepper.playing:

@@ -211,6 +211,21 @@ def largest_accepted() -> bytes:
     return as_zip(doc, safetensors(tensors))
 
 
+def kept_views(n: int, side: int, heads: int) -> bytes:
+    """``n`` epochs, each keeping one probe's attention of ``heads`` x ``side`` x ``side`` weights (the time-lapse)."""
+    epoch = {"epoch": 1, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.5, "val_accuracy": 0.5}
+    words = [str(w) for w in range(side)]
+    view = layer("attention", rows=words, cols=words, weights=[[[0.5] * side] * side] * heads)
+    return as_zip(document(epochs=[{**epoch, "epoch": i, "inside": {"probe": {"attention_1": view}}}
+                                   for i in range(n)]))
+
+
+def words_in_space(n: int, words: int) -> bytes:
+    """``n`` epochs, each placing ``words`` words in the plane."""
+    epoch = {"epoch": 1, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.5, "val_accuracy": 0.5}
+    return as_zip(document(epochs=[{**epoch, "epoch": i, "space": [[0.5, 0.25]] * words} for i in range(n)]))
+
+
 # name -> (the file's bytes, its file name); built when a test asks for it
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "350,000 stages": lambda: stages(350_000),
@@ -240,4 +255,6 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "20,000 names of 1,000 characters": lambda: long_names(20_000, 1_000),
     "a dict of 100,000 items": lambda: wide_container(100_000),
     "1,000,000 examples": lambda: many_examples(1_000_000),
+    "250 epochs keeping 4,096 numbers of views each": lambda: kept_views(250, 32, 4),
+    "1,000 epochs placing 500 words each": lambda: words_in_space(1_000, 500),
 }

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 import torch
+from test_inside_pictures import panels, scores, space
 
 from pipeline.document.document import Stage
 from pipeline.document.views import (
@@ -75,7 +76,13 @@ def views() -> dict[str, View]:
         "lstm_gates": LSTMGatesView(key="lstm_gates", title="G", description="d", tokens=("not", "good"),
                                     marks=(Mark.WORD, Mark.WORD), i=gates, f=gates, g=gates, o=gates, c=gates,
                                     h=gates),
+        **inside_views(),
     }
+
+
+def inside_views() -> dict[str, View]:
+    """One hand-built view of each kind the opened attention block and the words in space add."""
+    return {"panels": panels(), "scores": scores(), "space": space()}
 
 
 def epochs(n: int) -> list[EpochResult]:

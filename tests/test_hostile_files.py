@@ -47,6 +47,8 @@ EXPECTED = {
     "20,000 names of 1,000 characters": "trace.json unpacks to",
     "a dict of 100,000 items": "records[0].outputs.dict.items: Dictionary should have at most 64 items",
     "1,000,000 examples": "trace.json unpacks to",
+    "250 epochs keeping 4,096 numbers of views each": "the views the epochs kept hold more than 262,144 values",
+    "1,000 epochs placing 500 words each": "the epochs' words in space hold more than 65,536 points",
 }
 
 

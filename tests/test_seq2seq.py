@@ -219,10 +219,11 @@ def test_same_seed_gives_the_same_trace_number_for_number(lesson, tiny_attention
 def test_prediction_traces_every_decoder_step(lesson, default_run, tiny_attention_run, attention):
     run = tiny_attention_run if attention else default_run
     p = lesson.predict(run, "four thousand three hundred and five")
-    keys = ["source", "embedding", "encoder_gates", "encoder", "decoder", "decoder_gates",
+    keys = ["source", "embedding", "space", "encoder_gates", "encoder", "decoder", "decoder_gates",
             *(["attention"] if attention else []), "output"]
     assert [layer.key for layer in p.layers] == keys  # in the order the data flows: the decoder's gates after its steps
-    assert [layer.stage for layer in p.layers] == ["source", "embedding", "encoder", "encoder", "decoder", "decoder",
+    assert [layer.stage for layer in p.layers] == ["source", "embedding", "embedding", "encoder", "encoder", "decoder",
+                                                   "decoder",
                                                    *(["decoder"] if attention else []), "output"]
     assert len({screen.title for screen in p.screens()}) == len(p.screens())  # one name per stage
     assert all(isinstance(layer, LAYER_TYPES) for layer in p.layers)

@@ -6,7 +6,16 @@ import torch
 from pipeline.data.sentiment import generate
 from pipeline.data.tokens import tokenize
 from pipeline.document.fileformat import json_text, loads
-from pipeline.document.views import LSTMGatesView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.document.views import (
+    LSTMGatesView,
+    Mark,
+    MatrixView,
+    ProbabilitiesView,
+    SpaceView,
+    TextView,
+    TokensView,
+    VectorView,
+)
 from pipeline.errors import InputError
 from pipeline.lessons import get_lesson
 from pipeline.trace import trace
@@ -53,7 +62,8 @@ def test_prediction_traces_every_stage_with_padding_and_unknown_words_marked(cla
     p = lesson.predict(run, "The plot was not zorgly")
     assert [(layer.key, type(layer), layer.stage) for layer in p.layers] == [
         ("raw_text", TextView, "raw_text"), ("tokenize_pad", TokensView, "tokenize_pad"),
-        ("embedding", MatrixView, "embedding"), ("lstm_gates", LSTMGatesView, "lstm"), ("lstm", VectorView, "lstm"),
+        ("embedding", MatrixView, "embedding"), ("space", SpaceView, "embedding"),
+        ("lstm_gates", LSTMGatesView, "lstm"), ("lstm", VectorView, "lstm"),
         ("classifier", ProbabilitiesView, "classifier")]  # in the order the data flows, one name each
     assert len({layer.title for layer in p.layers}) == len(p.layers)
     tokens = p.layer("tokenize_pad")

@@ -10,7 +10,18 @@ import torch
 
 from pipeline.cli.main import main
 from pipeline.document.fileformat import json_text
-from pipeline.document.views import AttentionView, Mark, MatrixView, ProbabilitiesView, TextView, TokensView, VectorView
+from pipeline.document.views import (
+    AttentionView,
+    Mark,
+    MatrixView,
+    PanelsView,
+    ProbabilitiesView,
+    ScoresView,
+    SpaceView,
+    TextView,
+    TokensView,
+    VectorView,
+)
 from pipeline.errors import InputError
 from pipeline.lessons import LESSONS, get_lesson
 from pipeline.lessons.transformer_classification import (
@@ -26,8 +37,9 @@ from pipeline.training.settings import make_settings, specs
 ROOT = Path(__file__).resolve().parents[1]
 SLUG, CLASS = TransformerClassification.slug, TransformerClassification.__name__
 N, T, D, H = 1000, 10, 64, 4  # sentences, positions, model width, heads (the defaults)
-LAYERS = [("raw_text", TextView), ("tokenize_pad", TokensView), ("embedding", MatrixView),
-          ("attention_1", AttentionView), ("block_1", MatrixView), ("pooling", VectorView),
+LAYERS = [("raw_text", TextView), ("tokenize_pad", TokensView), ("embedding", MatrixView), ("space", SpaceView),
+          ("qkv_1", PanelsView), ("scores_1", ScoresView), ("attention_1", AttentionView), ("mix_1", PanelsView),
+          ("residual_1", PanelsView), ("block_1", MatrixView), ("pooling", VectorView),
           ("classifier", ProbabilitiesView)]
 
 
@@ -181,7 +193,8 @@ def test_two_blocks_on_a_learners_csv(two_block_run):
     assert run.stages[3].operation.count("Block(pre-norm, 2 heads, feed-forward 16)") == 2
     p = lesson.predict(run, "a lovely film")
     keys = [layer.key for layer in p.layers]
-    assert keys == ["raw_text", "tokenize_pad", "embedding", "attention_1", "block_1", "attention_2", "block_2",
+    assert keys == ["raw_text", "tokenize_pad", "embedding", "space", "qkv_1", "scores_1", "attention_1", "mix_1",
+                    "residual_1", "block_1", "qkv_2", "scores_2", "attention_2", "mix_2", "residual_2", "block_2",
                     "pooling", "classifier"]
     assert [len(p.layer(k).weights) for k in ("attention_1", "attention_2")] == [2, 2]
     assert p.layer("classifier").labels == ("bad", "good")

@@ -9,7 +9,7 @@
 Nothing here imports torch at import time: a page's first lines paint before the model code loads.
 """
 
-from ui import class_board, classroom, keys
+from ui import class_board, classroom, inside, keys
 from ui.runs import (
     default_run,
     handout,
@@ -64,6 +64,7 @@ __all__ = [
     "default_run",
     "escape_markdown",
     "handout",
+    "inside",
     "keys",
     "lesson",
     "link_notes",

@@ -71,6 +71,21 @@ def stage_table(slug: str) -> str:
     return f"stage-table:{slug}"
 
 
+def epoch(slug: str, stage: str) -> str:
+    """The epoch a stage's time-lapse shows on the Prediction page."""
+    return f"epoch:{slug}:{stage}"
+
+
+def lapse_guesses(slug: str) -> str:
+    """(input, stage key) -> the choice made on a time-lapse's question, before watching it."""
+    return f"lapse-guesses:{slug}"
+
+
+def highlight(slug: str, stage: str) -> str:
+    """The word (its position) highlighted in a stage's picture."""
+    return f"highlight:{slug}:{stage}"
+
+
 def quiz(slug: str) -> str:
     return f"quiz:{slug}"
 

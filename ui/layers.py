@@ -71,13 +71,15 @@ def _build(view: View) -> None:
 
 
 @singledispatch
-def picture(view: View, key: str) -> None:
-    """Draw a layer's picture: its Plotly figure (every view type with a figure builder)."""
-    chart(layer_figure(view), key=key)
+def picture(view: View, key: str, highlight: int | None = None) -> None:
+    """Draw a layer's picture: its Plotly figure (every view type with a figure builder); ``highlight``: the position
+    (among the words drawn) of a word whose row and column are highlighted."""
+    fig = layer_figure(view)
+    chart(fig if highlight is None else figures.highlight_word(fig, highlight), key=key)
 
 
 @picture.register
-def _(view: TextView, key: str) -> None:
+def _(view: TextView, key: str, highlight: int | None = None) -> None:
     st.text(view.text)  # preformatted and literal: never Markdown
 
 
@@ -90,8 +92,8 @@ def glossary(*texts: str) -> None:
 
 
 def show_layer(view: View, key: str, number: int | None = None, notes: Sequence[str] = (),
-               side_by_side: str | None = None, verdict: str | None = None, below: Callable[[], None] | None = None
-               ) -> None:
+               side_by_side: str | None = None, verdict: str | None = None, below: Callable[[], None] | None = None,
+               controls: Callable[[], None] | None = None, highlight: int | None = None) -> None:
     """Draw one prediction layer: its title and verdict, its picture, then its description, shape and notes.
 
     ``side_by_side`` (a name for the place, the same from stage to stage) lays the words left of the picture on a
@@ -101,16 +103,21 @@ def show_layer(view: View, key: str, number: int | None = None, notes: Sequence[
     blocks named per stage were new blocks, and React moved the old picture into them and drew it once more before
     the new one came. ``verdict`` is the sentence that states the stage's point; ``notes`` are the prediction's notes
     (unknown words, a cut input), shown with the view's own beside every stage, where they push no picture down;
-    ``below`` adds what follows the words (e.g. the stage's numbers as a table).
+    ``below`` adds what follows the words (e.g. the stage's numbers as a table); ``controls`` what follows the
+    verdict (a time-lapse's epochs, the words to highlight): beside the picture, never above it. ``highlight``: see
+    ``picture``.
     """
     stage = st.container(key=f"stage-{side_by_side}" if side_by_side else None)
     head, drawing, said, rest = (stage.container(key=f"stage-{part}-{side_by_side}" if side_by_side else None)
                                  for part in ("head", "picture", "verdict", "rest"))
     head.subheader(escape_markdown(f"{number}. {view.title}" if number else view.title), anchor=False)
     with drawing:
-        picture(view, key)
+        picture(view, key, highlight)
     if verdict:
         said.info(escape_markdown(verdict), icon=":material/visibility:")
+    if controls is not None:
+        with said:
+            controls()
     with rest:
         st.markdown(escape_markdown(view.description))
         st.caption(f"Shape: {escape_markdown(fmt_dims(view))}. {escape_markdown(drawn(view))}")

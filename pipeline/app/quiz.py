@@ -15,6 +15,7 @@ from functools import singledispatch
 
 from pipeline.content.lesson import Question
 from pipeline.document.document import TraceDocument
+from pipeline.document.timelapse import frames, probes_kept, space_views
 from pipeline.document.views import (
     AttentionView,
     DecoderStepView,
@@ -22,12 +23,13 @@ from pipeline.document.views import (
     Mark,
     MatrixView,
     ProbabilitiesView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
     View,
 )
-from pipeline.render.describe import fmt_dims, focus, reading, real_rows
+from pipeline.render.describe import biggest_change, change, epoch_verdicts, fmt_dims, focus, reading, real_rows
 from pipeline.render.numbers import count, percent
 from pipeline.render.tables import fmt_shape
 
@@ -117,8 +119,18 @@ def _best_epoch_question(rng: random.Random, doc: TraceDocument) -> Question | N
                      f"Epoch {best.epoch}: {best.val_accuracy:.1%} of the held-out examples right.")
 
 
+def _moment_question(rng: random.Random, doc: TraceDocument) -> Question | None:
+    """When, while it learned, did the first probe's kept stage change most?"""
+    kept = probes_kept(doc.epochs)
+    if not kept:
+        return None
+    pairs = next(iter(frames(doc.epochs, kept[0]).values()), [])
+    return moment_question(pairs, f"“{kept[0]}”", rng)
+
+
 GENERATORS: tuple[Callable[[random.Random, TraceDocument], Question | None], ...] = (
-    _shape_question, _vocabulary_question, _answer_question, _parameters_question, _best_epoch_question)
+    _shape_question, _vocabulary_question, _answer_question, _parameters_question, _best_epoch_question,
+    _moment_question)
 
 
 def generated_questions(doc: TraceDocument) -> list[Question]:
@@ -241,6 +253,77 @@ def guess_question(view: View, seed: str = "") -> Question | None:
     shape that comes out -- answered from the stage itself and explained in words. The same input and stage give
     the same question."""
     return _guess(view, random.Random(hashlib.sha256(f"{seed}|{view.key}".encode()).digest()))
+
+
+# --- the time-lapse: questions from the moments where something changes ---------------------------------------
+
+MOMENT_EPOCHS = 4  # a stage kept after at least this many epochs: three or more steps between them to choose from
+
+
+def _subject(view: View) -> str:
+    """What changes in a stage's time-lapse, with its verb: "do the LSTM's gates change"."""
+    if isinstance(view, LSTMGatesView):
+        return "do the LSTM's gates change"
+    if isinstance(view, SpaceView):
+        return "do the words move"
+    if isinstance(view, AttentionView):
+        return "does the attention change"
+    return f"does “{view.title}” change"
+
+
+def _words(view: View) -> list[str]:
+    """The words a stage's picture is about (a choice of answers)."""
+    if isinstance(view, LSTMGatesView):
+        return list(dict.fromkeys(view.tokens))
+    if isinstance(view, SpaceView):
+        return list(dict.fromkeys(view.words[i] for i in view.marked))
+    if isinstance(view, AttentionView):
+        return list(dict.fromkeys(view.cols[c] for c in real_rows(view.col_marks, len(view.cols))))
+    return []
+
+
+def moment_question(pairs: Sequence[tuple[int, View]], about: str, rng: random.Random) -> Question | None:
+    """Between which two epochs does this stage (``pairs``: (epoch, view) in order) change most -- and what changes?
+    Asked before the time-lapse is watched; answered from the run's own frames. ``about`` names the input."""
+    found = biggest_change(pairs) if len(pairs) >= MOMENT_EPOCHS else None
+    if found is None:
+        return None
+    k, _ = found
+    steps = [f"epoch {pairs[j - 1][0]} → {pairs[j][0]}" for j in range(1, len(pairs))]
+    return _question(rng, f"While the model learns, between which two epochs {_subject(pairs[0][1])} most for "
+                          f"{about}?", steps[k - 1], steps, epoch_verdicts(pairs)[k])
+
+
+def word_question(pairs: Sequence[tuple[int, View]], about: str, rng: random.Random) -> Question | None:
+    """Which word does this stage change most about, from the first epoch kept to the last? (``moment_question``
+    when its words cannot be told apart.)"""
+    moved = change(pairs[0][1], pairs[-1][1]) if len(pairs) >= 2 else None
+    words = _words(pairs[-1][1]) if pairs else []
+    if moved is None or moved.word not in words or len(words) < 3:
+        return moment_question(pairs, about, rng)
+    return _question(rng, _which_word(pairs[-1][1], pairs[0][0], pairs[-1][0], about), moved.word, words,
+                     f"“{moved.word}”: {moved.line}")
+
+
+def _which_word(view: View, first: int, last: int, about: str) -> str:
+    when = f"From epoch {first} to epoch {last}"
+    if isinstance(view, SpaceView):
+        return f"{when}, which of your words moves most?"
+    if isinstance(view, AttentionView):
+        return f"{when}, which word's share of the attention changes most in {about}?"
+    return f"{when}, at which word of {about} {_subject(view)} most?"
+
+
+def timelapse_question(epochs: Sequence, info: Mapping, text: str, view: View, seed: str = "") -> Question | None:
+    """``word_question`` for the stage ``view`` shows on the Prediction page (its time-lapse for ``text``): asked
+    before the learner watches it."""
+    pairs: list[tuple[int, View]]
+    if isinstance(view, SpaceView):
+        pairs = [(v.epoch, v) for v in space_views(epochs, info, [view.words[i] for i in view.marked])]
+        about = "your words"
+    else:
+        pairs, about = frames(epochs, text).get(view.key, []), f"“{text}”"
+    return word_question(pairs, about, random.Random(hashlib.sha256(f"{seed}|moment|{view.key}".encode()).digest()))
 
 
 def guess_score(screens: Sequence[View], guesses: Mapping[tuple[str, int], int], text: str) -> tuple[int, int]:

@@ -43,7 +43,7 @@ _LAZY = {
     "throttle": ("JoinThrottle",),
     "export": ("results_csv",),
     "qr": ("qr_svg",),
-    "questions": ("answer", "distribution", "open_question", "reveal", "typed_choices"),
+    "questions": ("answer", "distribution", "open_guess", "open_question", "reveal", "typed_choices"),
     "service": ("class_state", "delete_class", "end_class", "expire_classes", "join_class", "learner_view",
                 "rejoin_class", "remove_learner", "rename_learner", "roster", "set_following", "set_stage", "set_view",
                 "start_class", "state_if_changed"),
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from pipeline.classroom.export import results_csv
     from pipeline.classroom.names import MAX_NAME
     from pipeline.classroom.qr import qr_svg
-    from pipeline.classroom.questions import answer, distribution, open_question, reveal, typed_choices
+    from pipeline.classroom.questions import answer, distribution, open_guess, open_question, reveal, typed_choices
     from pipeline.classroom.service import (
         class_state,
         delete_class,
@@ -124,6 +124,7 @@ __all__ = [
     "join_class",
     "learner_view",
     "normalize_code",
+    "open_guess",
     "open_question",
     "qr_svg",
     "rejoin_class",

@@ -88,7 +88,7 @@ def question_view(question: QuestionRow) -> QuestionView:
     shown = question.revealed
     return QuestionView(question.id, question.position, question.text, tuple(question.choices),
                         QuestionSource(question.source), shown, question.answer if shown else None,
-                        question.explanation if shown else None)
+                        question.explanation if shown else None, question.stage, question.about or "")
 
 
 def state_of(session: Session, row: ClassRow) -> ClassState:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pipeline.classroom import access
 from pipeline.classroom.store import AnswerRow, LearnerRow, QuestionRow, transact
 
-HEADER = ("learner", "question", "choice", "result")
+HEADER = ("learner", "question", "asked", "choice", "result")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -25,10 +25,11 @@ def safe_cell(value: object) -> str:
 def results_csv(engine: Engine, code: str, secret: str) -> str:
     """Every learner's choice for every question, in joining and question order.
 
-    Columns: ``learner, question, choice, result`` — ``choice`` is the chosen option's text (empty when
-    they did not answer) and ``result`` is ``right``, ``wrong`` or ``no answer``.
+    Columns: ``learner, question, asked, choice, result`` — ``asked`` is ``quiz``, or for a guess asked before a
+    stage was shown ``guess before stage N`` (N from 1); ``choice`` is the chosen option's text (empty when they
+    did not answer) and ``result`` is ``right``, ``wrong`` or ``no answer``.
     """
-    def work(session: Session) -> list[tuple[str, str, str, str]]:
+    def work(session: Session) -> list[tuple[str, str, str, str, str]]:
         row = access.teacher_class(session, code, secret)
         learners = session.scalars(select(LearnerRow).where(LearnerRow.class_id == row.id).order_by(LearnerRow.id))
         questions = session.scalars(select(QuestionRow).where(QuestionRow.class_id == row.id)
@@ -45,8 +46,9 @@ def results_csv(engine: Engine, code: str, secret: str) -> str:
     return out.getvalue()
 
 
-def _row(learner: LearnerRow, question: QuestionRow, choice: int | None) -> tuple[str, str, str, str]:
+def _row(learner: LearnerRow, question: QuestionRow, choice: int | None) -> tuple[str, str, str, str, str]:
+    asked = "quiz" if question.stage is None else f"guess before stage {question.stage + 1}"
     if choice is None:
-        return learner.display_name, question.text, "", "no answer"
+        return learner.display_name, question.text, asked, "", "no answer"
     result = "right" if choice == question.answer else "wrong"
-    return learner.display_name, question.text, question.choices[choice], result
+    return learner.display_name, question.text, asked, question.choices[choice], result

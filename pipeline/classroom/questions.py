@@ -21,28 +21,52 @@ from pipeline.classroom.views import AnswerReceipt, Distribution, QuestionSource
 
 MAX_QUESTION, MAX_CHOICE, MAX_EXPLANATION, MAX_CHOICES = 500, 200, 2_000, 8
 MAX_TYPED_CHOICES = 6  # a question typed during the class: 2 to 6 choices fit on a phone
+MAX_STAGE, MAX_ABOUT = 999, 10_000  # as a class's own stage and text (pipeline.classroom.service)
 
 
 def open_question(engine: Engine, code: str, secret: str, question: str, choices: Sequence[str], answer: int,
-                  explanation: str = "", source: str = QuestionSource.TEACHER) -> QuestionView:
-    """Put a new question to the class (closing any open one); learners see it at the next version."""
+                  explanation: str = "", source: str = QuestionSource.TEACHER, *, stage: int | None = None,
+                  about: str = "") -> QuestionView:
+    """Put a new question to the class (closing any open one); learners see it at the next version.
+
+    With ``stage`` it is a guess asked before that stage is shown (for the input ``about``): a learner's page
+    shows the question in place of the stage until the teacher reveals it (``QuestionView.hides``).
+    """
     text, options = _bounded("question", question, MAX_QUESTION, empty=False), _choices(choices)
     if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(options):
         raise InvalidValue(f"answer must be a choice index from 0 to {len(options) - 1}, got {answer!r}")
     explained, origin = _bounded("explanation", explanation, MAX_EXPLANATION), _source(source)
+    if stage is not None and (isinstance(stage, bool) or not isinstance(stage, int) or not 0 <= stage <= MAX_STAGE):
+        raise InvalidValue(f"stage must be from 0 to {MAX_STAGE}, got {stage!r}")
+    shows = _bounded("the guess's input", about, MAX_ABOUT)
 
     def work(session: Session) -> QuestionView:
         row = access.teacher_class(session, code, secret, lock=True, live=True)
         session.execute(update(QuestionRow).where(QuestionRow.class_id == row.id).values(opened=False))
         last = session.scalar(select(func.max(QuestionRow.position)).where(QuestionRow.class_id == row.id))
         added = QuestionRow(class_id=row.id, position=(last or 0) + 1, text=text, choices=list(options),
-                            answer=answer, explanation=explained, source=origin.value, opened=True, revealed=False)
+                            answer=answer, explanation=explained, source=origin.value, opened=True, revealed=False,
+                            stage=stage, about=shows)
         session.add(added)
         row.version += 1
         session.flush()
         return access.question_view(added)
 
     return transact(engine, work)
+
+
+def open_guess(engine: Engine, code: str, secret: str, question: str, choices: Sequence[str], answer: int,
+               explanation: str = "") -> QuestionView:
+    """Ask the class to guess what the stage it is on now will show, before it is shown ("what will the model
+    answer?", "which word gets the most attention?"): a generated question about the class's current stage and
+    input. Learners' guesses gather on the teacher's board (``distribution``); ``reveal`` shows the stage."""
+    where = transact(engine, lambda s: _view_of(access.teacher_class(s, code, secret, live=True)), write=False)
+    return open_question(engine, code, secret, question, choices, answer, explanation, QuestionSource.GENERATED,
+                         stage=where[0], about=where[1])
+
+
+def _view_of(row: ClassRow) -> tuple[int, str]:
+    return row.stage, row.text
 
 
 def reveal(engine: Engine, code: str, secret: str, question_id: int) -> QuestionView:

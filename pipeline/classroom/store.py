@@ -98,6 +98,9 @@ class QuestionRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     opened: Mapped[bool] = mapped_column(Boolean, default=True)
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a guess asked before a stage is shown: its index in the stepper, and the input it shows (None, "": a quiz)
+    stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    about: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class AnswerRow(Base):

@@ -64,6 +64,9 @@ class QuestionView:
         position: 1 for the class's first question, 2 for the next…
         choices: the options, indexed from 0.
         answer, explanation: None until the teacher reveals the question.
+        stage, about: for a guess asked before a stage is shown, the stage's index in the stepper and the input
+            it shows; a learner sees the question in place of that stage until the reveal. None and "" for a
+            quiz question.
     """
 
     id: int
@@ -74,6 +77,13 @@ class QuestionView:
     revealed: bool
     answer: int | None
     explanation: str | None
+    stage: int | None = None
+    about: str = ""
+
+    @property
+    def hides(self) -> int | None:
+        """The stage this question keeps from learners now (a guess not yet revealed), or None."""
+        return self.stage if self.stage is not None and not self.revealed else None
 
 
 @dataclass(frozen=True)

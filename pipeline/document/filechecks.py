@@ -24,7 +24,10 @@ from pipeline.document.views import (
     DecoderStepView,
     LSTMGatesView,
     MatrixView,
+    PanelsView,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
@@ -54,6 +57,12 @@ MAX_WIDTH = 10_000  # numbers per row, or classes (a vocabulary of at most 10,00
 MAX_HEADS = 64
 MAX_LAYER_VALUES = 1 << 15  # numbers one prediction layer draws (a lesson's largest, its gates: 15,360)
 MAX_PREDICTION_VALUES = 1 << 17  # numbers all of them draw
+MAX_PANELS = 8  # stacked panels of one picture (the queries, keys and values: 3)
+MAX_WORDS = 2_000  # points of a words-in-space picture, and per epoch (a lesson keeps 200)
+MAX_SPACE_POINTS = 1 << 16  # points every epoch places together (a lesson: 200 words x 50 epochs at most)
+MAX_PROBES = 16  # inputs an epoch keeps views of (a lesson follows 4)
+MAX_FRAME_VIEWS = 8  # views an epoch keeps per input (a lesson keeps 1 or 2)
+MAX_FRAME_VALUES = 1 << 18  # numbers the views of every epoch hold together (a lesson keeps 131,072 at most)
 
 
 def zip_entries(raw: bytes) -> int:
@@ -174,6 +183,12 @@ def _layer_values(view: View) -> int:
         return _attention(view)
     if isinstance(view, LSTMGatesView):
         return _gates(view)
+    if isinstance(view, PanelsView):
+        return _panels(view)
+    if isinstance(view, ScoresView):
+        return _scores(view)
+    if isinstance(view, SpaceView):
+        return _space(view)
     raise ValueError(f"a layer of kind {type(view).__name__} cannot be drawn")
 
 
@@ -225,3 +240,57 @@ def _gates(view: LSTMGatesView) -> int:
         raise ValueError(f"its gates hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
     return total
 
+
+
+
+
+def _panels(view: PanelsView) -> int:
+    _most("panels", view.values, MAX_PANELS)
+    for name in ("panels", "rows", "row_marks"):
+        _most(name, getattr(view, name), MAX_POSITIONS)
+    if not 1 <= view.groups <= MAX_HEADS:
+        raise ValueError(f"its groups must be between 1 and {MAX_HEADS}, got {view.groups}")
+    width = len(view.values[0][0]) if view.values and view.values[0] else 0
+    total = sum(_matrix(f"panel {k + 1}", grid, len(view.rows), width) for k, grid in enumerate(view.values))
+    _most("weights", view.weights, MAX_HEADS)
+    n = len(view.rows)
+    total += sum(_matrix(f"weights {h + 1}", grid, n, n) for h, grid in enumerate(view.weights))
+    if total > MAX_LAYER_VALUES:
+        raise ValueError(f"its panels hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
+    return total
+
+
+def _scores(view: ScoresView) -> int:
+    _most("heads", view.scores, MAX_HEADS)
+    for name in ("rows", "cols", "row_marks", "col_marks", "masked"):
+        _most(name, getattr(view, name), MAX_POSITIONS)
+    total = sum(_matrix(f"head {h + 1}", grid, len(view.rows), len(view.cols)) for h, grid in enumerate(view.scores))
+    if total > MAX_LAYER_VALUES:
+        raise ValueError(f"its scores hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
+    return total
+
+
+def _space(view: SpaceView) -> int:
+    _most("words", view.words, MAX_WORDS)
+    _most("marked", view.marked, MAX_POSITIONS)
+    if len(view.points) != len(view.words):
+        raise ValueError(f"it has {len(view.points):,} points for {len(view.words):,} words")
+    if len(view.bounds) not in (0, 4):
+        raise ValueError(f"its bounds hold {len(view.bounds)} numbers, not 4")
+    return 2 * len(view.points)
+
+
+def check_frames(epochs: Sequence[Sequence[View]], points: int = 0) -> None:
+    """The views each epoch kept (the time-lapse) have the sizes their pictures need, and all of them together hold a
+    bounded number of values; the epochs' words in space hold ``points`` points together, a bounded number."""
+    if points > MAX_SPACE_POINTS:
+        raise ValueError(f"the epochs' words in space hold more than {MAX_SPACE_POINTS:,} points ({points:,})")
+    total = 0
+    for e, views in enumerate(epochs):
+        for view in views:
+            try:
+                total += _layer_values(view)
+            except ValueError as error:
+                raise ValueError(f"epochs[{e}]: a kept view ({view.key[:60]!r}): {error}") from None
+            if total > MAX_FRAME_VALUES:
+                raise ValueError(f"epochs[{e}]: the views the epochs kept hold more than {MAX_FRAME_VALUES:,} values")

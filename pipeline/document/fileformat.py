@@ -36,9 +36,11 @@ from pipeline.document.filechecks import (
     MAX_EPOCHS,
     MAX_EXAMPLES,
     MAX_FILE_BYTES,
+    MAX_FRAME_VIEWS,
     MAX_ITEMS,
     MAX_LAYERS,
     MAX_NAME,
+    MAX_PROBES,
     MAX_RECORDS,
     MAX_SAMPLE_TEXTS,
     MAX_SAMPLE_VALUES,
@@ -46,6 +48,7 @@ from pipeline.document.filechecks import (
     MAX_STAGES,
     MAX_TEXT,
     MAX_TRACE_JSON_BYTES,
+    MAX_WORDS,
 )
 from pipeline.document.views import (
     AttentionView,
@@ -54,8 +57,11 @@ from pipeline.document.views import (
     LSTMGatesView,
     MatrixView,
     Num,
+    PanelsView,
     Prediction,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
@@ -198,6 +204,11 @@ class LessonModel(_Model):
     intro: Text = ""
 
 
+Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
+                  DecoderStepView | AttentionView | LSTMGatesView | PanelsView | ScoresView | SpaceView,
+                  Field(discriminator="kind")]
+
+
 class EpochModel(_Model):
     epoch: Dim
     loss: Num
@@ -208,10 +219,9 @@ class EpochModel(_Model):
     observation: Text = ""
     seconds: Num = 0.0
     probes: Annotated[dict[Text, JsonValue], Field(max_length=MAX_ENTRIES)] = {}
-
-
-Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
-                  DecoderStepView | AttentionView | LSTMGatesView, Field(discriminator="kind")]
+    inside: Annotated[dict[Text, Annotated[dict[Name, Layer], Field(max_length=MAX_FRAME_VIEWS)]],
+                      Field(max_length=MAX_PROBES)] = {}
+    space: Annotated[list[tuple[Num, Num]], Field(max_length=MAX_WORDS)] = []
 
 
 class PredictionModel(_Model):
@@ -432,7 +442,9 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
                                                    layers=tuple(p.layers), notes=tuple(p.notes), expected=p.expected)
     epochs = [EpochResult(epoch=e.epoch, loss=e.loss, accuracy=e.accuracy, val_loss=e.val_loss,
                           val_accuracy=e.val_accuracy, metrics=dict(e.metrics), observation=e.observation,
-                          seconds=e.seconds, probes=dict(e.probes)) for e in m.epochs]
+                          seconds=e.seconds, probes=dict(e.probes),
+                          inside={text: dict(views) for text, views in e.inside.items()}, space=tuple(e.space))
+              for e in m.epochs]
     return TraceDocument(trace=trace, stages=stages, source=dict(m.source), lesson=lesson, epochs=epochs,
                          examples=list(m.examples), prediction=prediction, quiz=list(m.quiz),
                          key_insight=m.key_insight)
@@ -598,6 +610,8 @@ def _check(model: DocumentModel) -> None:
             filechecks.check_sample_size(r.sample.shape, where)
     if model.prediction is not None:
         filechecks.check_layers(model.prediction.layers)
+    filechecks.check_frames([[view for views in e.inside.values() for view in views.values()] for e in model.epochs],
+                            sum(len(e.space) for e in model.epochs))
 
 
 def _samples(model: DocumentModel, samples: bytes, name: str) -> dict[str, torch.Tensor]:

@@ -209,8 +209,65 @@ class LSTMGatesView(View):
              ("c", "c · cell state (memory)"), ("h", "h · hidden state (output)"))
 
 
+@dataclass(frozen=True, kw_only=True)
+class PanelsView(View):
+    """Stacked heatmaps over the same words, one (rows x features) matrix per panel -- the queries, keys and values of
+    attention; the heads' outputs joined; what attention adds, the residual sum and its LayerNorm -- whose columns
+    fall into ``groups`` equal groups (one per head; 1: no groups).
+
+    ``point`` says what the panels are, so the verdict can say what they show: ``queries`` (the first panel holds the
+    queries), ``mix`` (a weighted sum of values, with the ``weights`` it used, (heads, rows, rows)), ``residual``
+    (what was added, the sum, its LayerNorm), or "" (nothing in particular).
+    """
+
+    panels: tuple[str, ...]  # a title per panel
+    values: tuple[Matrix, ...]  # (panels, rows, features)
+    rows: tuple[str, ...]
+    row_marks: tuple[Mark, ...] = ()
+    groups: int = 1  # column groups: features = groups x features per group
+    group_title: str = "head"
+    col_title: str = "feature"
+    point: Literal["", "queries", "mix", "residual"] = ""
+    weights: tuple[Matrix, ...] = ()
+    kind: Literal["panels"] = "panels"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoresView(View):
+    """Attention scores before the softmax, one (rows x cols) matrix per head: q·k / √d, with the keys the padding
+    mask hides (``masked``: their scores become the lowest float, so the softmax gives them exactly 0)."""
+
+    scores: tuple[Matrix, ...]  # (heads, rows, cols), as divided by ``scale``, before the mask
+    masked: tuple[bool, ...]  # per column
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    row_marks: tuple[Mark, ...] = ()
+    col_marks: tuple[Mark, ...] = ()
+    scale: Num = 1.0  # √d, the number each dot product was divided by
+    kind: Literal["scores"] = "scores"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpaceView(View):
+    """Words as points in a plane: an embedding table projected on two fixed directions (PCA fitted once, on the
+    last epoch's table), so a point that moves between epochs is a vector that changed.
+
+    ``marked`` are the words to point out (the learner's); ``variance`` the share of the table's variance each
+    direction keeps; ``epoch`` the epoch whose table is drawn.
+    """
+
+    words: tuple[str, ...]
+    points: tuple[tuple[Num, Num], ...]  # (words, 2)
+    marked: tuple[int, ...] = ()  # indices into ``words``
+    variance: tuple[Num, Num] = (math.nan, math.nan)
+    epoch: int = 0
+    vocabulary: int = 0  # words in the whole table (``words`` may keep fewer)
+    bounds: tuple[Num, ...] = ()  # (x0, x1, y0, y1) every epoch's points fit in: frames of a time-lapse line up
+    kind: Literal["space"] = "space"
+
+
 LAYER_TYPES = (TextView, TokensView, MatrixView, VectorView, ProbabilitiesView, DecoderStepsView, DecoderStepView,
-               AttentionView, LSTMGatesView)
+               AttentionView, LSTMGatesView, PanelsView, ScoresView, SpaceView)
 
 
 @dataclass(frozen=True, kw_only=True)

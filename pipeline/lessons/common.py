@@ -15,7 +15,8 @@ from pipeline.data import TextDataset, load_csv
 from pipeline.data.counts import text_counts
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.data.tokens import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, Vocabulary, tokenize
-from pipeline.document.views import LSTMGatesView, Mark, TokensView, matrix, token_marks
+from pipeline.document.timelapse import space_views
+from pipeline.document.views import LSTMGatesView, Mark, TokensView, View, matrix, token_marks
 from pipeline.lessons.protocol import Lesson, Prepared
 from pipeline.nn.gates import forget_step, gates_reading, lstm_gates
 from pipeline.nn.text import TextPipeline
@@ -115,6 +116,31 @@ GATES_TEXT = ("Four gates decide, word by word, what the LSTM's memory (the cell
               "state h. c = f·c(before) + i·g and h = o·tanh(c). Every number is recomputed from the trained weights.")
 
 
+def read(text: TextPipeline, raw: str) -> tuple[torch.Tensor, tuple[str, ...], tuple[Mark, ...]]:
+    """One input as a model reads it, without a trace: its (1, T) ids, the token at each position (<pad> for
+    padding) and what each position holds -- the rows and marks ``predict`` gets from its trace."""
+    tokens = text.tokenize(text.normalize([raw]))[0]
+    ids = text.encode_pad([tokens])  # (1, T)
+    view = token_view("ids", "", "", tokens, ids[0].tolist(), tuple(ids.shape))
+    return ids, view.tokens, view.marks
+
+
+def embedding_of(model: nn.Module) -> nn.Embedding:
+    """The word embedding of a classifier of padded ids: an LSTM's ``embedding``, a Transformer's ``embed.token``."""
+    found = model.embedding if hasattr(model, "embedding") else cast(nn.Module, model.embed).token
+    return cast(nn.Embedding, found)
+
+
+def with_space(layers: Sequence[View], run: Any, tokens: Sequence[str]) -> tuple[View, ...]:
+    """``layers`` with the words in space (after the last epoch, ``tokens`` marked) right after the embedding, when
+    the run kept their places."""
+    views = space_views(run.epochs, run.info, tokens)
+    if not views:
+        return tuple(layers)
+    at = next((k + 1 for k, v in enumerate(layers) if v.key == "embedding"), len(layers))
+    return (*layers[:at], views[-1], *layers[at:])
+
+
 def class_answers(model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
     """A text classifier's answers (``model(texts)`` gives probabilities; ``model.classes`` names them)."""
     probs = model(inputs)  # (N, C)
@@ -160,6 +186,10 @@ class TextClassificationLesson(Lesson[TextSettingsT]):
 
     def load_data(self, raw: bytes, name: str) -> TextDataset:
         return load_csv(raw, name)
+
+    def word_table(self, model: nn.Module) -> tuple[torch.Tensor, list[str]]:
+        classifier = cast(TextClassifier, model)
+        return embedding_of(classifier.model).weight, classifier.text.vocab.itos
 
     def answer(self, model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)

@@ -21,8 +21,8 @@ from torch import nn
 from pipeline.content.lesson import LessonContent, load_content
 from pipeline.data.tokens import check_text
 from pipeline.document.document import LessonInfo, Stage, TraceDocument, provenance, spans_to_stages
-from pipeline.document.views import Prediction
-from pipeline.lessons.probes import ProbeAnswers
+from pipeline.document.views import Prediction, View
+from pipeline.lessons.probes import InsideFrames, ProbeAnswers
 from pipeline.trace import Trace, traced_forward
 from pipeline.training.cost import Workload
 from pipeline.training.loop import Callback, Step, TrainConfig, fit
@@ -101,6 +101,7 @@ class Lesson(ABC, Generic[SettingsT]):
 
     trace_ops: ClassVar[bool] = False  # record functional ops in the traced pass (a model written with functions)
     probes: ClassVar[tuple[str, ...]] = ()  # inputs whose answers are followed epoch by epoch while it learns
+    timelapse: ClassVar[tuple[str, ...]] = ()  # keys of the prediction's views kept epoch by epoch, for the probes
     step: Step  # one batch's loss and metric counts: a plain function, set on the class
 
     @abstractmethod
@@ -110,6 +111,16 @@ class Lesson(ABC, Generic[SettingsT]):
     def answer(self, model: nn.Module, inputs: list[str]) -> list[Any]:
         """The trained-so-far model's answer to each input, JSON-ready (e.g. class -> probability)."""
         raise NotImplementedError(f"the {self.slug} lesson does not follow answers while it learns")
+
+    def inside(self, run: LessonRun, text: str) -> dict[str, View]:
+        """The views of ``text``'s prediction that the time-lapse keeps (``timelapse``), from the model as it is."""
+        if not self.timelapse:
+            return {}
+        return {view.key: view for view in self.predict(run, text).layers if view.key in self.timelapse}
+
+    def word_table(self, model: nn.Module) -> tuple[torch.Tensor, list[str]] | None:
+        """The embedding table whose words are drawn in space: its (V, E) weights and the word of each row."""
+        return None
 
     def finish(self, prepared: Prepared) -> dict[str, Any]:
         """Extra figures measured on the trained model (e.g. an exact-match rate), merged into ``info``."""
@@ -123,13 +134,16 @@ class Lesson(ABC, Generic[SettingsT]):
         """
         p = self.prepare(settings, data, device)
         probes = list(self.probes if probes is None else probes)
-        if probes:  # first, so the page's callbacks see each epoch's answers
-            callbacks = [ProbeAnswers(self, p.model, probes), *callbacks]
+        # the model as it learns, predicted with after each epoch: no trace of the dataset and no history yet
+        learning = LessonRun(self.slug, settings, p.model, Trace(), [], [], p.info, [])
+        inside = InsideFrames(self, learning, probes, settings.epochs)
+        # first, so the page's callbacks see each epoch's answers
+        callbacks = [*([ProbeAnswers(self, p.model, probes)] if probes else []), inside, *callbacks]
         history = fit(p.trainable, type(self).step, p.train, p.val, settings, callbacks, chance=p.chance)
         if not history:
             raise TrainingStopped("training was stopped before its first epoch ended: there is no model to keep")
         p.model.eval()  # a finished run is only ever read: traced and predicted with, by any number of threads
-        info = {**p.info, **self.finish(p)}
+        info = {**p.info, **self.finish(p), **inside.info()}
         _, t = traced_forward(p.model, p.inputs, ops=self.trace_ops)  # the whole dataset, one pass
         return LessonRun(self.slug, settings, p.model, t, spans_to_stages(t, self.stages, self.content), history,
                          info, p.examples)

@@ -30,7 +30,15 @@ from pipeline.document.views import (
     View,
     matrix,
 )
-from pipeline.lessons.common import GATES_TEXT, dropped_tokens_note, gates_view, token_view, unknown_words_note
+from pipeline.lessons.common import (
+    GATES_TEXT,
+    dropped_tokens_note,
+    gates_view,
+    read,
+    token_view,
+    unknown_words_note,
+    with_space,
+)
 from pipeline.lessons.protocol import Lesson, LessonRun, Prepared
 from pipeline.nn.models import Seq2Seq, Seq2SeqConfig, UntilEos
 from pipeline.nn.text import TextPipeline
@@ -151,6 +159,7 @@ class SequenceToSequence(Lesson[Seq2SeqSettings]):
 
     step = staticmethod(seq2seq_step)
     probes = ("seven", "forty two", "seven hundred and five", "two thousand and fifty")
+    timelapse = ("encoder_gates", "attention")
 
     cost_time = (0.131437, 0.00577, 0.001063, 0.029964, 0.122973)
     cost_memory = (41.1516, 1.9766, 0.6304)
@@ -169,6 +178,21 @@ class SequenceToSequence(Lesson[Seq2SeqSettings]):
         activations = length * (e + 5 * h) + t * (e + 5 * h + target + (length + 2 * h if settings.attention else 0))
         return Workload(n, train, vocab, params, madds, activations,
                         settings.epochs * -(-train // settings.batch_size), settings.epochs)
+
+    def inside(self, run: LessonRun[Seq2SeqSettings], text: str) -> dict[str, View]:
+        """The encoder's gates for ``text`` without tracing it (after every epoch, for each probe); with attention,
+        the whole traced prediction (the decoder's attention needs its greedy decoding)."""
+        translator = cast(Translator, run.model)
+        if translator.model.cfg.attention:
+            return super().inside(run, text)
+        ids, rows, marks = read(translator.source, text)
+        real = rows[: sum(m is not Mark.PAD for m in marks)]
+        embedded = translator.model.embedding(ids.to(translator.model.embedding.weight.device))[0]  # (S, E)
+        return {"encoder_gates": _encoder_gates(translator, embedded, real, marks)}
+
+    def word_table(self, model: nn.Module) -> tuple[torch.Tensor, list[str]]:
+        translator = cast(Translator, model)
+        return translator.model.embedding.weight, translator.source.vocab.itos
 
     def answer(self, model: nn.Module, inputs: list[str]) -> list[str]:
         translator = cast(Translator, model)
@@ -226,9 +250,7 @@ class SequenceToSequence(Lesson[Seq2SeqSettings]):
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
                        stage="embedding", values=matrix(t[At.EMBED].tensor.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
-            encoder_gates := gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory",
-                                        GATES_TEXT, translator.model.encoder.lstm, t[At.EMBED].tensor, real, marks,
-                                        stage="encoder"),
+            encoder_gates := _encoder_gates(translator, t[At.EMBED].tensor, real, marks),
             VectorView(key="encoder", title="Context vector: the encoder's last memory",
                        description=f"{stage('encoder').description} It equals the h row for “{last}” on the stage "
                                    "before.", shape=tuple(t[At.ENCODER].output_shape), dims=("sentence", "hidden unit"),
@@ -258,7 +280,8 @@ class SequenceToSequence(Lesson[Seq2SeqSettings]):
         if EOS not in out_tokens:
             notes.append(f"No <eos> within {max_len} steps: decoding stopped at the maximum length.")
         # Confidence in the whole translation: the product of the chosen token's probability at each step.
-        return Prediction(text=text, output=output, confidence=math.prod(out_probs), layers=tuple(layers),
+        return Prediction(text=text, output=output, confidence=math.prod(out_probs),
+                          layers=with_space(layers, run, rows),
                           notes=tuple(notes + ([coverage] if coverage else [])), expected=translate(text))
 
 
@@ -289,6 +312,13 @@ def _decoder_steps(t: Trace, vocab: Vocabulary, n_source: int) -> tuple[list[Dec
                                  else None))
         previous = vocab.itos[token]
     return steps, chosen, [row[token] for row, token in zip(probs, chosen, strict=True)]
+
+
+def _encoder_gates(translator: Translator, embedded: torch.Tensor, real: Sequence[str], marks: Sequence[Mark]
+                   ) -> LSTMGatesView:
+    """The encoder LSTM word by word over the real source words, from what it read (``embedded``, (S, E))."""
+    return gates_view("encoder_gates", "Encoder LSTM, word by word: gates and memory", GATES_TEXT,
+                      translator.model.encoder.lstm, embedded, real, marks, stage="encoder")
 
 
 def _context(encoder: LSTMGatesView) -> tuple[torch.Tensor, torch.Tensor]:

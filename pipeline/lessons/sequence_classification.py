@@ -16,12 +16,14 @@ from pipeline.data import TextDataset
 from pipeline.data.counts import text_counts
 from pipeline.data.tokens import MAX_LEN, PAD_ID, UNK_ID
 from pipeline.document.views import (
+    LSTMGatesView,
     Mark,
     MatrixView,
     Prediction,
     ProbabilitiesView,
     TextView,
     VectorView,
+    View,
     matrix,
     token_marks,
 )
@@ -31,10 +33,13 @@ from pipeline.lessons.common import (
     TextClassifier,
     TextSettings,
     dropped_tokens_note,
+    embedding_of,
     gates_view,
+    read,
     sentiment_counts,
     token_view,
     unknown_words_note,
+    with_space,
 )
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.models import ClassifierConfig, SequenceClassifier
@@ -87,6 +92,7 @@ class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
     }
 
     step = staticmethod(classification_step)
+    timelapse = ("lstm_gates",)
     cost_time = (0.10475, 0.001554, 0.014515, 0.018608, 0.053964)
     cost_memory = (40.2343, 5.4435, 0.7204)
     calibration_widths: ClassVar[dict[str, dict[str, int]]] = {"wide": {"embed_dim": 256, "hidden_dim": 256},
@@ -103,10 +109,25 @@ class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
     def make_model(self, settings: ClassificationSettings, vocab_size: int, num_classes: int) -> nn.Module:
         return SequenceClassifier(ClassifierConfig(vocab_size, num_classes, settings.embed_dim, settings.hidden_dim))
 
+    def inside(self, run: LessonRun[ClassificationSettings], text: str) -> dict[str, View]:
+        """The LSTM's gates for ``text`` without tracing it (after every epoch, for each probe): the same view."""
+        pipeline = cast(TextClassifier, run.model)
+        ids, rows, marks = read(pipeline.text, text)
+        embedded = embedding_of(pipeline.model)(ids.to(next(pipeline.model.parameters()).device))[0]  # (T, E)
+        return {"lstm_gates": self._gates(pipeline, embedded, rows, marks)}
+
+    def _gates(self, pipeline: TextClassifier, embedded: torch.Tensor, rows: tuple[str, ...],
+               marks: tuple[Mark, ...]) -> LSTMGatesView:
+        """The LSTM word by word over the real words, from what it read (``embedded``, (T, E))."""
+        last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
+        encoder_lstm = cast(nn.LSTM, cast(nn.Module, pipeline.model.encoder).lstm)
+        return gates_view("lstm_gates", "LSTM, word by word: gates and memory",
+                          f"{' '.join(self.content.stage('lstm').description.split())} {GATES_TEXT}",
+                          encoder_lstm, embedded, rows[: last + 1], marks, stage="lstm")
+
     def predict(self, run: LessonRun[ClassificationSettings], text: str) -> Prediction:
         self.check_input(text)
         pipeline = cast(TextClassifier, run.model)
-        encoder_lstm = cast(nn.LSTM, cast(nn.Module, pipeline.model.encoder).lstm)
         _, t = traced_forward(pipeline, [text])
         stage, max_len = self.content.stage, run.info["max_len"]
         tokens, ids = t[At.TOKENIZE].words, t[At.ENCODE].tensor.tolist()
@@ -119,7 +140,6 @@ class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
         rows = tokens_layer.tokens
         last = max(sum(m is not Mark.PAD for m in marks) - 1, 0)
         probs = t[At.SOFTMAX].tensor.tolist()
-        lstm = stage("lstm")
         layers = (
             TextView(key="raw_text", title=stage("raw_text").title, description=stage("raw_text").description,
                      shape=tuple(t[At.NORMALIZE].input_shape), dims=("sentence", "character"), stage="raw_text",
@@ -129,9 +149,7 @@ class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
                        shape=tuple(t[At.EMBED].output_shape), dims=("sentence", "position", "embedding feature"),
                        stage="embedding", values=matrix(t[At.EMBED].tensor.tolist()), rows=rows, row_marks=marks,
                        col_title="embedding feature"),
-            gates_view("lstm_gates", "LSTM, word by word: gates and memory",
-                       f"{' '.join(lstm.description.split())} {GATES_TEXT}",
-                       encoder_lstm, t[At.EMBED].tensor, rows[: last + 1], marks, stage="lstm"),
+            self._gates(pipeline, t[At.EMBED].tensor, rows, marks),
             VectorView(key="lstm", title="Sentence vector: the LSTM's last memory",
                        description=f"The LSTM's memory after the last real word, position {last + 1} (“{rows[last]}”): "
                                    "the h row for that word on the stage before. The padding after it never reaches "
@@ -144,5 +162,6 @@ class SequenceClassification(TextClassificationLesson[ClassificationSettings]):
                               labels=tuple(pipeline.classes)),
         )
         best = layers[-1].best
-        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=layers,
+        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best],
+                          layers=with_space(layers, run, rows),
                           notes=tuple(notes), expected=dict(run.examples).get(text))

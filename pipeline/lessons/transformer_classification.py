@@ -31,14 +31,17 @@ from pipeline.document.views import (
     matrix,
     token_marks,
 )
+from pipeline.lessons.attention_block import opened_block
 from pipeline.lessons.common import (
     TextClassificationLesson,
     TextClassifier,
     TextSettings,
     dropped_tokens_note,
+    read,
     sentiment_counts,
     token_view,
     unknown_words_note,
+    with_space,
 )
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.transformer import TRAINING, TransformerClassifier, TransformerConfig
@@ -110,6 +113,7 @@ class TransformerClassification(TextClassificationLesson[TransformerSettings]):
     content_file = Path(__file__).with_name("transformer_classification.toml")
     trace_ops = True
     step = staticmethod(transformer_step)
+    timelapse = ("attention_1", "attention_2")
 
     cost_time = (0.168161, 0.00263, 0.012326, 0.04849, 0.161042)
     cost_memory = (43.5408, 11.2738, 0.2894)
@@ -139,6 +143,17 @@ class TransformerClassification(TextClassificationLesson[TransformerSettings]):
         return TransformerClassifier(TransformerConfig(vocab_size, num_classes, MAX_LEN, settings.d_model,
                                                        settings.n_heads, settings.n_layers, settings.d_ff))
 
+    def inside(self, run: LessonRun[TransformerSettings], text: str) -> dict[str, View]:
+        """Every block's attention for ``text`` from a plain forward (after every epoch, for each probe): the views
+        ``predict`` reads from its trace, without tracing every operation."""
+        pipeline = cast(TextClassifier, run.model)
+        ids, rows, marks = read(pipeline.text, text)
+        model = cast(TransformerClassifier, pipeline.model)
+        maps = model.attention_maps(ids.to(model.classifier.weight.device))  # n_layers x (h, T, T)
+        n = len(maps)
+        return {f"attention_{i + 1}": attention_view(w.tolist(), i, n, rows, marks, (1, *w.shape))
+                for i, w in enumerate(maps)}
+
     def predict(self, run: LessonRun[TransformerSettings], text: str) -> Prediction:
         self.check_input(text)
         pipeline = cast(TextClassifier, run.model)
@@ -167,7 +182,10 @@ class TransformerClassification(TextClassificationLesson[TransformerSettings]):
         before = embedding
         for i in range(cfg.n_layers):
             after = _block_view(t, i, cfg.n_layers, rows, marks, before)
-            layers += [_attention_view(t, i, cfg.n_layers, rows, marks), after]
+            given = "the embedding" if i == 0 else f"the output of block {i}"
+            ahead, behind = opened_block(t, block(i), str(i + 1), _block_name(i, cfg.n_layers), rows, marks,
+                                         f"each word's vector as it came in ({given})")
+            layers += [*ahead, _attention_view(t, i, cfg.n_layers, rows, marks), *behind, after]
             before = after
         probs = t[At.SOFTMAX].tensor.tolist()
         n_real = sum(m is not Mark.PAD for m in marks)
@@ -183,7 +201,8 @@ class TransformerClassification(TextClassificationLesson[TransformerSettings]):
                               labels=tuple(pipeline.classes)),
         ]
         best = cast(ProbabilitiesView, layers[-1]).best
-        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best], layers=tuple(layers),
+        return Prediction(text=text, output=pipeline.classes[best], confidence=probs[best],
+                          layers=with_space(layers, run, rows),
                           notes=tuple(notes), expected=dict(run.examples).get(text))
 
 
@@ -194,7 +213,12 @@ def _block_name(i: int, n_layers: int) -> str:
 def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...]) -> AttentionView:
     """Every head's (T x T) weights in block ``i``, as the softmax produced them, with padding marked."""
     record = t[block(i, In.WEIGHTS)]
-    weights = record.tensor.tolist()  # (h, T, T): the first (only) sentence
+    return attention_view(record.tensor.tolist(), i, n_layers, rows, marks, tuple(record.output_shape))
+
+
+def attention_view(weights: list, i: int, n_layers: int, rows: tuple[str, ...], marks: tuple[Mark, ...],
+                   shape: tuple[int | None, ...]) -> AttentionView:
+    """Block ``i``'s attention view from its weights, (h, T, T) nested lists, with padding marked."""
     real = [j for j, m in enumerate(marks) if m is not Mark.PAD]
     heads = []
     for h, grid in enumerate(weights):
@@ -202,12 +226,13 @@ def _attention_view(t: Trace, i: int, n_layers: int, rows: tuple[str, ...], mark
         top = max(real, key=received.__getitem__) if real else 0
         heads.append(f"head {h + 1}: most to “{rows[top]}”")
     return AttentionView(
-        key=f"attention_{i + 1}", title=f"Self-attention in {_block_name(i, n_layers)}, {len(weights)} heads",
+        key=f"attention_{i + 1}",
+        title=f"Softmax in {_block_name(i, n_layers)}: attention weights, {len(weights)} heads",
         description="One grid per head. Row: the word that looks; column: the word it looks at. Each row sums "
                     "to 1. Padded positions are masked before the softmax, so no word looks at them (their columns "
                     "are exactly 0); the rows for <pad> are computed too, but nothing ever reads them. Both are "
                     "left out of the picture.",
-        shape=tuple(record.output_shape), dims=("sentence", "head", "word", "word"),
+        shape=shape, dims=("sentence", "head", "word", "word"),
         stage="encoder", weights=tuple(matrix(grid) for grid in weights), rows=rows, cols=rows,
         row_marks=marks, col_marks=marks, heads=tuple(heads))
 

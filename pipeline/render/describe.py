@@ -22,7 +22,10 @@ from pipeline.document.views import (
     Mark,
     Matrix,
     MatrixView,
+    PanelsView,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
@@ -42,6 +45,7 @@ class Focus:
     rows: tuple[int, ...] = ()
     cols: tuple[int, ...] = ()
     cells: tuple[tuple[int, int], ...] = ()
+    head: int = -1  # the head (or panel) the cells are in, when the picture has several
 
 
 def fmt_dims(view: View) -> str:
@@ -438,3 +442,333 @@ def _mean(row: Sequence[float]) -> float:
 def row_means(values: Matrix) -> list[float]:
     """Each row's mean (a gate's mean over the hidden units at each word)."""
     return [_mean(row) for row in values]
+
+
+# --- the attention block opened up, and words in space -----------------------------------------------------------
+
+def top_score(view: ScoresView) -> tuple[int, int, int] | None:
+    """(head, row, col) of the highest score between real words that the mask leaves, or None."""
+    rows = real_rows(view.row_marks, len(view.rows))
+    cols = [c for c in real_rows(view.col_marks, len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    cells = [(h, r, c) for h, grid in enumerate(view.scores) for r in rows if r < len(grid) for c in cols
+             if c < len(grid[r]) and math.isfinite(grid[r][c])]
+    return max(cells, key=lambda x: view.scores[x[0]][x[1]][x[2]]) if cells else None
+
+
+@reading.register
+def _(view: PanelsView) -> str:
+    point = _panels_point(view)
+    if point is None:
+        width = len(view.values[0][0]) if view.values and view.values[0] else 0
+        return f"{count(len(view.values), 'panel')} of {count(width, 'number')} per word."
+    (_, row, group), number = point
+    word = view.rows[row] if row < len(view.rows) else f"row {row + 1}"
+    size = _group_size(view)
+    if view.point == "queries":
+        return (f"Each word now has a query (what it looks for), a key (what it offers) and a value (what it passes "
+                f"on): {count(view.groups, view.group_title)} × {count(size, 'number')} each. The longest query is "
+                f"“{word}”'s in {view.group_title} {group + 1} (length {plain(number)}): the longer a query, the "
+                "sharper that word's attention.")
+    if view.point == "mix":
+        k = _mix_source(view, group, row)
+        source = "its own value" if k == row else f"“{view.rows[k]}”'s value"
+        return (f"Each word's new vector is the weighted sum of every word's value, {view.group_title} by "
+                f"{view.group_title}, the {count(view.groups, view.group_title)}' numbers side by side again: "
+                f"“{word}” takes {percent(number)} of its {view.group_title}-{group + 1} mix from {source}, the "
+                "largest share of any.")
+    return (f"The projection mixes the heads into what attention adds to each word, and the residual adds it to the "
+            f"word's own vector, so nothing is lost: it changes “{word}” most for its size (it adds a vector "
+            f"{plain(number)} times as long as the word's own). LayerNorm then scales each word to mean 0 and "
+            "spread 1 for the feed-forward net.")
+
+
+def _group_size(view: PanelsView) -> int:
+    width = len(view.values[0][0]) if view.values and view.values[0] else 0
+    return width // view.groups if view.groups > 0 and width % view.groups == 0 else width
+
+
+def _panels_point(view: PanelsView) -> tuple[tuple[int, int, int], float] | None:
+    """((panel, row, group), number) that the verdict names: the longest query (per group) for ``queries``, the
+    largest weight for ``mix``, the word attention changed most for its size for ``residual``; None otherwise."""
+    n = len(view.values[0]) if view.values else 0
+    real = real_rows(view.row_marks, n)
+    size = _group_size(view)
+    found: list[tuple[tuple[int, int, int], float]] = []
+    if view.point == "queries" and real and size:
+        found = [((0, r, g), _norm(view.values[0][r][g * size:(g + 1) * size])) for r in real
+                 for g in range(max(view.groups, 1))]
+    elif view.point == "mix":
+        found = [((0, r, g), w) for g, grid in enumerate(view.weights) for r in real if r < len(grid)
+                 for w in [max((_finite(grid[r][k]) for k in real if k < len(grid[r])), default=-math.inf)]]
+    elif view.point == "residual" and len(view.values) >= 2:
+        added, total = view.values[0], view.values[1]
+        for r in real:
+            own = _norm([t - a for t, a in zip(total[r], added[r], strict=False)])
+            found.append(((1, r, 0), _norm(added[r]) / own if own > 0 else -math.inf))
+    found = [f for f in found if math.isfinite(f[1])]
+    return max(found, key=lambda f: f[1]) if found else None
+
+
+def _mix_source(view: PanelsView, group: int, row: int) -> int:
+    """The word whose value makes up most of ``row``'s mix in ``group``."""
+    grid = view.weights[group][row]
+    real = real_rows(view.row_marks, len(grid))
+    return max(real or [0], key=lambda k: _finite(grid[k]))
+
+
+@reading.register
+def _(view: ScoresView) -> str:
+    best = top_score(view)
+    masked = sum(view.masked)
+    mask = (f"; the {count(masked, 'padding key')} {'is' if masked == 1 else 'are'} masked, so the softmax will give "
+            f"{'it' if masked == 1 else 'them'} exactly 0") if masked else ""
+    if best is None:
+        return f"{count(len(view.scores), 'head')} of scores{mask}."
+    h, r, c = best
+    heads = f" in head {h + 1}" if len(view.scores) > 1 else ""
+    return (f"The highest score: “{view.rows[r]}” looking at “{view.cols[c]}”{heads}, "
+            f"{signed(view.scores[h][r][c])} (q·k ÷ {plain(view.scale)}){mask}.")
+
+
+@reading.register
+def _(view: SpaceView) -> str:
+    pair = _closest(view)
+    plane = f"on the table's two main directions ({_kept(view)} of its variance)" if _kept(view) else \
+        "on the table's two main directions"
+    if pair is None:
+        return f"{count(len(view.words), 'word')} as points {plane}."
+    a, b = pair
+    line = (f"Of {'your words' if len(set(view.marked)) > 1 else 'the words'}, “{view.words[a]}” and "
+            f"“{view.words[b]}” lie closest ({plain(_distance(view, a, b))} apart) {plane}")
+    far = _farthest(view, pair)
+    if far is not None:
+        line += f"; “{view.words[far]}” lies farthest from them"
+    return line + "."
+
+
+def _kept(view: SpaceView) -> str:
+    share = sum(v for v in view.variance if math.isfinite(v))
+    return percent(share) if share > 0 else ""
+
+
+def _distance(view: SpaceView, a: int, b: int) -> float:
+    (xa, ya), (xb, yb) = view.points[a], view.points[b]
+    return math.hypot(xa - xb, ya - yb)
+
+
+def _marked(view: SpaceView) -> list[int]:
+    return [i for i in dict.fromkeys(view.marked) if 0 <= i < len(view.points)]
+
+
+def _closest(view: SpaceView) -> tuple[int, int] | None:
+    """The closest two of the marked words; with one marked, it and its nearest word; with none, any closest two."""
+    marked = _marked(view)
+    everyone = range(len(view.points))
+    if len(marked) >= 2:
+        pairs = [(a, b) for k, a in enumerate(marked) for b in marked[k + 1:]]
+    elif marked:
+        pairs = [(marked[0], b) for b in everyone if b != marked[0]]
+    else:
+        pairs = [(a, b) for a in everyone for b in everyone if a < b][:20_000]
+    finite = [p for p in pairs if math.isfinite(_distance(view, *p))]
+    return min(finite, key=lambda p: _distance(view, *p)) if finite else None
+
+
+def _farthest(view: SpaceView, pair: tuple[int, int]) -> int | None:
+    """The marked word farthest from the closest pair (from the nearer of the two), when three or more are marked."""
+    others = [i for i in _marked(view) if i not in pair]
+    if not others:
+        return None
+    return max(others, key=lambda i: min(_distance(view, i, pair[0]), _distance(view, i, pair[1])))
+
+
+@focus.register
+def _(view: PanelsView) -> Focus:
+    point = _panels_point(view)
+    if point is None:
+        return Focus()
+    (panel, row, group), _ = point
+    size = _group_size(view)
+    cols = tuple(range(group * size, (group + 1) * size)) if view.point in ("queries", "mix") else ()
+    return Focus(rows=(row,), cols=cols, head=panel)
+
+
+@focus.register
+def _(view: ScoresView) -> Focus:
+    best = top_score(view)
+    return Focus(cells=((best[1], best[2]),), head=best[0]) if best else Focus()
+
+
+@focus.register
+def _(view: SpaceView) -> Focus:
+    pair = _closest(view)
+    return Focus(rows=pair) if pair else Focus()
+
+
+@drawn.register
+def _(view: PanelsView) -> str:
+    n = len(view.values[0]) if view.values else 0
+    rows = real_rows(view.row_marks, n)
+    width = len(view.values[0][0]) if n else 0
+    left_out = f" (the {count(n - len(rows), 'padding row')} left out)" if len(rows) < n else ""
+    groups = f", in {view.groups} groups of {width // view.groups} (one per {view.group_title})" \
+        if view.groups > 1 and width % view.groups == 0 else ""
+    return (f"Drawn: {count(len(view.values), 'panel')}, each {count(len(rows), 'word')}{left_out} × "
+            f"{count(width, view.col_title)}{groups}; colours centred on 0.")
+
+
+@drawn.register
+def _(view: ScoresView) -> str:
+    rows = real_rows(view.row_marks, len(view.rows))
+    masked = sum(view.masked)
+    keys = len(view.cols) - masked
+    mask = f", and the {count(masked, 'masked key')} as one grey column (−∞)" if masked else ""
+    return (f"Drawn: {count(len(view.scores), 'head')}, each {count(len(rows), 'word')} looking × "
+            f"{count(keys, 'word')} looked at{mask}; colours centred on 0.")
+
+
+@drawn.register
+def _(view: SpaceView) -> str:
+    whole = view.vocabulary or len(view.words)
+    kept = f"all {count(whole, 'word')}" if whole <= len(view.words) else \
+        f"{count(len(view.words), 'word')} of the {whole:,} (the most frequent)"
+    marked = len(_marked(view))
+    mine = f", your {count(marked, 'word')} in blue" if marked else ""
+    return (f"Drawn: {kept} of the embedding table after epoch {view.epoch}, projected on the two directions that "
+            f"keep the most of its variance (PCA, fitted once on the last epoch){mine}.")
+
+
+@data_rows.register
+def _(view: PanelsView) -> Rows:
+    rows = []
+    n = len(view.values[0]) if view.values else 0
+    for r in real_rows(view.row_marks, n):
+        row = {"Word": f"{r + 1} · {view.rows[r]}" if r < len(view.rows) else str(r + 1)}
+        for title, grid in zip(view.panels, view.values, strict=False):
+            row[f"{title}: length"] = plain(_norm(grid[r]))
+        rows.append(row)
+    return rows
+
+
+@data_rows.register
+def _(view: ScoresView) -> Rows:
+    rows = []
+    keys = [c for c in real_rows(view.col_marks, len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    for h, grid in enumerate(view.scores):
+        for r in real_rows(view.row_marks, len(view.rows)):
+            rows.append({"Head": str(h + 1), "Word": view.rows[r],
+                         "Scores": ", ".join(f"{view.cols[c]} {signed(grid[r][c])}" for c in keys)})
+    return rows
+
+
+@data_rows.register
+def _(view: SpaceView) -> Rows:
+    marked = set(_marked(view))
+    order = sorted(range(len(view.words)), key=lambda i: (i not in marked, i))
+    return [{"Word": view.words[i], "Yours": "yes" if i in marked else "", "Direction 1": signed(view.points[i][0]),
+             "Direction 2": signed(view.points[i][1])} for i in order]
+
+
+# --- the time-lapse: what changed most from one epoch to the next ------------------------------------------------
+
+GATE_WORDS = {"i": ("the input gate", "opens", "closes"), "f": ("the forget gate", "opens (keeps more memory)",
+                                                                  "closes (clears memory)"),
+              "o": ("the output gate", "opens", "closes")}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed most in one stage's view from one epoch to the next: how much (comparable across the epochs of
+    one stage), the word it is about, and the sentence that says so."""
+
+    size: float
+    word: str
+    line: str
+
+
+@singledispatch
+def change(before: View, after: View) -> Change | None:
+    """What changed most from ``before`` to ``after`` (the same stage after two epochs), or None."""
+    return None
+
+
+@change.register
+def _(before: LSTMGatesView, after: LSTMGatesView) -> Change | None:
+    if before.tokens != after.tokens:
+        return None
+    found = []
+    for name in GATE_WORDS:
+        old, new = row_means(getattr(before, name)), row_means(getattr(after, name))
+        found += [(abs(b - a), name, t, a, b) for t, (a, b) in enumerate(zip(old, new, strict=False))
+                  if math.isfinite(a) and math.isfinite(b)]
+    if not found:
+        return None
+    size, name, t, a, b = max(found)
+    gate, up, down = GATE_WORDS[name]
+    return Change(size, after.tokens[t], f"{gate} at “{after.tokens[t]}” changed most (mean {plain(a)} → {plain(b)}): "
+                                         f"it {up if b > a else down} there.")
+
+
+@change.register
+def _(before: AttentionView, after: AttentionView) -> Change | None:
+    if after.rows == after.cols and before.cols == after.cols:  # self-attention: what each word draws
+        old, new = _received(before), _received(after)
+        keys = real_rows(after.col_marks, len(after.cols))
+        if not keys:
+            return None
+        k = max(keys, key=lambda j: abs(new[j] - old[j]))
+        more = "more" if new[k] > old[k] else "less"
+        return Change(abs(new[k] - old[k]), after.cols[k],
+                      f"“{after.cols[k]}” now draws {more} attention: {percent(new[k])} of each word's, from "
+                      f"{percent(old[k])}.")
+    if before.rows != after.rows:  # a decoder that now writes something else
+        written = " ".join(r for r, m in zip(after.rows, after.row_marks, strict=False) if m is Mark.WORD)
+        was = " ".join(r for r, m in zip(before.rows, before.row_marks, strict=False) if m is Mark.WORD)
+        return Change(1.0, written, f"it now writes “{written}” (it wrote “{was}”), and looks where the new picture "
+                                    "shows.")
+    cells = [(abs(after.weights[0][r][c] - before.weights[0][r][c]), r, c) for r in range(len(after.rows))
+             for c in range(len(after.cols)) if r < len(before.weights[0]) and c < len(before.weights[0][r])]
+    if not cells:
+        return None
+    size, r, c = max(cells)
+    return Change(size, after.cols[c], f"writing “{after.rows[r]}”, it now gives “{after.cols[c]}” "
+                                       f"{percent(after.weights[0][r][c])} of its attention, from "
+                                       f"{percent(before.weights[0][r][c])}.")
+
+
+@change.register
+def _(before: SpaceView, after: SpaceView) -> Change | None:
+    if before.words != after.words or not after.points:
+        return None
+    movers = _marked(after) or list(range(len(after.points)))
+    moved = [(math.hypot(after.points[i][0] - before.points[i][0], after.points[i][1] - before.points[i][1]), i)
+             for i in movers]
+    moved = [m for m in moved if math.isfinite(m[0])]
+    if not moved:
+        return None
+    size, i = max(moved)
+    line = f"“{after.words[i]}” moved most (by {plain(size)})"
+    pair = _closest(after)
+    if pair is not None and i not in pair:
+        line += f"; “{after.words[pair[0]]}” and “{after.words[pair[1]]}” are now the closest of your words"
+    elif pair is not None:
+        other = pair[1] if pair[0] == i else pair[0]
+        line += f", {'towards' if _distance(after, *pair) < _distance(before, *pair) else 'away from'} " \
+                f"“{after.words[other]}” ({plain(_distance(after, *pair))} apart now)"
+    return Change(size, after.words[i], line + ".")
+
+
+def epoch_verdicts(frames: Sequence[tuple[int, View]]) -> list[str]:
+    """A verdict per epoch of one stage's time-lapse: what changed most since the epoch before (the first epoch: what
+    the picture shows)."""
+    lines = []
+    for k, (epoch, view) in enumerate(frames):
+        moved = change(frames[k - 1][1], view) if k else None
+        lines.append(f"Epoch {epoch}: " + (moved.line if moved else reading(view)))
+    return lines
+
+
+def biggest_change(frames: Sequence[tuple[int, View]]) -> tuple[int, Change] | None:
+    """(index of the later epoch, what changed) for the step between two epochs where the most changed."""
+    steps = [(k, c) for k in range(1, len(frames)) if (c := change(frames[k - 1][1], frames[k][1])) is not None]
+    return max(steps, key=lambda s: s[1].size) if steps else None

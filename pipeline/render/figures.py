@@ -12,7 +12,7 @@ import math
 import textwrap
 from collections.abc import Callable, Sequence
 from functools import singledispatch
-from typing import Any
+from typing import Any, cast
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -24,13 +24,16 @@ from pipeline.document.views import (
     LSTMGatesView,
     Mark,
     MatrixView,
+    PanelsView,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
     View,
 )
-from pipeline.render.describe import focus, real_rows
+from pipeline.render.describe import focus, real_rows, top_score
 from pipeline.render.drawing import Figure, drawn_once
 from pipeline.render.margins import fit_margins, text_size
 from pipeline.render.numbers import percent, signed
@@ -66,7 +69,7 @@ def base(fig: go.Figure, height: float, fit: bool = True, **layout: Any) -> go.F
     return drawn_once(fig)
 
 
-def finite(values: Sequence[float]) -> list[float | None]:
+def finite(values: Sequence[float | None]) -> list[float | None]:
     """NaN and infinities as gaps (None): a chart of a diverged run draws what is there."""
     return [v if isinstance(v, int | float) and math.isfinite(v) else None for v in values]
 
@@ -228,7 +231,7 @@ def heatmap_scale(values: list[float]) -> dict[str, Any]:
     return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound, "zmid": 0}
 
 
-def heatmap(z: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence[str], name: str,
+def heatmap(z: Sequence[Sequence[float | None]], rows: Sequence[str], cols: Sequence[str], name: str,
             value_name: str = "value", fmt: Callable[[float], str] = signed, **extra: Any) -> go.Heatmap:
     """A heatmap whose hover names the row, the column and the value (written by ``fmt``, as the verdict writes
     it); a colour bar titled ``value_name`` unless ``showscale=False``."""
@@ -466,6 +469,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # head titles, left-aligned over their panels
     fig.update_xaxes(title_text="word looked at" if view.rows == view.cols else "source word", title_font_size=14,
                      row=heads, col=1)
+    fig.update_layout(meta={"highlight": "row+col" if view.rows == view.cols else "row"})  # highlight_word, on hover
     top = TITLE_PX + 16
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
 
@@ -509,3 +513,305 @@ def lstm_gates_figure(view: LSTMGatesView) -> go.Figure:
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # panel titles, left-aligned: never under a colour bar
     return base(fig, len(names) * (26 * n + 70) + 60, showlegend=False,
                 margin={"l": 20, "r": 20, "t": 40, "b": 40})
+
+
+# --- the attention block opened up -------------------------------------------------------------------------
+#
+# Each step of self-attention is its own picture with the words on its axes, stacked like the gates: the queries,
+# keys and values (columns in one group per head), the scores before the softmax (the keys the padding mask hides
+# drawn as one grey column), the heads' outputs joined, the output projection, the residual and its LayerNorm.
+
+PANEL_ROW_PX = 26
+GROUP_LINE = "#111827"  # the line between two heads' columns
+MASKED = "#d1d5db"  # the cells the padding mask hides
+
+
+def _panel_layout(n: int) -> tuple[float, float]:
+    """(spacing, panel height) as fractions of the plot, for ``n`` stacked panels with a title each."""
+    spacing = 0.09 if n > 1 else 0.0
+    return spacing, (1 - spacing * (n - 1)) / n
+
+
+@layer_figure.register
+def panels_figure(view: PanelsView) -> go.Figure:
+    """Stacked heatmaps over the same words (padding folded away), each with its own colour bar centred on zero:
+    columns split into their groups (heads) by a line and named under the last panel; the row the verdict names
+    framed in its panel."""
+    if not view.values or not view.values[0] or not view.values[0][0]:
+        raise ValueError(f"panels layer {view.key!r} has no values")
+    n, width = len(view.values[0]), len(view.values[0][0])
+    marks = _mark_list(view.row_marks, n)
+    names = list(view.rows) + [""] * (n - len(view.rows))
+    shown = real_rows(marks, n) or list(range(n))
+    groups = view.groups if view.groups > 0 and width % view.groups == 0 else 1
+    size = width // groups
+    spacing, panel = _panel_layout(len(view.values))
+    titles = [esc(view.panels[k]) if k < len(view.panels) else f"panel {k + 1}" for k in range(len(view.values))]
+    fig = make_subplots(rows=len(view.values), cols=1, vertical_spacing=spacing, subplot_titles=titles,
+                        figure=Figure())
+    marked = focus(view)
+    at = (marked.head, marked.rows[0]) if marked.rows else (-1, -1)
+    cols = [f"{esc(view.group_title)} {j // size + 1}, {esc(view.col_title)} {j % size + 1}" if groups > 1 else
+            f"{esc(view.col_title)} {j + 1}" for j in range(width)]
+    for k, z in enumerate(view.values, start=1):
+        grid = [list(z[r]) for r in shown]
+        centre = 1 - (k - 1) * (panel + spacing) - panel / 2
+        scale = {"colorbar": colorbar("value", len=panel, y=centre, yanchor="middle"),
+                 **_centred([v for row in grid for v in row])}
+        fig.add_trace(heatmap(grid, [f"“{esc(names[r])}”" for r in shown], cols, titles[k - 1], "value", **scale),
+                      row=k, col=1)
+        fig.update_yaxes(tickvals=list(range(len(shown))), autorange="reversed", showgrid=False, row=k, col=1,
+                         ticktext=[tick_label(r + 1, names[r], marks[r], (k - 1, r) == at) for r in shown])
+        last = k == len(view.values)
+        if groups > 1:
+            fig.update_xaxes(tickvals=[g * size + (size - 1) / 2 for g in range(groups)], showgrid=False, row=k,
+                             col=1, ticktext=[f"{esc(view.group_title)} {g + 1}" for g in range(groups)],
+                             showticklabels=last, ticks="")
+        else:
+            fig.update_xaxes(showticklabels=last, showgrid=False, row=k, col=1)
+        axis = "" if k == 1 else str(k)
+        for g in range(1, groups):
+            fig.add_shape(type="line", x0=g * size - 0.5, x1=g * size - 0.5, y0=-0.5, y1=len(shown) - 0.5,
+                          xref=f"x{axis}", yref=f"y{axis}", line={"color": GROUP_LINE, "width": 2}, layer="above")
+        if at[0] == k - 1 and at[1] in shown:
+            span = (min(marked.cols), max(marked.cols)) if marked.cols else (0, width - 1)
+            outline(fig, span, (shown.index(at[1]),) * 2, f"x{axis}", f"y{axis}")
+    fig.update_xaxes(title_text=esc(f"{view.col_title}s, {size} per {view.group_title}" if groups > 1 else
+                                    view.col_title), title_font_size=14, row=len(view.values), col=1)
+    fig.update_annotations(font_size=14, xanchor="left", x=0)  # panel titles, left-aligned: never under a colour bar
+    fig.update_layout(meta={"highlight": "row"})
+    return base(fig, len(view.values) * (PANEL_ROW_PX * len(shown) + 80) + 70, showlegend=False,
+                margin={"l": 20, "r": 20, "t": 40, "b": 40})
+
+
+def _centred(values: list[float]) -> dict[str, Any]:
+    """A diverging scale centred on 0, symmetric (the sign of a query's number matters as much as its size)."""
+    clean = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    bound = max(clean, default=0.0) or 1.0
+    return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound, "zmid": 0}
+
+
+@layer_figure.register
+def scores_figure(view: ScoresView) -> go.Figure:
+    """One heatmap of scores per head, stacked, the words on both axes (padding rows folded away); the keys the
+    padding mask hides drawn as one grey column marked −∞ (the softmax gives them exactly 0); one colour scale
+    centred on zero for every head; the highest score framed in its head."""
+    heads = len(view.scores)
+    if not heads:
+        raise ValueError(f"scores layer {view.key!r} has no heads")
+    row_marks = _mark_list(view.row_marks, len(view.rows))
+    col_marks = _mark_list(view.col_marks, len(view.cols))
+    rows = real_rows(row_marks, len(view.rows)) or list(range(len(view.rows)))
+    masked = [c for c in range(len(view.cols)) if c < len(view.masked) and view.masked[c]]
+    cols = [c for c in range(len(view.cols)) if c not in masked]
+    best = top_score(view)
+    col_ticks = [f"<b>{esc(view.cols[c])}</b>" if best and c == best[2] else esc(view.cols[c]) for c in cols]
+    if masked:
+        col_ticks.append(f"&lt;pad&gt; ×{len(masked)}" if all(col_marks[c] is Mark.PAD for c in masked) else
+                         f"masked ×{len(masked)}")
+    widest = max((text_size(t, 13)[0] for t in col_ticks), default=0.0)
+    upright = len(col_ticks) * (widest + 8) > NARROW_PLOT_PX
+    labels_px = (widest if upright else 18) + 16
+    panel_px = ATTENTION_ROW_PX * len(rows) + 8
+    gap_px = labels_px + TITLE_PX
+    plot_px = heads * panel_px + (heads - 1) * gap_px
+    fig = make_subplots(rows=heads, cols=1, figure=Figure(), vertical_spacing=gap_px / plot_px if heads > 1 else 0,
+                        subplot_titles=[f"head {h + 1}" for h in range(heads)] if heads > 1 else None)
+    scale = _centred([view.scores[h][r][c] for h in range(heads) for r in rows for c in cols])
+    looks = [f"“{esc(view.rows[r])}” · " for r in rows]
+    for h, grid in enumerate(view.scores):
+        z = [[grid[r][c] for c in cols] + ([None] if masked else []) for r in rows]
+        fig.add_trace(heatmap(z, looks, [f"key “{esc(view.cols[c])}”" for c in cols] + ["padding"], f"head {h + 1}",
+                              "score", showscale=h == 0, **{**scale, "colorbar": colorbar(
+                                  "score", len=min(1.0, 300 / plot_px), y=1, yanchor="top")}), row=h + 1, col=1)
+        if masked:
+            fig.add_trace(go.Heatmap(z=[[0] for _ in rows], x=[len(cols)], y=list(range(len(rows))), xgap=1, ygap=1,
+                                     colorscale=[[0, MASKED], [1, MASKED]], showscale=False, text=[["−∞"]] * len(rows),
+                                     texttemplate="%{text}", textfont={"size": 13, "color": "#111827"},
+                                     name=f"head {h + 1} mask", hovertemplate=esc(
+                                         f"masked: the {len(masked)} padding keys' scores become the lowest float, "
+                                         "so their weights are exactly 0") + "<extra></extra>"), row=h + 1, col=1)
+        fig.update_yaxes(tickvals=list(range(len(rows))), autorange="reversed", row=h + 1, col=1,
+                         ticktext=[tick_label(r + 1, view.rows[r], row_marks[r], best is not None and r == best[1])
+                                   for r in rows])
+        fig.update_xaxes(tickvals=list(range(len(col_ticks))), ticktext=col_ticks, tickangle=-90 if upright else 0,
+                         tickfont_size=13, row=h + 1, col=1)
+        if best and best[0] == h and best[1] in rows:
+            axis = "" if h == 0 else str(h + 1)
+            outline(fig, (cols.index(best[2]),) * 2, (rows.index(best[1]),) * 2, f"x{axis}", f"y{axis}")
+    fig.update_annotations(font_size=14, xanchor="left", x=0)
+    fig.update_xaxes(title_text="key: the word looked at", title_font_size=14, row=heads, col=1)
+    fig.update_layout(meta={"highlight": "row+col"})
+    top = TITLE_PX + 16
+    return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
+
+
+# --- words in space ----------------------------------------------------------------------------------------
+
+SPACE_HEIGHT = 460
+SPACE_LABEL_PX = 22  # the least distance between two word labels, down the label column
+SPACE_LABEL_CHARS = 12
+LABEL_ROOM = 0.55  # of the points' width, kept right of them for the labels of the marked words
+
+
+@layer_figure.register
+def space_figure(view: SpaceView) -> go.Figure:
+    """Every kept word as a grey point in the plane of the table's two main directions, the marked words (the
+    learner's) as large blue points named in a column right of the cloud, each label joined to its point by a line
+    (two words close together never run their names into each other); the axes fixed by ``bounds`` so that frames
+    of different epochs line up."""
+    if not view.points:
+        raise ValueError(f"space layer {view.key!r} has no points")
+    x0, x1, y0, y1 = _space_bounds(view)
+    pad_x, pad_y = (x1 - x0) * 0.06 or 1.0, (y1 - y0) * 0.08 or 1.0
+    marked = [i for i in dict.fromkeys(view.marked) if 0 <= i < len(view.points)]
+    rest = [i for i in range(len(view.points)) if i not in marked]
+    fig = Figure()
+    for group, style, name in ((rest, {"size": 7, "color": "#9ca3af"}, "the other words"),
+                               (marked, {"size": 13, "color": ACCENT, "line": {"color": "white", "width": 1.5}},
+                                "your words")):
+        fig.add_scatter(x=finite([view.points[i][0] for i in group]), y=finite([view.points[i][1] for i in group]),
+                        mode="markers", marker=style, name=name, customdata=[esc(view.words[i]) for i in group],
+                        hovertemplate="“%{customdata}”<extra></extra>")
+    label_x = x1 + pad_x
+    plot_px = SPACE_HEIGHT - 130
+    span = (y1 - y0) + 2 * pad_y
+    for i, y in zip(marked, _label_rows([view.points[i][1] for i in marked], y0 - pad_y, y1 + pad_y,
+                                        SPACE_LABEL_PX / plot_px * span), strict=True):
+        fig.add_annotation(x=view.points[i][0], y=view.points[i][1], ax=label_x, ay=y, axref="x", ayref="y",
+                           text=esc(_short(view.words[i], SPACE_LABEL_CHARS)), showarrow=True, arrowhead=0,
+                           arrowcolor="#6b7280", arrowwidth=1, xanchor="left", font={"size": 14, "color": ACCENT},
+                           standoff=6)
+    fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x + LABEL_ROOM * (x1 - x0 or 1.0)], zeroline=False,
+                     showticklabels=False, gridcolor="#f3f4f6", title_text=_direction(1, view.variance[0]),
+                     title_font_size=14)
+    fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], zeroline=False, showticklabels=False, gridcolor="#f3f4f6",
+                     title_text=_direction(2, view.variance[1]), title_font_size=14)
+    fig.update_layout(meta={"highlight": "point"})
+    return base(fig, SPACE_HEIGHT, showlegend=True, margin={"l": 20, "r": 20, "t": 60, "b": 20},
+                legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"})
+
+
+def _space_bounds(view: SpaceView) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1): the view's fixed bounds when it has them, else its own points'."""
+    if len(view.bounds) == 4 and all(math.isfinite(b) for b in view.bounds):
+        x0, x1, y0, y1 = view.bounds
+        return x0, x1, y0, y1
+    xs = [p[0] for p in view.points if math.isfinite(p[0])] or [0.0]
+    ys = [p[1] for p in view.points if math.isfinite(p[1])] or [0.0]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def _direction(k: int, share: float) -> str:
+    return f"direction {k}" + (f" · {percent(share)} of the variance" if math.isfinite(share) else "")
+
+
+def _label_rows(ys: list[float], low: float, high: float, gap: float) -> list[float]:
+    """Heights for labels that want to sit at ``ys`` (data units), at least ``gap`` apart and within
+    [``low``, ``high``], in the same order as ``ys``."""
+    order = sorted(range(len(ys)), key=lambda i: -ys[i] if math.isfinite(ys[i]) else 0.0)
+    placed: dict[int, float] = {}
+    previous = high + gap
+    for i in order:  # from the top down, each label at its point or just under the one above
+        y = ys[i] if math.isfinite(ys[i]) else previous - gap
+        placed[i] = previous = min(y, previous - gap, high)
+    overflow = low - min(placed.values(), default=low)
+    if overflow > 0:  # the lowest fell off the bottom: lift them all, never above ``high``
+        lifted = sorted(placed, key=lambda i: placed[i])
+        floor = low
+        for i in lifted:
+            placed[i] = floor = max(placed[i], floor)
+            floor += gap
+    return [placed[i] for i in range(len(ys))]
+
+
+# --- hovering (or choosing) a word: what it attends to, and what attends to it ----------------------------------
+
+ROW_MARK, COLUMN_MARK = "#f59e0b", "#7c3aed"  # amber: the word's row (what it looks at); violet: its column
+
+
+def highlight_word(fig: go.Figure, position: int) -> go.Figure:
+    """A copy of a words-on-the-axes figure with the word drawn at ``position`` (its index among the rows shown)
+    highlighted in every panel: its row (what it attends to) and, where the words are on both axes, its column
+    (what attends to it). The handout's pages do the same on hover, in the browser (``HIGHLIGHT_JS``)."""
+    out = Figure(fig)
+    how = (fig.layout.meta or {}).get("highlight", "")
+    for axis in _panel_axes(fig):
+        for shape in word_shapes(axis, position, "col" in how):
+            out.add_shape(shape)
+    return out
+
+
+def _panel_axes(fig: go.Figure) -> list[str]:
+    """The suffix of each panel's axes ("", "2", ...): one per heatmap that draws words."""
+    return list(dict.fromkeys((trace.xaxis or "x")[1:] for trace in fig.data if trace.type == "heatmap"))
+
+
+def word_shapes(axis: str, position: int, column: bool) -> list[dict[str, Any]]:
+    """The frames that highlight the word at ``position`` in the panel of axes ``x{axis}``/``y{axis}``: a band across
+    its row and, with ``column``, one down its column (the same as ``HIGHLIGHT_JS`` draws)."""
+    shapes = [{"type": "rect", "xref": f"x{axis} domain", "yref": f"y{axis}", "x0": 0, "x1": 1,
+               "y0": position - 0.5, "y1": position + 0.5, "line": {"color": ROW_MARK, "width": 3},
+               "fillcolor": "rgba(245,158,11,0.12)", "layer": "above", "name": "highlight"}]
+    if column:
+        shapes.append({"type": "rect", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": position - 0.5,
+                       "x1": position + 0.5, "y0": 0, "y1": 1, "line": {"color": COLUMN_MARK, "width": 3},
+                       "fillcolor": "rgba(124,58,237,0.10)", "layer": "above", "name": "highlight"})
+    return shapes
+
+
+# The browser's half of ``highlight_word``, for pages with no server (the handout): hovering a cell of a chart whose
+# layout.meta.highlight is "row" or "row+col" frames that cell's row -- and its column -- in every panel.
+HIGHLIGHT_JS = """
+function pipelineTraceHighlight(gd) {
+  var how = (gd.layout.meta || {}).highlight || "";
+  if (how.indexOf("row") < 0) return;
+  var base = (gd.layout.shapes || []).filter(function (s) { return s.name !== "highlight"; });
+  var axes = [];
+  gd.data.forEach(function (t) { var a = (t.xaxis || "x").slice(1);
+    if (t.type === "heatmap" && axes.indexOf(a) < 0) axes.push(a); });
+  gd.on("plotly_hover", function (ev) {
+    var p = ev.points[0], r = Array.isArray(p.pointNumber) ? p.pointNumber[0] : p.y, shapes = base.slice();
+    axes.forEach(function (a) {
+      shapes.push({type: "rect", xref: "x" + a + " domain", yref: "y" + a, x0: 0, x1: 1, y0: r - 0.5, y1: r + 0.5,
+                   line: {color: "ROW_MARK", width: 3}, fillcolor: "rgba(245,158,11,0.12)", layer: "above",
+                   name: "highlight"});
+      if (how.indexOf("col") >= 0) shapes.push({type: "rect", xref: "x" + a, yref: "y" + a + " domain",
+                   x0: r - 0.5, x1: r + 0.5, y0: 0, y1: 1, line: {color: "COLUMN_MARK", width: 3},
+                   fillcolor: "rgba(124,58,237,0.10)", layer: "above", name: "highlight"});
+    });
+    Plotly.relayout(gd, {shapes: shapes});
+  });
+  gd.on("plotly_unhover", function () { Plotly.relayout(gd, {shapes: base}); });
+}
+""".replace("COLUMN_MARK", COLUMN_MARK).replace("ROW_MARK", ROW_MARK)
+
+
+# --- a time-lapse: one stage's picture after each epoch, played in the browser ------------------------------------
+
+TIMELAPSE_CONTROLS_PX = 110  # the slider and the Play button under the picture
+
+
+def timelapse_figure(views: Sequence[View], epochs: Sequence[int]) -> go.Figure:
+    """The pictures of one stage after each epoch as one figure: the last epoch drawn, a slider over the epochs and a
+    Play button under it; each frame holds that epoch's traces, shapes, labels and word ticks (Plotly plays them in
+    the browser, with no server). Every view must draw the same number of traces (one stage's views do)."""
+    drawn = [cast(go.Figure, layer_figure(v)) for v in views]  # every view of a stage is drawn
+    fig = Figure(drawn[-1])
+    keep = ("shapes", "annotations", *(name for name in fig.layout if name.startswith(("xaxis", "yaxis"))))
+    fig.frames = [go.Frame(name=str(e), data=list(f.data), layout={k: f.layout[k] for k in keep if f.layout[k]})
+                  for e, f in zip(epochs, drawn, strict=True)]
+    steps = [{"label": f"epoch {e}", "method": "animate",
+              "args": [[str(e)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
+                                  "transition": {"duration": 0}}]} for e in epochs]
+    play = {"label": "▶ Play", "method": "animate",
+            "args": [None, {"frame": {"duration": 900, "redraw": True}, "fromcurrent": False,
+                            "transition": {"duration": 0}}]}
+    fig.update_layout(
+        sliders=[{"active": len(steps) - 1, "steps": steps, "x": 0.16, "len": 0.84, "y": 0, "yanchor": "top",
+                  "pad": {"t": 40}, "currentvalue": {"prefix": "after ", "font": {"size": 14}}, "font": {"size": 12}}],
+        updatemenus=[{"type": "buttons", "buttons": [play], "showactive": False, "x": 0, "xanchor": "left", "y": 0,
+                      "yanchor": "top", "pad": {"t": 48}}])
+    fig.update_layout(height=(fig.layout.height or 400) + TIMELAPSE_CONTROLS_PX,
+                      margin_b=(fig.layout.margin.b or 20) + TIMELAPSE_CONTROLS_PX)
+    return drawn_once(fig)

@@ -23,12 +23,16 @@ from pipeline.document.views import (
     LSTMGatesView,
     Mark,
     MatrixView,
+    PanelsView,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
     View,
 )
+from pipeline.render.describe import reading
 from pipeline.render.figures import SEQUENTIAL, esc, heatmap_scale
 from pipeline.render.numbers import percent
 from pipeline.render.shots import (
@@ -330,6 +334,59 @@ def _attention(view: AttentionView, flow: Flow) -> list[Shot]:
 @view_shots.register
 def _gates(view: LSTMGatesView, flow: Flow) -> list[Shot]:
     return []  # the hidden state over the positions already shows each step; the gates are on the Prediction page
+
+
+@view_shots.register
+def _panels(view: PanelsView, flow: Flow) -> list[Shot]:
+    """One frame per panel (the queries, then the keys, then the values): every word's row at once."""
+    if not view.values or not view.values[0]:
+        return [Shot(line=f"{view.title}: no values.")]
+    n = len(view.values[0])
+    marks, rows = marks_for(view.row_marks, n), padded(view.rows, n)
+    real = [i for i, m in enumerate(marks) if m is not Mark.PAD] or list(range(n))
+    first = reading(view)
+    shots = []
+    for k, (title, grid) in enumerate(zip(view.panels, view.values, strict=False)):
+        z = [[rounded(v) for v in grid[r][:MAX_COLUMNS]] for r in real]
+        heading = matrix_heading(title, (), len(real), len(grid[0]))
+        line = first if k == 0 else f"{view.title}: {title}, a row of {len(grid[0]):,} numbers per word."
+        shots.append(Shot(line=line, grid=replace(value_grid(z, row_labels([rows[r] for r in real],
+                                                                              [marks[r] for r in real], -1),
+                                                             heading, WHOLE),
+                                                  hover="word %{y}<br>number %{x}<br>value %{z:.3f}")))
+    return shots
+
+
+@view_shots.register
+def _scores(view: ScoresView, flow: Flow) -> list[Shot]:
+    """One frame per word that looks (a few at a time past ``MAX_STEPS``): its score against every key in each
+    head, the masked keys left out (the softmax gives them 0)."""
+    heads = len(view.scores)
+    row_marks = marks_for(view.row_marks, len(view.rows))
+    keys = [c for c in range(len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    real = [i for i, m in enumerate(row_marks) if m is not Mark.PAD]
+    if not heads or not keys or not real:
+        return [Shot(line=f"{view.title}: no scores.")]
+    values = [view.scores[h][r][c] for h in range(heads) for r in real for c in keys]
+    scale = heatmap_scale([v for v in values if math.isfinite(v)] or [0.0])
+    masked = len(view.cols) - len(keys)
+    shots = []
+    for group in groups(real):
+        i = group[-1]
+        z = [[rounded(view.scores[h][i][c]) for h in range(heads)] for c in keys]
+        line = (f"“{view.rows[i]}” (word {real.index(i) + 1} of {len(real)}) scores every key: q·k ÷ "
+                f"{view.scale:g}" + (f"; the {masked:,} padding keys are masked (−∞)." if masked else "."))
+        shots.append(Shot(line=line, grid=Grid(
+            z=z, rows=row_labels([view.cols[c] for c in keys], marks_for([view.col_marks[c] if c < len(
+                view.col_marks) else Mark.WORD for c in keys], len(keys)), -1),
+            cols=[f"head {h + 1}" for h in range(heads)], heading=f"“{short(view.rows[i], 12)}”: scores per head",
+            scale=scale, hover="key %{y}<br>head %{x}<br>score %{z:.2f}", band=WHOLE)))
+    return shots
+
+
+@view_shots.register
+def _space(view: SpaceView, flow: Flow) -> list[Shot]:
+    return []  # a plane of points, not a grid: the Prediction page draws it, and the handout, epoch by epoch
 
 
 def _matching_row(view: VectorView, matrix: MatrixView | None) -> int | None:

@@ -22,11 +22,12 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from pipeline.document.document import TraceDocument
-from pipeline.document.views import Prediction, TextView
+from pipeline.document.timelapse import frames, probes_kept, space_views
+from pipeline.document.views import Prediction, SpaceView, TextView, View
 from pipeline.render import tables
 from pipeline.render.animation import dataflow_animation
-from pipeline.render.describe import drawn, fmt_dims, reading
-from pipeline.render.figures import layer_figure, training_curves
+from pipeline.render.describe import drawn, epoch_verdicts, fmt_dims, reading
+from pipeline.render.figures import HIGHLIGHT_JS, layer_figure, timelapse_figure, training_curves
 from pipeline.render.numbers import percent
 from pipeline.render.tables import Rows, fmt_shape
 from pipeline.safeio import atomic_write
@@ -83,7 +84,8 @@ LOADER = """
   var config = {responsive: true, displaylogo: false, displayModeBar: "hover"};
   Object.keys(figures).forEach(function (id) {
     var f = figures[id];
-    Plotly.newPlot(id, {data: f.data, layout: f.layout, frames: f.frames || [], config: config});
+    Plotly.newPlot(id, {data: f.data, layout: f.layout, frames: f.frames || [], config: config}).then(
+      pipelineTraceHighlight);
   });
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details").forEach(function (d) { d.open = true; });
@@ -132,7 +134,7 @@ def handout_html(doc: TraceDocument) -> str:
         ValueError: if the page would be larger than ``MAX_HANDOUT_BYTES``.
     """
     charts = Charts()
-    sections = [_header(doc), _examples(doc), _data_flow(doc, charts), _training(doc, charts),
+    sections = [_header(doc), _examples(doc), _data_flow(doc, charts), _training(doc, charts), _inside(doc, charts),
                 _prediction(doc.prediction, charts) if doc.prediction else "", _quiz(doc), _insight(doc)]
     page = "".join([
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
@@ -142,7 +144,7 @@ def handout_html(doc: TraceDocument) -> str:
         "<main>\n", *sections, "</main>\n", _footer(doc),
         f'<script>{get_plotlyjs()}</script>\n',  # once, however many charts
         f'<script id="figures" type="application/json">{charts.json()}</script>\n',
-        f"<script>{LOADER}</script>\n</body>\n</html>\n"])
+        f"<script>{HIGHLIGHT_JS}{LOADER}</script>\n</body>\n</html>\n"])
     size = len(page.encode("utf-8"))
     if size > MAX_HANDOUT_BYTES:
         raise ValueError(f"the handout would be {size / 1e6:.1f} MB; the limit is {MAX_HANDOUT_BYTES / 1e6:.0f} MB")
@@ -215,6 +217,36 @@ def _training(doc: TraceDocument, charts: Charts) -> str:
     return (f'<h2 id="training">Training · {len(rows)} epochs</h2>\n'
             + charts.add(training_curves(doc.epochs), caption, wide=True)
             + _table(rows, "Each epoch's numbers and what they say."))
+
+
+def _inside(doc: TraceDocument, charts: Charts) -> str:
+    """The time-lapse: the words in space and the stages kept for one probe (the input, when it is one), each
+    after every epoch, with a slider and Play, and what changed most in each epoch."""
+    kept = probes_kept(doc.epochs)
+    shown = doc.prediction.text if doc.prediction is not None and doc.prediction.text in kept else \
+        (kept[0] if kept else None)
+    mine = next((v for v in doc.prediction.layers if isinstance(v, SpaceView)), None) if doc.prediction else None
+    words = [mine.words[i] for i in mine.marked] if mine else (shown or "").split()
+    info = doc.lesson.info if doc.lesson else {}
+    lapses: list[tuple[str, list[tuple[int, View]]]] = [
+        (SPACE_HEADING, [(v.epoch, v) for v in space_views(doc.epochs, info, words)])]
+    lapses += [(f"{pairs[-1][1].title}, for “{shown}”", pairs) for pairs in frames(doc.epochs, shown or "").values()]
+    parts = []
+    for heading, pairs in lapses:
+        if len(pairs) < 2:
+            continue
+        views, epochs = [v for _, v in pairs], [e for e, _ in pairs]
+        caption = (f"{heading}, after each of {len(epochs)} epochs (drag the slider or press Play). "
+                   + " ".join(epoch_verdicts(pairs)))
+        parts.append(f"<h3>{html_escape(heading)}</h3>\n" + charts.add(timelapse_figure(views, epochs), caption))
+    if not parts:
+        return ""
+    return ('<h2 id="inside">Inside the model while it learned</h2>\n<p>The same pictures after every epoch of '
+            "training, for a few fixed inputs: watch what the model holds inside change as it learns.</p>\n"
+            + "".join(parts))
+
+
+SPACE_HEADING = "Words in space"
 
 
 def _prediction(prediction: Prediction, charts: Charts) -> str:

@@ -23,14 +23,18 @@ from pipeline.document.views import (
     LSTMGatesView,
     Mark,
     MatrixView,
+    PanelsView,
     Prediction,
     ProbabilitiesView,
+    ScoresView,
+    SpaceView,
     TextView,
     TokensView,
     VectorView,
     View,
 )
 from pipeline.render import tables
+from pipeline.render.describe import reading
 from pipeline.render.tables import Rows, fmt_shape, preview
 from pipeline.safeio import visible
 from pipeline.training.results import EpochResult
@@ -166,6 +170,44 @@ def _(view: LSTMGatesView) -> RenderableType:
         table.add_row(lit(token), *(f"{sum(getattr(view, n)[t]) / len(getattr(view, n)[t]):+.2f}"
                                     for n, _ in LSTMGatesView.GATES))
     return Group(table, *(lit(sentence) for sentence in view.reading))
+
+
+@layer_body.register
+def _(view: PanelsView) -> RenderableType:
+    n = len(view.values[0]) if view.values else 0
+    table = Table("Word", *(f"{visible(title, 40)} (first numbers)" for title in view.panels))
+    marks = list(view.row_marks) + [Mark.WORD] * n
+    for r in range(n):
+        if marks[r] is not Mark.PAD:
+            table.add_row(lit(view.rows[r] if r < len(view.rows) else r + 1),
+                          *(preview(list(grid[r]), 4) for grid in view.values))
+    return Group(table, lit(reading(view)))
+
+
+@layer_body.register
+def _(view: ScoresView) -> RenderableType:
+    keys = [c for c in range(len(view.cols)) if not (c < len(view.masked) and view.masked[c])]
+    parts: list[RenderableType] = []
+    for h, grid in enumerate(view.scores):
+        table = Table("Word", *(visible(view.cols[c], 20) for c in keys), "masked keys", title=f"head {h + 1}")
+        for r, word in enumerate(view.rows):
+            if r < len(view.row_marks) and view.row_marks[r] is Mark.PAD:
+                continue
+            table.add_row(lit(word), *(f"{grid[r][c]:+.2f}" if math.isfinite(grid[r][c]) else "n/a" for c in keys),
+                          "−∞" if any(view.masked) else "")
+        parts.append(table)
+    return Group(*parts)
+
+
+@layer_body.register
+def _(view: SpaceView) -> RenderableType:
+    table = Table("Word", "Direction 1", "Direction 2", "Yours", title=f"after epoch {view.epoch}")
+    marked = set(view.marked)
+    for i in sorted(range(len(view.words)), key=lambda i: (i not in marked, i))[:40]:
+        x, y = view.points[i]
+        table.add_row(lit(view.words[i]), f"{x:+.2f}", f"{y:+.2f}", "yes" if i in marked else "")
+    more = len(view.words) - 40
+    return Group(table, Text(f"… and {more:,} more words") if more > 0 else Text(""))
 
 
 def prediction_view(prediction: Prediction) -> Group:

@@ -31,6 +31,10 @@ class EpochResult:
     observation: str = ""
     seconds: float = 0.0
     probes: dict[str, Any] = field(default_factory=dict)  # probe input -> the model's answer after this epoch
+    # probe input -> view key -> that stage's view (a lesson's view object) as it was after this epoch: the time-lapse
+    inside: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the most frequent words' embeddings after this epoch, projected on the run's two fixed directions: (words, 2)
+    space: tuple[tuple[float, float], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -93,14 +93,14 @@ def test_a_teacher_starts_a_class_and_learners_join_under_unique_names() -> None
 def test_following_moves_a_learner_on_their_next_poll_and_stops_when_switched_off() -> None:
     t = teacher()
     ana = learner(secrets_of(t)[0], "Ana")
-    assert stage_heading(ana) == "**Stage 1 of 6**"  # joining brought them to the teacher's view
+    assert stage_heading(ana) == "**Stage 1 of 7**"  # joining brought them to the teacher's view
     t.switch_page("pages/prediction.py").run()
     t.text_input(key=f"pred-text:{SLUG}").input("a truly great film").run()
     t.button(key="next").click().run()
     t.button(key="next").click().run()
 
     ana.run()  # the poll saw a new version: the page reran on the teacher's view
-    assert stage_heading(ana) == "**Stage 3 of 6**"
+    assert stage_heading(ana) == "**Stage 3 of 7**"
     assert ana.text_input(key=f"pred-text:{SLUG}").value == "a truly great film"
 
     ana.session_state[f"run:{SLUG}"] = own = default_run(get_lesson(SLUG)).run  # "trained"
@@ -110,7 +110,7 @@ def test_following_moves_a_learner_on_their_next_poll_and_stops_when_switched_of
     ana.toggle(key="class-follow").set_value(False).run()
     t.button(key="next").click().run()
     ana.run()
-    assert stage_heading(ana) == "**Stage 3 of 6**"  # browsing on their own, with their own model back
+    assert stage_heading(ana) == "**Stage 3 of 7**"  # browsing on their own, with their own model back
     assert ana.session_state[f"run:{SLUG}"] is own
     assert any("your own model" in c.value for c in ana.caption)
     assert [p.following for p in room.roster(room.engine_for(), *secrets_of(t))] == [False]

@@ -26,7 +26,7 @@ def test_steps_from_raw_text_to_class_probabilities(open_page) -> None:
     expected = get_lesson(SLUG).predict(ui.default_run(SLUG).run, text)
     assert any("lesson's model" in c.value for c in at.caption)
     assert titles(at) == ["Raw text"] and at.text[0].value == text
-    assert at.button(key="prev").disabled and "**Stage 1 of 6**" in [m.value for m in at.markdown]
+    assert at.button(key="prev").disabled and "**Stage 1 of 7**" in [m.value for m in at.markdown]
 
     seen = []
     for _ in expected.layers[1:]:

@@ -20,17 +20,17 @@ def test_results_csv_has_one_row_per_learner_and_question(engine, started):
     second = open_question(engine, started.code, started.secret, 'Say "vector"?', ("yes", "no"), 1)
     answer(engine, ben.token, second.id, 1)
     assert results_csv(engine, started.code, started.secret) == (
-        "learner,question,choice,result\n"
-        "Ana,What comes first?,text,right\n"
-        "Ana,\"Say \"\"vector\"\"?\",,no answer\n"
-        "\"Ben, Jr.\",What comes first?,ids,wrong\n"
-        "\"Ben, Jr.\",\"Say \"\"vector\"\"?\",no,right\n"
+        "learner,question,asked,choice,result\n"
+        "Ana,What comes first?,quiz,text,right\n"
+        "Ana,\"Say \"\"vector\"\"?\",quiz,,no answer\n"
+        "\"Ben, Jr.\",What comes first?,quiz,ids,wrong\n"
+        "\"Ben, Jr.\",\"Say \"\"vector\"\"?\",quiz,no,right\n"
     )
 
 
 def test_results_csv_of_a_class_without_questions_is_just_the_header(engine, started):
     join_class(engine, started.code, "Ana")
-    assert results_csv(engine, started.code, started.secret) == "learner,question,choice,result\n"
+    assert results_csv(engine, started.code, started.secret) == "learner,question,asked,choice,result\n"
 
 
 def test_formulas_in_names_questions_and_choices_are_neutralised(engine, started):
@@ -38,7 +38,7 @@ def test_formulas_in_names_questions_and_choices_are_neutralised(engine, started
     question = open_question(engine, started.code, started.secret, "+SUM(A1:A9)", ("-2+3", "@cmd"), 0)
     answer(engine, learner.token, question.id, 1)
     rows = list(csv.reader(io.StringIO(results_csv(engine, started.code, started.secret))))
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "'+SUM(A1:A9)", "'@cmd", "wrong"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "'+SUM(A1:A9)", "quiz", "'@cmd", "wrong"]
 
 
 @pytest.mark.parametrize(("value", "cell"), [

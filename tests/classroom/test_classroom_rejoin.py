@@ -41,7 +41,7 @@ def test_a_rejoin_code_brings_the_same_learner_back_with_a_new_token(engine, sta
     assert learner_view(engine, back.token).my_choice == 1  # their answers came back with them
     with pytest.raises(UnknownLearner):
         learner_view(engine, ana.token)  # one page at a time: the lost page's token is retired
-    assert "Ana,Q?,b,right" in results_csv(engine, started.code, started.secret)
+    assert "Ana,Q?,quiz,b,right" in results_csv(engine, started.code, started.secret)
 
 
 def test_a_wrong_or_malformed_rejoin_code_is_refused(engine, started):

@@ -25,7 +25,7 @@ def test_a_fresh_database_is_created_on_first_use(tmp_path, monkeypatch):
     engine = engine_for()
     assert (data / DB_FILE).is_file()
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     info = start_class(engine, "sequence-classification")[0]
     assert class_state(engine, info.code).version == 1
 
@@ -55,7 +55,8 @@ def test_the_migrated_schema_matches_the_models(engine):
 
 def test_the_migrations_ship_inside_the_package():
     assert (MIGRATIONS / "env.py").is_file() and (MIGRATIONS / "script.py.mako").is_file()
-    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py")) == ["0001_initial.py", "0002_rejoin_code.py"]
+    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py")) == ["0001_initial.py", "0002_rejoin_code.py",
+                                                                          "0003_stage_guesses.py"]
 
 
 def test_engines_are_cached_per_url(tmp_path, monkeypatch):

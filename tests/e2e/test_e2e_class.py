@@ -66,7 +66,7 @@ def test_a_class_joins_follows_answers_and_sees_the_reveal(browser: Browser, app
     learners = {name: open_session(browser, app_url, PHONE, f"/?class={code}") for name in ("Ana", "Ben")}
     for name, page in learners.items():
         join(page, name)
-        expect(page.get_by_text("Stage 1 of 6")).to_be_visible()  # joining brought them to the teacher's view
+        expect(page.get_by_text("Stage 1 of 7")).to_be_visible()  # joining brought them to the teacher's view
     learners["Ana"].get_by_role("button", name=re.compile("Rejoin code")).click()
     learners["Ana"].get_by_role("button", name="I noted it").click()  # Ben's phone keeps the rejoin code shown
     settle(learners["Ana"])
@@ -78,7 +78,7 @@ def test_a_class_joins_follows_answers_and_sees_the_reveal(browser: Browser, app
         settle(teacher)
     moved = time.monotonic()
     for page in learners.values():  # no click on their side: the server pushes the teacher's stage
-        expect(page.get_by_text("Stage 3 of 6")).to_be_visible(timeout=FOLLOW_WITHIN_MS)
+        expect(page.get_by_text("Stage 3 of 7")).to_be_visible(timeout=FOLLOW_WITHIN_MS)
     assert time.monotonic() - moved < FOLLOW_WITHIN_MS / 1000
 
     teacher.get_by_test_id("stSidebarNav").get_by_text("Class", exact=True).click()
