@@ -13,7 +13,7 @@ import torch
 from pipeline.document.timelapse import frames
 from pipeline.lessons import get_lesson
 from pipeline.render.describe import epoch_verdicts
-from pipeline.render.figures import HIGHLIGHT_JS
+from pipeline.render.figures import HIGHLIGHT_JS, highlighted
 from pipeline.render.handout import handout_html
 
 PROBE = "the acting was not good"
@@ -56,5 +56,5 @@ def test_hovering_a_word_highlights_it_in_the_handout_by_its_own_script(page_and
     assert page.count("function pipelineTraceHighlight") == 1 and HIGHLIGHT_JS in page
     assert ".then(\n      pipelineTraceHighlight)" in page  # every chart is handed to it once drawn
     figures = figures_of(page)
-    kinds = [fig["layout"].get("meta", {}).get("highlight") for fig in figures.values()]
+    kinds = [highlighted(fig["layout"].get("meta")) for fig in figures.values()]
     assert kinds.count("row+col") >= 2 and "row" in kinds  # the scores and softmax; the panels

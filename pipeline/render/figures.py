@@ -469,7 +469,7 @@ def attention_figure(view: AttentionView) -> go.Figure:
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # head titles, left-aligned over their panels
     fig.update_xaxes(title_text="word looked at" if view.rows == view.cols else "source word", title_font_size=14,
                      row=heads, col=1)
-    fig.update_layout(meta={"highlight": "row+col" if view.rows == view.cols else "row"})  # highlight_word, on hover
+    fig.update_layout(meta=highlights("row+col" if view.rows == view.cols else "row"))
     top = TITLE_PX + 16
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
 
@@ -579,7 +579,7 @@ def panels_figure(view: PanelsView) -> go.Figure:
     fig.update_xaxes(title_text=esc(f"{view.col_title}s, {size} per {view.group_title}" if groups > 1 else
                                     view.col_title), title_font_size=14, row=len(view.values), col=1)
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # panel titles, left-aligned: never under a colour bar
-    fig.update_layout(meta={"highlight": "row"})
+    fig.update_layout(meta=highlights("row"))
     return base(fig, len(view.values) * (PANEL_ROW_PX * len(shown) + 80) + 70, showlegend=False,
                 margin={"l": 20, "r": 20, "t": 40, "b": 40})
 
@@ -641,7 +641,7 @@ def scores_figure(view: ScoresView) -> go.Figure:
             outline(fig, (cols.index(best[2]),) * 2, (rows.index(best[1]),) * 2, f"x{axis}", f"y{axis}")
     fig.update_annotations(font_size=14, xanchor="left", x=0)
     fig.update_xaxes(title_text="key: the word looked at", title_font_size=14, row=heads, col=1)
-    fig.update_layout(meta={"highlight": "row+col"})
+    fig.update_layout(meta=highlights("row+col"))
     top = TITLE_PX + 16
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
 
@@ -687,7 +687,7 @@ def space_figure(view: SpaceView) -> go.Figure:
                      title_font_size=14)
     fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], zeroline=False, showticklabels=False, gridcolor="#f3f4f6",
                      title_text=_direction(2, view.variance[1]), title_font_size=14)
-    fig.update_layout(meta={"highlight": "point"})
+    fig.update_layout(meta=highlights("point"))
     return base(fig, SPACE_HEIGHT, showlegend=True, margin={"l": 20, "r": 20, "t": 60, "b": 20},
                 legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"})
 
@@ -730,12 +730,24 @@ def _label_rows(ys: list[float], low: float, high: float, gap: float) -> list[fl
 ROW_MARK, COLUMN_MARK = "#f59e0b", "#7c3aed"  # amber: the word's row (what it looks at); violet: its column
 
 
+def highlights(how: str) -> str:
+    """What a chart's ``layout.meta`` says about hovering (or choosing) a word: "highlight:row", "highlight:row+col"
+    or "highlight:point" (read by ``highlight_word`` and ``HIGHLIGHT_JS``). A string, not an object: Plotly.react
+    compares ``meta`` by identity, and the copy of the figure Streamlit hands it drew the whole chart again."""
+    return f"highlight:{how}"
+
+
+def highlighted(meta: Any) -> str:
+    """The highlight a figure's ``layout.meta`` asks for ("" for none): the inverse of :func:`highlights`."""
+    return meta.removeprefix("highlight:") if isinstance(meta, str) and meta.startswith("highlight:") else ""
+
+
 def highlight_word(fig: go.Figure, position: int) -> go.Figure:
     """A copy of a words-on-the-axes figure with the word drawn at ``position`` (its index among the rows shown)
     highlighted in every panel: its row (what it attends to) and, where the words are on both axes, its column
     (what attends to it). The handout's pages do the same on hover, in the browser (``HIGHLIGHT_JS``)."""
     out = Figure(fig)
-    how = (fig.layout.meta or {}).get("highlight", "")
+    how = highlighted(fig.layout.meta)
     for axis in _panel_axes(fig):
         for shape in word_shapes(axis, position, "col" in how):
             out.add_shape(shape)
@@ -761,10 +773,10 @@ def word_shapes(axis: str, position: int, column: bool) -> list[dict[str, Any]]:
 
 
 # The browser's half of ``highlight_word``, for pages with no server (the handout): hovering a cell of a chart whose
-# layout.meta.highlight is "row" or "row+col" frames that cell's row -- and its column -- in every panel.
+# layout.meta is "highlight:row" or "highlight:row+col" frames that cell's row -- and its column -- in every panel.
 HIGHLIGHT_JS = """
 function pipelineTraceHighlight(gd) {
-  var how = (gd.layout.meta || {}).highlight || "";
+  var meta = gd.layout.meta, how = typeof meta === "string" && meta.indexOf("highlight:") === 0 ? meta.slice(10) : "";
   if (how.indexOf("row") < 0) return;
   var base = (gd.layout.shapes || []).filter(function (s) { return s.name !== "highlight"; });
   var axes = [];

@@ -170,9 +170,9 @@ def test_answers_gather_live_then_the_reveal_reaches_everyone_and_the_csv() -> N
     assert any(e.value.startswith("**Not quite.** The answer is A. Embedding") for e in ben.error)
 
     rows = list(csv.reader(io.StringIO(room.results_csv(room.engine_for(), code, secret))))
-    assert rows == [["learner", "question", "choice", "result"],
-                    ["Ana", "Which <b>layer</b> turns ids into vectors?", "Embedding", "right"],
-                    ["Ben", "Which <b>layer</b> turns ids into vectors?", "Softmax", "wrong"]]
+    assert rows == [["learner", "question", "asked", "choice", "result"],
+                    ["Ana", "Which <b>layer</b> turns ids into vectors?", "quiz", "Embedding", "right"],
+                    ["Ben", "Which <b>layer</b> turns ids into vectors?", "quiz", "Softmax", "wrong"]]
     assert any(b.proto.label == "Download the results (CSV)" for b in t.get("download_button"))
     assert any("holds every learner's display name" in c for c in texts(t))
 
