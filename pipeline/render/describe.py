@@ -144,6 +144,11 @@ def _(view: MatrixView) -> str:
         return (f"“{names[0]}” changed most from {view.change_from or 'the stage before'}: its vector moved by "
                 f"{plain(view.row_change[r])}{spread}.")
     width = len(view.values[0]) if view.values else 0
+    if not view.rows and len(at) == 2:  # a traced model's positions: no words to name them
+        a, b = at
+        return (f"Each position is now {count(width, 'number')}; positions {a + 1} and {b + 1} have the most alike "
+                f"vectors (cosine similarity {plain(_cosine(view.values[a], view.values[b]))}; 1 is the same "
+                "direction).")
     if len(at) == 2:
         a, b = at
         similarity = _cosine(view.values[a], view.values[b])
@@ -216,6 +221,9 @@ def _(view: AttentionView) -> str:
         j = at.cols[0]
         share = _received(view)[j]
         heads = "" if len(view.weights) == 1 else f" (the mean of {len(view.weights)} heads)"
+        if _positions(view):
+            return (f"Position {view.cols[j]} draws the most attention: each position gives it {percent(share)} of "
+                    f"its attention{heads}.")
         return (f"“{view.cols[j]}” draws the most attention: each word gives it {percent(share)} of its "
                 f"attention{heads}.")
     pairs = [f"“{view.rows[r]}” ← “{view.cols[c]}” ({percent(view.weights[0][r][c])})" for r, c in at.cells
@@ -388,7 +396,7 @@ def _(view: MatrixView) -> str:
 
 def _part(drawn: int, whole: int, noun: str) -> str:
     """``all 10 positions`` or ``the first 4 of 50 features``."""
-    return f"the first {drawn:,} of {count(whole, noun)}" if whole > drawn else f"all {count(whole, noun)}"
+    return f"the first {drawn:,} of {count(whole, noun)}" if whole > drawn else count(whole, noun)
 
 
 @drawn.register
@@ -401,6 +409,9 @@ def _(view: VectorView) -> str:
 
 @drawn.register
 def _(view: ProbabilitiesView) -> str:
+    whole = view.shape[-1] if view.shape and view.shape[-1] is not None else 0
+    if whole > len(view.values):  # a traced model's top answers
+        return f"Drawn: the {len(view.values):,} most likely of the {count(whole, 'answer')}, ranked."
     return f"Drawn: the probability of each of the {count(len(view.values), 'answer')}."
 
 
@@ -417,7 +428,19 @@ def _(view: AttentionView) -> str:
     rows = real_rows(view.row_marks, len(view.rows))
     cols = real_rows(view.col_marks, len(view.cols))
     left_out = " (padding left out)" if len(rows) < len(view.rows) or len(cols) < len(view.cols) else ""
+    if _positions(view) and len(view.shape) == 4 and None not in view.shape:  # a traced call: say which part
+        heads = len(view.weights)
+        which = f"all {count(heads, 'head')}" if heads == view.shape[1] else f"{heads} of its {view.shape[1]:,} heads"
+        queries = _part(len(rows), view.shape[2], "query position")
+        keys = _part(len(cols), view.shape[3], "key position")
+        first = "the first example" if view.shape[0] == 1 else f"the first of {view.shape[0]:,} in its first dimension"
+        return f"Drawn: {which} of {first}, each {queries} × {keys}; each row of weights sums to one over all its keys."
     return f"Drawn: {count(len(view.weights), 'head')}, each {len(rows)} × {len(cols)} words{left_out}."
+
+
+def _positions(view: AttentionView) -> bool:
+    """Whether the view's rows and columns are positions (a traced model's attention), not words."""
+    return "query position" in view.dims
 
 
 @drawn.register

@@ -206,7 +206,7 @@ def tick_label(position: int, token: str, mark: Mark, marked: bool = False) -> s
     """``3 · good``, with the mark's symbol for unknown words and padding (colour is never the only sign); a row
     the verdict names is bold, with an arrow."""
     symbol = f" {mark.symbol}" if mark.symbol else ""
-    text = f"{position} · {esc(token)}{symbol}" if token else str(position)
+    text = f"{position} · {esc(token)}{symbol}" if token and token != str(position) else f"{position}{symbol}"
     if marked:
         text = f"<b>▶ {text}</b>"
     return text if mark is Mark.WORD else f"<span style='color:{MARK_COLORS[mark]}'>{text}</span>"
@@ -418,6 +418,7 @@ def decoder_step_figure(view: DecoderStepView) -> go.Figure:
 
 
 ATTENTION_ROW_PX = 30
+ATTENTION_ROWS_FULL = 12  # rows of a head drawn at full height; more share that height (a traced model's positions)
 NARROW_PLOT_PX = 220  # a stage picture's plot area on a phone: wider labels than this fits are turned upright
 TITLE_PX = 34  # a panel title and the space above it
 
@@ -437,7 +438,8 @@ def attention_figure(view: AttentionView) -> go.Figure:
     widest = max((text_size(t, 13)[0] for t in col_ticks), default=0.0)
     upright = len(cols) * (widest + 8) > NARROW_PLOT_PX
     labels_px = (widest if upright else 18) + 16
-    panel_px = ATTENTION_ROW_PX * len(rows) + 8
+    row_px = ATTENTION_ROW_PX if len(rows) <= ATTENTION_ROWS_FULL else max(10, 12 * ATTENTION_ROW_PX // len(rows))
+    panel_px = row_px * len(rows) + 8
     gap_px = labels_px + TITLE_PX
     plot_px = heads * panel_px + (heads - 1) * gap_px
     titles = [esc(view.heads[h]) if h < len(view.heads) else f"head {h + 1}" for h in range(heads)]
@@ -462,7 +464,9 @@ def attention_figure(view: AttentionView) -> go.Figure:
             if r in rows and c in cols:
                 outline(fig, (cols.index(c), cols.index(c)), (rows.index(r), rows.index(r)), f"x{axis}", f"y{axis}")
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # head titles, left-aligned over their panels
-    fig.update_xaxes(title_text="word looked at" if view.rows == view.cols else "source word", title_font_size=14,
+    looked_at = "key position" if "key position" in view.dims else "word looked at" if view.rows == view.cols else \
+        "source word"
+    fig.update_xaxes(title_text=looked_at, title_font_size=14,
                      row=heads, col=1)
     top = TITLE_PX + 16
     return base(fig, plot_px + top + labels_px + 50, margin={"l": 20, "r": 20, "t": top, "b": labels_px + 40})
