@@ -41,7 +41,9 @@ MAX_ROW_TICKS = 16
 ROWS_FULL = 10  # a grid of fewer rows takes a share of the values area, so its rows keep one height
 LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's width (Plotly does not wrap)
 TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
-MAX_BOXES = 24  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many
+MAX_BOXES = 7  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many --
+# and each box is wide enough on a laptop for its label (23 boxes of Swin's were all too narrow, all blank)
+BOX_CHARS = 12  # a box's label: two lines of this many characters
 
 
 def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
@@ -115,7 +117,7 @@ def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
     # ``uniformtext`` is shared by the traces of one type), and a label that does not fit is hidden, not squeezed.
     boxes = _trace("funnel", 0, "x", "y", x=list(shown), y=[1] * n, width=0.8, orientation="v",
                    marker={"color": fills, "line": {"color": ACCENT, "width": 1.5}}, connector={"visible": False},
-                   text=[_wrap(stages[i].title, 14, 2) for i in shown], textinfo="text", textposition="inside",
+                   text=[box_label(stages[i]) for i in shown], textinfo="text", textposition="inside",
                    insidetextanchor="middle", textangle=0, constraintext="both",
                    textfont={"size": 13, "color": ["white" if i == now else "#111827" for i in shown]},
                    hovertext=[f"{i + 1}. {esc(stages[i].title)}<br>{esc(fmt_shape(stages[i].output_shape))}"
@@ -127,6 +129,35 @@ def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
                     mode="markers", marker={"symbol": "triangle-right", "size": 9, "color": MUTED}, hoverinfo="skip")
     return [boxes, numbers, arrows, _grid_trace(shot.grid), _focus_trace(shot.grid), _words_trace(shot.words),
             *_bars_traces(shot.bars)]
+
+
+def box_label(stage: Stage) -> str:
+    """A stage box's label, escaped: its title in at most two lines (a dotted name broken at its dots), and under a
+    traced call's name its type when that fits (``conv1`` / ``Conv2d``)."""
+    lines = _dotted_lines(" ".join(stage.title.split()))
+    record = stage.record
+    traced = record is not None and stage.key == f"{record.name}#{record.call}"
+    if traced and len(lines) == 1 and record.type not in stage.title and len(record.type) <= BOX_CHARS:
+        lines.append(record.type)
+    return "<br>".join(esc(line) for line in lines[:2])
+
+
+def _dotted_lines(text: str) -> list[str]:
+    """``text`` in at most two lines of ``BOX_CHARS``, broken after a dot or at a space (else cut); what does not
+    fit ends the second line in …."""
+    lines: list[str] = []
+    while text and len(lines) < 2:
+        if len(text) <= BOX_CHARS:
+            lines.append(text)
+            text = ""
+            break
+        cut = max(text.rfind(".", 0, BOX_CHARS) + 1, text.rfind(" ", 0, BOX_CHARS + 1))
+        cut = cut if cut > 0 else BOX_CHARS
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        lines[-1] = lines[-1][: BOX_CHARS - 1] + "…"
+    return lines
 
 
 def _boxes(now: int, n: int) -> tuple[int, int]:
