@@ -12,10 +12,9 @@ import hashlib
 import streamlit as st
 
 import ui
-from pipeline.app import explorer
 from pipeline.document import fileformat
 from pipeline.examples import example_files
-from pipeline.render import animation, tables
+from pipeline.render import animation, tables, walkthrough
 from ui import explore
 
 
@@ -52,7 +51,7 @@ def draw(doc, source: str, file: str) -> None:
     where = explore.place(file)
     module = explore.opened(doc, where)
     explore.breadcrumbs(doc, where, module)
-    stages = explorer.stages_at(doc, module)
+    stages = walkthrough.stages_at(doc, module)
     ui.chart(animation.dataflow_animation(stages), key="open-trace-flow")
     explore.stepper(doc, where, stages)
     st.subheader("Stages", anchor=False)

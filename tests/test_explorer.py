@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from pipeline.app import explorer
 from pipeline.document.document import stages_of, top_level_stages, trace_document
+from pipeline.render import walkthrough
 from pipeline.render.animation import box_label, dataflow_animation
 from pipeline.trace import trace
 
@@ -63,28 +63,28 @@ def test_a_blocks_parts_become_the_stages_with_its_residual_add() -> None:
 
 def test_the_tree_is_opened_down_to_the_current_module_and_folded_elsewhere() -> None:
     t = traced()
-    rows = explorer.tree_table(explorer.tree_rows(t, t["blocks.0"]))
+    rows = walkthrough.tree_table(walkthrough.tree_rows(t, t["blocks.0"]))
     assert [r["Module"] for r in rows] == ["▾ Net", "      stem", "    ▾ blocks", "        ▾ 0", "              conv1",
                                            "              relu", "              conv2", "              relu (call 2)",
                                            "        ▸ 1", "      head"]
     assert rows[3]["Calls inside"] == "5" and rows[4]["Parameters"] == "148" and rows[4]["Output"] == "1 × 4 × 6 × 6"
-    assert [r["Module"] for r in explorer.tree_table(explorer.tree_rows(t, t.root))] == \
+    assert [r["Module"] for r in walkthrough.tree_table(walkthrough.tree_rows(t, t.root))] == \
         ["▾ Net", "      stem", "    ▸ blocks", "      head"]
 
 
 def test_a_search_finds_calls_by_name_or_type_and_choosing_one_opens_it_or_its_parent() -> None:
     t = traced()
-    found = explorer.tree_rows(t, t.root, "BLOCKS.1.C")  # case ignored
+    found = walkthrough.tree_rows(t, t.root, "BLOCKS.1.C")  # case ignored
     assert [r.record.label for r in found] == ["blocks.1.conv1", "blocks.1.conv2"] and found[0].label.endswith(
         "  blocks.1.conv1")  # a match is named in full
-    assert [r.record.label for r in explorer.tree_rows(t, t.root, "conv2d")] == [
+    assert [r.record.label for r in walkthrough.tree_rows(t, t.root, "conv2d")] == [
         "stem", "blocks.0.conv1", "blocks.0.conv2", "blocks.1.conv1", "blocks.1.conv2"]
-    assert explorer.open_record(t, t["blocks.1"]) == (t["blocks.1"], None)
-    module, key = explorer.open_record(t, t["blocks.1.conv2"])
+    assert walkthrough.open_record(t, t["blocks.1"]) == (t["blocks.1"], None)
+    module, key = walkthrough.open_record(t, t["blocks.1.conv2"])
     assert module is t["blocks.1"] and key == "blocks.1.conv2#0"
     doc = trace_document(t, "test")
-    assert explorer.find_stage(explorer.stages_at(doc, module), key) == 2
-    assert explorer.stages_at(doc, t.root) is doc.stages
+    assert walkthrough.find_stage(walkthrough.stages_at(doc, module), key) == 2
+    assert walkthrough.stages_at(doc, t.root) is doc.stages
 
 
 def test_every_stage_box_is_labelled_with_its_name_and_a_short_type() -> None:

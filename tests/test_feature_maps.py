@@ -36,7 +36,8 @@ def test_each_channel_is_a_small_square_image_on_one_scale_the_strongest_framed(
     titles = [a.text for a in fig.layout.annotations]
     assert titles == ["<b>▶ channel 5</b>", "channel 1", "channel 2"]  # what the verdict names, pointed at
     (frame,) = fig.layout.shapes
-    assert (frame.xref, frame.yref, frame.x0, frame.x1, frame.y1) == ("x", "y", -0.5, 2.5, 1.5)
+    assert (frame.xref, frame.yref, frame.x0, frame.x1, frame.y1) == ("x", "y", 0.5, 3.5, 2.5)  # rows from 1
+    assert "row %{y}, column %{x}" in fig.data[0].hovertemplate and list(fig.data[0].x) == [1, 2, 3]
     assert all(fig.layout[f"yaxis{t.yaxis[1:]}"].scaleanchor == t.xaxis for t in fig.data)  # square pixels
     assert fig.layout.yaxis.autorange == "reversed"  # row 1 on top, as an image
 

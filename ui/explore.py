@@ -1,7 +1,7 @@
 """Walking through a traced model on Open a trace: breadcrumbs, its parts as the stages, a stage at a time with its
 picture, the model tree with a search, and every call in a table that can be filtered.
 
-What is shown where lives in ``pipeline.app.explorer`` (no Streamlit); this module keeps the reader's place --
+What is shown where lives in ``pipeline.render.walkthrough`` (no Streamlit); this module keeps the reader's place --
 the module opened and the stage shown -- per file, in the session.
 """
 
@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from pipeline.app import explorer
 from pipeline.document.document import Stage, TraceDocument
 from pipeline.document.pictures import stage_view
-from pipeline.render import tables
+from pipeline.render import tables, walkthrough
 from pipeline.render.describe import reading
 from pipeline.trace import Record
 from ui.widgets import escape_markdown
@@ -43,13 +42,13 @@ def go(where: Place, module: Record, stage_key: str | None = None, doc: TraceDoc
     """Open ``module`` (at the stage with ``stage_key``, else its first) and draw the page again."""
     where.module, where.stage = (module.name, module.call), 0
     if stage_key is not None and doc is not None:
-        where.stage = explorer.find_stage(explorer.stages_at(doc, module), stage_key)
+        where.stage = walkthrough.find_stage(walkthrough.stages_at(doc, module), stage_key)
     st.rerun()
 
 
 def opened(doc: TraceDocument, where: Place) -> Record | None:
     """The module the reader opened (the model, when the place names a call the file does not have)."""
-    return doc.trace.get(*where.module) or explorer.root_of(doc.trace)
+    return doc.trace.get(*where.module) or walkthrough.root_of(doc.trace)
 
 
 def breadcrumbs(doc: TraceDocument, where: Place, module: Record | None) -> None:
@@ -79,10 +78,10 @@ def stepper(doc: TraceDocument, where: Place, stages: list[Stage]) -> None:
         st.rerun()
     stage = stages[where.stage]
     view = stage_view(stage)
-    inner = explorer.can_open(doc.trace, stage)
+    inner = walkthrough.can_open(doc.trace, stage)
 
     def open_button() -> None:
-        if inner is not None and st.button(f"Open {stage.title}: its {explorer.inside(doc.trace, inner)} calls "
+        if inner is not None and st.button(f"Open {stage.title}: its {walkthrough.inside(doc.trace, inner)} calls "
                                            "become the stages", key="open-trace-open",
                                            icon=":material/subdirectory_arrow_right:"):
             go(where, inner)
@@ -98,20 +97,20 @@ def tree(doc: TraceDocument, where: Place, module: Record | None) -> None:
     or type matches. Choosing a row opens it (a module's parts become the stages) or shows it in its parent."""
     query = st.text_input("Find a module by name or type", key="open-trace-find", placeholder="e.g. conv, attention, "
                           "layer1.0", max_chars=200)
-    rows = explorer.tree_rows(doc.trace, module, query or "")
+    rows = walkthrough.tree_rows(doc.trace, module, query or "")
     if not rows:
         st.caption(f"No call's name or type holds “{escape_markdown(query)}”." if query else "No modules were traced.")
         return
-    if query and len(rows) == explorer.MAX_FOUND:
-        st.caption(f"The first {explorer.MAX_FOUND} matches.")
+    if query and len(rows) == walkthrough.MAX_FOUND:
+        st.caption(f"The first {walkthrough.MAX_FOUND} matches.")
     st.caption("Choose a row to open it: its parts become the stages above (▸ folded, ▾ opened).")
-    event = st.dataframe(tables.frame(explorer.tree_table(rows)), hide_index=True, on_select="rerun",
+    event = st.dataframe(tables.frame(walkthrough.tree_table(rows)), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key=f"open-trace-tree-{where.module}-{query}",
                          height=min(36 * len(rows) + 40, 420),
                          column_config={"Module": st.column_config.TextColumn(width="large")})
     chosen = event.selection.rows if event is not None else []
     if chosen:
-        module_to_open, stage_key = explorer.open_record(doc.trace, rows[chosen[0]].record)
+        module_to_open, stage_key = walkthrough.open_record(doc.trace, rows[chosen[0]].record)
         go(where, module_to_open, stage_key, doc)
 
 

@@ -362,8 +362,10 @@ def _feature_maps(view: FeatureMapsView, flow: Flow) -> list[Shot]:
     shown = ", ".join(str(c) for c in view.channels[:min(tiles, 8)]) + (", …" if tiles > 8 else "")
     heading = f"{short(view.title, 22)} · {_dims(view.shape)} · channels {shown}"
     scale = heatmap_scale([v for m in view.values for row in m for v in row])
-    grid = replace(value_grid(z, [""] * len(z), heading, WHOLE, scale=scale), cell_format="", xticks=False,
-                   hover="value %{z:.3f}", gaps=False, width=min(1.0, len(z[0]) / len(z) / PANEL_ASPECT))
+    wide = len(z[0]) / len(z) / PANEL_ASPECT  # the share of the panel's width square tiles take at full height
+    band = WHOLE if wide <= 1 else (1 - 1 / wide, 1.0)  # wider: the full width, a part of the height, from the top
+    grid = replace(value_grid(z, [""] * len(z), heading, band, scale=scale), cell_format="", xticks=False,
+                   hover="value %{z:.3f}", gaps=False, width=min(1.0, wide))
     return [Shot(line=f"{view.title}: {reading(view)}", grid=grid)]
 
 

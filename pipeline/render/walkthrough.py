@@ -1,4 +1,4 @@
-"""Walking through a big model, without Streamlit: where you are, its parts as the stages, the tree and a search.
+"""Walking through a big model, for any surface: where you are, its parts as the stages, the tree and a search.
 
 A reader starts at the traced model; opening a module makes the calls made inside it the stages (a ResNet
 block's convolutions and its residual add, a BERT layer's attention and feed-forward), and the breadcrumbs
