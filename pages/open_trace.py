@@ -52,7 +52,8 @@ def draw(doc, source: str, file: str) -> None:
     module = explore.opened(doc, where)
     explore.breadcrumbs(doc, where, module)
     stages = walkthrough.stages_at(doc, module)
-    ui.chart(animation.dataflow_animation(stages), key="open-trace-flow")
+    # a chart of its own per module: a frame the last one was left at (played, or dragged) is not carried over
+    ui.chart(animation.dataflow_animation(stages), key=f"open-trace-flow-{where.module}")
     explore.stepper(doc, where, stages)
     st.subheader("Stages", anchor=False)
     ui.table(tables.stage_rows(stages))

@@ -49,9 +49,12 @@ def test_softmax_weights_are_attention_per_head_over_positions() -> None:
     assert view.rows == view.cols == ("1", "2", "3", "4", "5") and view.heads == ("head 1", "head 2")
     assert all(abs(sum(row) - 1) < 1e-5 for head in view.weights for row in head)
     assert describe.reading(view).startswith("Position ") and "(the mean of 2 heads)" in describe.reading(view)
+    top = max(w for head in view.weights for row in head for w in row)
     assert describe.drawn(view) == ("Drawn: all 2 heads of the first of 2 in its first dimension, each 5 query "
-                                    "positions × 5 key positions; each row of weights sums to one over all its keys.")
+                                    "positions × 5 key positions; each row of weights sums to one over all its keys; "
+                                    f"colours from 0 to the largest weight drawn, {describe.percent(top)}.")
     fig = figures.layer_figure(view)
+    assert fig.data[0].zmax == top  # weights of a few percent over many positions still show
     assert fig.layout.yaxis.ticktext[0] in ("1", "<b>▶ 1</b>") and fig.layout.xaxis2.title.text == \
         "key position"
 

@@ -68,12 +68,12 @@ def stepper(doc: TraceDocument, where: Place, stages: list[Stage]) -> None:
     """One stage at a time: ◀ / ▶ and the stage's picture, its verdict and caption; a stage that is a module with
     parts has a button that opens it."""
     where.stage = min(max(where.stage, 0), len(stages) - 1)
-    left, middle, right = st.columns([1, 4, 1], vertical_alignment="center")
-    if left.button("◀ Previous", key="open-trace-prev", disabled=where.stage == 0, width="stretch"):
+    row = st.container(horizontal=True, vertical_alignment="center", key="open-trace-stepper")  # one row, a phone too
+    if row.button("◀ Previous", key="open-trace-prev", disabled=where.stage == 0):
         where.stage -= 1
         st.rerun()
-    middle.markdown(f"**Stage {where.stage + 1} of {len(stages)}**")
-    if right.button("Next ▶", key="open-trace-next", disabled=where.stage == len(stages) - 1, width="stretch"):
+    row.markdown(f"**Stage {where.stage + 1} of {len(stages)}**", width="content")
+    if row.button("Next ▶", key="open-trace-next", disabled=where.stage == len(stages) - 1):
         where.stage += 1
         st.rerun()
     stage = stages[where.stage]
@@ -103,12 +103,13 @@ def tree(doc: TraceDocument, where: Place, module: Record | None) -> None:
         return
     if query and len(rows) == walkthrough.MAX_FOUND:
         st.caption(f"The first {walkthrough.MAX_FOUND} matches.")
-    st.caption("Choose a row to open it: its parts become the stages above (▸ folded, ▾ opened).")
+    st.caption("Click a module to open it: its parts become the stages above (▸ folded, ▾ opened).")
     event = st.dataframe(tables.frame(walkthrough.tree_table(rows)), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key=f"open-trace-tree-{where.module}-{query}",
+                         selection_mode=["single-cell", "single-row"], key=f"open-trace-tree-{where.module}-{query}",
                          height=min(36 * len(rows) + 40, 420),
                          column_config={"Module": st.column_config.TextColumn(width="large")})
-    chosen = event.selection.rows if event is not None else []
+    selection = event.selection if event is not None else None
+    chosen = (list(selection.rows) or [cell[0] for cell in selection.cells]) if selection is not None else []
     if chosen:
         module_to_open, stage_key = walkthrough.open_record(doc.trace, rows[chosen[0]].record)
         go(where, module_to_open, stage_key, doc)

@@ -43,7 +43,8 @@ LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's wi
 TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
 MAX_BOXES = 7  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many --
 # and each box is wide enough on a laptop for its label (23 boxes of Swin's were all too narrow, all blank)
-BOX_CHARS = 12  # a box's label: two lines of this many characters
+BOX_CHARS = 11  # a box's label: two lines of this many characters (a box is about 75 px wide inside on a laptop)
+TYPE_CHARS = 10  # a traced call's type goes under its name when it is this short ("PatchMerging" did not fit)
 
 
 def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
@@ -137,7 +138,7 @@ def box_label(stage: Stage) -> str:
     lines = _dotted_lines(" ".join(stage.title.split()))
     record = stage.record
     traced = record is not None and stage.key == f"{record.name}#{record.call}"
-    if traced and len(lines) == 1 and record.type not in stage.title and len(record.type) <= BOX_CHARS:
+    if traced and len(lines) == 1 and record.type not in stage.title and len(record.type) <= TYPE_CHARS:
         lines.append(record.type)
     return "<br>".join(esc(line) for line in lines[:2])
 

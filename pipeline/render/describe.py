@@ -434,7 +434,9 @@ def _(view: AttentionView) -> str:
         queries = _part(len(rows), view.shape[2], "query position")
         keys = _part(len(cols), view.shape[3], "key position")
         first = "the first example" if view.shape[0] == 1 else f"the first of {view.shape[0]:,} in its first dimension"
-        return f"Drawn: {which} of {first}, each {queries} × {keys}; each row of weights sums to one over all its keys."
+        top = max((w for head in view.weights for row in head for w in row if math.isfinite(w)), default=0.0)
+        return (f"Drawn: {which} of {first}, each {queries} × {keys}; each row of weights sums to one over all its "
+                f"keys; colours from 0 to the largest weight drawn, {percent(top)}.")
     return f"Drawn: {count(len(view.weights), 'head')}, each {len(rows)} × {len(cols)} words{left_out}."
 
 

@@ -447,11 +447,14 @@ def attention_figure(view: AttentionView) -> go.Figure:
     fig = make_subplots(rows=heads, cols=1, subplot_titles=titles if heads > 1 else None, figure=Figure(),
                         vertical_spacing=gap_px / plot_px if heads > 1 else 0)
     row_ticks = [tick_label(r + 1, view.rows[r], row_marks[r], r in {c for c, _ in at.cells}) for r in rows]
+    # Over many positions (a traced model's window of 49) weights of 2 % drew a blank on 0-100 %: up to the largest
+    top = max((w for head in view.weights for row in head for w in row if math.isfinite(w)), default=1.0) \
+        if "key position" in view.dims else 1.0
     for h, weights in enumerate(view.weights):
         grid = [[weights[r][c] for c in cols] for r in rows]
         fig.add_trace(heatmap(grid, [f"“{esc(view.rows[r])}” looks at" for r in rows],
                               [f"“{esc(view.cols[c])}”" for c in cols], f"head {h + 1}", "weight", percent, zmin=0,
-                              zmax=1, colorscale=SEQUENTIAL, showscale=h == 0,
+                              zmax=top or 1.0, colorscale=SEQUENTIAL, showscale=h == 0,
                               colorbar=colorbar("weight", ".0%", len=min(1.0, 300 / plot_px), y=1, yanchor="top")),
                       row=h + 1, col=1)
         fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=row_ticks, autorange="reversed", row=h + 1, col=1)
@@ -543,11 +546,12 @@ def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
     for i, m in enumerate(view.values):
         row, col = (i // per_row) * (2 if kernels else 1), i % per_row
         axis = _panel(layout, len(data) + 1, _cell(heights, row, col, per_row, plot_px))
-        title = f"<b>▶ channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}"
+        # the map the verdict names: bold and framed (an arrow too ran into the next title on a phone)
+        title = f"<b>channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}"
         layout["annotations"].append({"text": title, "xref": "paper", "yref": "paper", "showarrow": False,
                                       "x": sum(layout[f"xaxis{axis[1:]}"]["domain"]) / 2, "xanchor": "center",
                                       "y": layout[f"yaxis{axis[1:]}"]["domain"][1], "yanchor": "bottom",
-                                      "font": {"size": 13}})
+                                      "font": {"size": 12}})
         data.append(_map_image(m, view.channels[i], scale, i == 0, plot_px) | {"xaxis": axis, "yaxis": f"y{axis[1:]}"})
         if i in at:
             layout["shapes"].append({"type": "rect", "xref": axis, "yref": f"y{axis[1:]}", "x0": 0.5,

@@ -77,7 +77,7 @@ def test_the_tree_opens_what_a_row_names_and_a_search_finds_by_type(resnet) -> N
     found = at.dataframe[0].value
     assert list(found["Module"]) == [f"        ▸ layer{i}.{j}" for i in range(1, 5) for j in range(2)]
     # a click on the row of layer2.0 (AppTest cannot click a dataframe's row: the selection it would make)
-    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [], "columns": [], "cells": [[2, "Module"]]}}
     at.run()
     assert not at.exception and stage_titles(at)[:3] == ["conv1", "bn1", "relu"]
     assert [b.label for b in at.button if b.key.startswith("crumb-")] == ["ResNet", "layer2", "0"]
