@@ -144,15 +144,20 @@ def box_label(stage: Stage) -> str:
 
 
 def _dotted_lines(text: str) -> list[str]:
-    """``text`` in at most two lines of ``BOX_CHARS``, broken after a dot or at a space (else cut); what does not
-    fit ends the second line in …."""
+    """``text`` in at most two lines of ``BOX_CHARS``, broken after a dot or an underscore or at a space (else cut);
+    what does not fit ends the second line in …."""
     lines: list[str] = []
     while text and len(lines) < 2:
         if len(text) <= BOX_CHARS:
             lines.append(text)
             text = ""
             break
-        cut = max(text.rfind(".", 0, BOX_CHARS) + 1, text.rfind(" ", 0, BOX_CHARS + 1))
+        cut = max(text.rfind(".", 0, BOX_CHARS) + 1, text.rfind("_", 0, BOX_CHARS) + 1,
+                  text.rfind(" ", 0, BOX_CHARS + 1))
+        if cut <= 0 and len(text) <= BOX_CHARS + 3:  # one word a little long ("intermediate"): whole, a bit smaller
+            lines.append(text)
+            text = ""
+            break
         cut = cut if cut > 0 else BOX_CHARS
         lines.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
