@@ -1,8 +1,8 @@
 """Open a trace walks through real architectures in Chromium: a torchvision Swin-T (620 calls, traced with its ops)
 opens with every stage box of its data flow labelled in every frame, each stage's shape the record's, a convolution
 drawn as feature-map images; a click in the tree opens a module, a block opens into its parts and its attention
-into its heads, the breadcrumbs lead back. A ResNet-18's pages read at 1280x720, at 150 % and on a phone (no
-chart text runs into another or out of its chart). Screenshots: artifacts/screenshots/open-trace-*.png.
+into its heads, the breadcrumbs lead back; no chart text runs into another or out of its chart at 1280x720. A
+ResNet-18's pictures read the same way at 150 % and on a phone. Screenshots: artifacts/screenshots/open-trace-*.png.
 """
 
 from __future__ import annotations
@@ -131,6 +131,8 @@ def test_a_620_call_swin_is_walked_through_labelled_with_real_shapes(browser: Br
         assert caption(page).startswith(f"Shape: {fmt_dims(first)}.") and "16 of the 96 channels" in caption(page)
         names = page.evaluate(plot_js(1, "g.data.map(t => t.type + ' ' + t.name)"))
         assert len(names) == 16 and all(n.startswith("heatmap channel ") for n in names)  # images, one a channel
+        problems = chart_problems(measure(page))  # at 1280 x 720 (the other views: the ResNet test below)
+        assert not problems, problems
         page.locator(FLOW).first.screenshot(path=str(screenshots / "open-trace-swin-flow.png"))
         full_screenshot(page, screenshots / "open-trace-swin.png")
 
@@ -167,7 +169,8 @@ def test_a_620_call_swin_is_walked_through_labelled_with_real_shapes(browser: Br
         context.close()
 
 
-@pytest.mark.parametrize("view", [v for v in VIEWS if v.name != "presenter"], ids=lambda v: v.name)
+# 1280 x 720 is measured on Swin above; presenter mode at 100 % is the laptop's layout with larger type
+@pytest.mark.parametrize("view", [v for v in VIEWS if v.name in ("presenter-150", "phone")], ids=lambda v: v.name)
 def test_a_resnets_pictures_read_in_this_view(browser: Browser, app_url: str, files, view) -> None:
     """The data flow, a convolution's feature maps and a block's residual add: no chart text runs into another or
     out of its chart, and no page scrolls sideways."""
