@@ -7,12 +7,15 @@ the command that made it in code spans, the stages and calls in tables whose eve
 line saying so, never a traceback.
 """
 
+import hashlib
+
 import streamlit as st
 
 import ui
 from pipeline.document import fileformat
 from pipeline.examples import example_files
-from pipeline.render import animation, tables
+from pipeline.render import animation, tables, walkthrough
+from ui import explore
 
 
 def literal(text: object) -> str:
@@ -36,19 +39,28 @@ def refuse(message: str) -> None:
     st.stop()
 
 
-def draw(doc, source: str) -> None:
-    """The file's data flow, stages, calls and prediction."""
+def draw(doc, source: str, file: str) -> None:
+    """The file's model, walked through: breadcrumbs, the opened module's parts as the data flow and as stages one
+    at a time with their pictures, the model tree, every call, and a lesson's prediction."""
     st.header(literal(doc.title), anchor=False)
     made = doc.source.get("made_by", "")
     # st.markdown, not st.caption: a code span in a caption is too faint to read (axe: contrast 3:1)
     st.markdown(f"From {literal(source)} · {len(doc.trace):,} calls recorded · "
                 f"{doc.trace.root.num_params if '' in doc.trace else 0:,} parameters" +
                 (f" · made by {literal(made)}" if made else ""))
-    ui.chart(animation.dataflow_animation(doc.stages), key="open-trace-flow")
+    where = explore.place(file)
+    module = explore.opened(doc, where)
+    explore.breadcrumbs(doc, where, module)
+    stages = walkthrough.stages_at(doc, module)
+    # a chart of its own per module: a frame the last one was left at (played, or dragged) is not carried over
+    ui.chart(animation.dataflow_animation(stages), key=f"open-trace-flow-{where.module}")
+    explore.stepper(doc, where, stages)
     st.subheader("Stages", anchor=False)
-    ui.table(tables.stage_rows(doc.stages))
+    ui.table(tables.stage_rows(stages))
+    with st.expander(f"The model as a tree ({len(doc.trace.modules()):,} module calls)", expanded=True):
+        explore.tree(doc, where, module)
     with st.expander(f"Every call ({len(doc.trace):,})"):
-        st.dataframe(tables.frame(tables.call_rows(doc.trace)), hide_index=True)
+        explore.calls(doc)
     if doc.prediction is not None:
         st.subheader("Prediction", anchor=False)
         for number, layer in enumerate(doc.prediction.layers, start=1):
@@ -76,13 +88,14 @@ elif choice is not None:
     name, source, read = examples[choice].path.name, examples[choice].title, examples[choice].path.read_bytes
 else:
     st.stop()
+raw = read()
 try:
-    doc = ui.open_trace_bytes(read(), name)
+    doc = ui.open_trace_bytes(raw, name)
 except ValueError as e:  # TraceFileError: what is wrong with the file, in one line
     refuse(str(e))
 except Exception as e:  # a case no check foresaw: still one line, and ours to fix
     refuse(f"{name} could not be opened ({type(e).__name__}: {e}); please report this")
 try:
-    draw(doc, source)
+    draw(doc, source, hashlib.blake2b(raw, digest_size=8).hexdigest())
 except Exception as e:  # st.stop() is not an Exception: it passes through
     refuse(f"{name} was opened but could not be drawn ({type(e).__name__}: {e}); please report this")

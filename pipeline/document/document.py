@@ -88,6 +88,7 @@ def stage_span(key: str, title: str, description: str, first: Record, last: Reco
 
 
 OPENED_STAGES = 32  # containers are opened into their parts while the stages stay this few
+CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
 
 def top_level_stages(trace: Trace) -> list[Stage]:
@@ -97,34 +98,51 @@ def top_level_stages(trace: Trace) -> list[Stage]:
     A model that makes more than ``MAX_STAGES`` calls itself (2,000 layers called in a loop) gets runs of
     consecutive calls as its stages, each showing its last call's output: a document has at most that many."""
     root = trace.get("")
-    calls = trace.children(root) if root is not None else []
+    return stages_of(trace, root) if root is not None else [_stage(list(trace)[:1], "")] if len(trace) else []
+
+
+def stages_of(trace: Trace, parent: Record) -> list[Stage]:
+    """The calls made directly inside ``parent`` as stages -- a module's parts, drilled into: a ResNet block's
+    convolutions and its residual add, a BERT layer's attention and feed-forward, an attention's heads.
+
+    Containers among them are opened into their parts while the stages stay ``OPENED_STAGES`` or fewer; each
+    stage is titled by its name below ``parent`` (``conv1`` inside ``layer1.0``); past ``MAX_STAGES`` calls, runs
+    of consecutive calls become one stage each. A call with nothing inside it is its own only stage."""
+    calls = trace.children(parent)
     opened = True
     while opened:
         opened = False
         for i, r in enumerate(calls):
             inner = trace.children(r) if r.kind is RecordKind.MODULE else []
-            if inner and len(calls) - 1 + len(inner) <= OPENED_STAGES and r.type in ("Sequential", "ModuleList",
-                                                                                       "ModuleDict"):
+            if inner and len(calls) - 1 + len(inner) <= OPENED_STAGES and r.type in CONTAINERS:
                 calls = calls[:i] + inner + calls[i + 1 :]
                 opened = True
                 break
-    calls = calls or ([root] if root is not None else list(trace)[:1])
+    calls = calls or [parent]
     size = -(-len(calls) // MAX_STAGES)  # calls per stage: 1 unless there are more than MAX_STAGES
-    return [_stage(calls[i:i + size]) for i in range(0, len(calls), size)]
+    below = parent.name if calls[0] is not parent else ""
+    return [_stage(calls[i:i + size], below) for i in range(0, len(calls), size)]
 
 
-def _title(r: Record) -> str:
-    return r.label + (f" (call {r.call + 1})" if r.call else "")
+def relative_name(record: Record, parent: str) -> str:
+    """``record``'s name below ``parent`` (``conv1`` for ``layer1.0.conv1`` inside ``layer1.0``), or its label."""
+    if parent and record.name.startswith(parent + "."):
+        return record.name[len(parent) + 1:]
+    return record.label
 
 
-def _stage(calls: list[Record]) -> Stage:
+def _title(r: Record, parent: str = "") -> str:
+    return relative_name(r, parent) + (f" (call {r.call + 1})" if r.call else "")
+
+
+def _stage(calls: list[Record], parent: str) -> Stage:
     """The stage of one call, or of a run of consecutive calls (showing the last one's output)."""
     first, last = calls[0], calls[-1]
     if len(calls) > 1:
-        return stage_span(f"{first.name}#{first.call}", f"{_title(first)} … {_title(last)}",
+        return stage_span(f"{first.name}#{first.call}", f"{_title(first, parent)} … {_title(last, parent)}",
                           f"{len(calls)} calls", first, last, calls)
     what = "module" if first.kind is RecordKind.MODULE else "function"
-    return Stage(f"{first.name}#{first.call}", _title(first), f"{first.type} {what}", first.operation,
+    return Stage(f"{first.name}#{first.call}", _title(first, parent), f"{first.type} {what}", first.operation,
                  first.input_shape, first.output_shape, first)
 
 

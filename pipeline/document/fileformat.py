@@ -54,6 +54,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     MatrixView,
     Num,
@@ -205,8 +206,8 @@ class LessonModel(_Model):
 
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
-                  DecoderStepView | AttentionView | LSTMGatesView | PanelsView | ScoresView | SpaceView,
-                  Field(discriminator="kind")]
+                  DecoderStepView | AttentionView | LSTMGatesView | PanelsView | ScoresView | SpaceView |
+                  FeatureMapsView, Field(discriminator="kind")]
 
 
 class EpochModel(_Model):

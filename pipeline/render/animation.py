@@ -5,7 +5,8 @@ current one highlighted), a line per frame saying what happens, and the values t
 the words becoming ids, the ids picking embedding rows, a recurrent layer filling its state word by
 word, a decoder writing one token per frame, the answer as probability bars. The frames come from the
 prediction's typed views (``flowframes.view_shots``); without a prediction (any traced model) each
-stage's sample becomes a simple view, so the same engine draws it. Every frame sets the same fixed
+stage's output becomes the view its values call for (``pictures.stage_view``: feature maps, attention, a heatmap
+over positions, probabilities, ...), so the same engine draws it. Every frame sets the same fixed
 traces and layout keys, so nothing from the frame before stays on screen. Play / Pause and the slider
 run in the browser, no reruns.
 """
@@ -19,15 +20,15 @@ from typing import Any
 
 import plotly.colors
 import plotly.graph_objects as go
-import torch
 
 from pipeline.document.document import Stage
-from pipeline.document.views import MatrixView, Prediction, TextView, VectorView, View, matrix
+from pipeline.document.pictures import stage_view
+from pipeline.document.views import Prediction
 from pipeline.render.drawing import Figure
 from pipeline.render.figures import ACCENT, DONE, MUTED, TODO, base, esc
 from pipeline.render.flowframes import flow_shots
-from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS, Bars, Grid, Shot
-from pipeline.render.tables import flatten, fmt_shape
+from pipeline.render.shots import Bars, Grid, Shot
+from pipeline.render.tables import fmt_shape
 
 FRAME_MS = 1100
 HEIGHT = 494
@@ -40,35 +41,10 @@ MAX_ROW_TICKS = 16
 ROWS_FULL = 10  # a grid of fewer rows takes a share of the values area, so its rows keep one height
 LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's width (Plotly does not wrap)
 TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
-MAX_BOXES = 24  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many
-
-
-def sample_matrix(sample: object) -> list[list[float]] | None:
-    """A stage's sample as rows for a heatmap (1-D: one row; 3-D and up: leading dims stacked), or None for text."""
-    if not isinstance(sample, torch.Tensor) or sample.numel() == 0:
-        return None
-    x = sample.float()
-    if x.dim() < 2:
-        return x.reshape(1, -1)[:, : 4 * MAX_COLUMNS].tolist()
-    # Only the rows and columns a frame can show become Python numbers (a sample may hold a million values).
-    return x.reshape(-1, x.shape[-1])[: 4 * MAX_ROWS, : 4 * MAX_COLUMNS].tolist()
-
-
-def stage_view(stage: Stage) -> View:
-    """A stage of any traced model as a simple view of its first example: text, a vector or a matrix."""
-    what = f"{stage.operation} turns {fmt_shape(stage.input_shape)} into {fmt_shape(stage.output_shape)}."
-    sample = stage.sample
-    shape = tuple(sample.shape) if isinstance(sample, torch.Tensor) else tuple(stage.output_shape)
-    key, title = stage.key, stage.title
-    z = sample_matrix(sample)
-    if z is None or not isinstance(sample, torch.Tensor):
-        text = " ".join(str(v) for v in flatten(sample)) if sample not in (None, "") else "(no sample)"
-        return TextView(key=key, title=title, description=what, shape=shape, text=text)
-    if sample.dim() < 2:
-        return VectorView(key=key, title=title, description=what, shape=shape, values=tuple(z[0][:MAX_COLUMNS]))
-    # More rows than are drawn, so the heading can say how many there are ("as 64 rows, the first 32").
-    return MatrixView(key=key, title=title, description=what, shape=shape,
-                      values=matrix([row[:MAX_COLUMNS] for row in z[: 4 * MAX_ROWS]]), rows=())
+MAX_BOXES = 7  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many --
+# and each box is wide enough on a laptop for its label (23 boxes of Swin's were all too narrow, all blank)
+BOX_CHARS = 11  # a box's label: two lines of this many characters (a box is about 75 px wide inside on a laptop)
+TYPE_CHARS = 10  # a traced call's type goes under its name when it is this short ("PatchMerging" did not fit)
 
 
 def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
@@ -143,7 +119,7 @@ def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
     # ``uniformtext`` is shared by the traces of one type), and a label that does not fit is hidden, not squeezed.
     boxes = _trace("funnel", 0, "x", "y", x=list(shown), y=[1] * n, width=0.8, orientation="v",
                    marker={"color": fills, "line": {"color": ACCENT, "width": 1.5}}, connector={"visible": False},
-                   text=[_wrap(stages[i].title, 14, 2) for i in shown], textinfo="text", textposition="inside",
+                   text=[box_label(stages[i]) for i in shown], textinfo="text", textposition="inside",
                    insidetextanchor="middle", textangle=0, constraintext="both",
                    textfont={"size": 13, "color": ["white" if i == now else "#111827" for i in shown]},
                    hovertext=[f"{i + 1}. {esc(stages[i].title)}<br>{esc(fmt_shape(stages[i].output_shape))}"
@@ -155,6 +131,41 @@ def frame_traces(shot: Shot, stages: Sequence[Stage]) -> list[dict[str, Any]]:
                     mode="markers", marker={"symbol": "triangle-right", "size": 9, "color": MUTED}, hoverinfo="skip")
     return [boxes, numbers, arrows, _grid_trace(shot.grid), _focus_trace(shot.grid), _words_trace(shot.words),
             *_bars_traces(shot.bars)]
+
+
+def box_label(stage: Stage) -> str:
+    """A stage box's label, escaped: its title in at most two lines (a dotted name broken at its dots), and under a
+    traced call's name its type when that fits (``conv1`` / ``Conv2d``)."""
+    lines = _dotted_lines(" ".join(stage.title.split()))
+    record = stage.record
+    traced = record is not None and stage.key == f"{record.name}#{record.call}"
+    if traced and record is not None and len(lines) == 1 and record.type not in stage.title \
+            and len(record.type) <= TYPE_CHARS:
+        lines.append(record.type)
+    return "<br>".join(esc(line) for line in lines[:2])
+
+
+def _dotted_lines(text: str) -> list[str]:
+    """``text`` in at most two lines of ``BOX_CHARS``, broken after a dot or an underscore or at a space (else cut);
+    what does not fit ends the second line in …."""
+    lines: list[str] = []
+    while text and len(lines) < 2:
+        if len(text) <= BOX_CHARS:
+            lines.append(text)
+            text = ""
+            break
+        cut = max(text.rfind(".", 0, BOX_CHARS) + 1, text.rfind("_", 0, BOX_CHARS) + 1,
+                  text.rfind(" ", 0, BOX_CHARS + 1))
+        if cut <= 0 and len(text) <= BOX_CHARS + 3:  # one word a little long ("intermediate"): whole, a bit smaller
+            lines.append(text)
+            text = ""
+            break
+        cut = cut if cut > 0 else BOX_CHARS
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        lines[-1] = lines[-1][: BOX_CHARS - 1] + "…"
+    return lines
 
 
 def _boxes(now: int, n: int) -> tuple[int, int]:
@@ -180,8 +191,9 @@ def _grid_trace(grid: Grid | None) -> dict[str, Any]:
     rows, cols = len(z), len(z[0])
     text = grid.cell_text if grid and grid.cell_text else [[""] * cols for _ in range(rows)]
     template = "%{text}" if grid and grid.cell_text else grid.cell_format if grid else ""
+    gap = 1 if grid is None or grid.gaps else 0
     return _trace("heatmap", 3, "x2", "y2", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
-                  texttemplate=template, visible=grid is not None, showscale=False, xgap=1, ygap=1,
+                  texttemplate=template, visible=grid is not None, showscale=False, xgap=gap, ygap=gap,
                   hovertemplate=(grid.hover if grid else "") + "<extra></extra>", textfont={"size": 13},
                   colorscale=_colorscale(scale["colorscale"]), zmin=scale["zmin"], zmax=scale["zmax"])
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import singledispatch
 from typing import Any, cast
 
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -21,6 +22,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -210,7 +212,7 @@ def tick_label(position: int, token: str, mark: Mark, marked: bool = False) -> s
     """``3 · good``, with the mark's symbol for unknown words and padding (colour is never the only sign); a row
     the verdict names is bold, with an arrow."""
     symbol = f" {mark.symbol}" if mark.symbol else ""
-    text = f"{position} · {esc(token)}{symbol}" if token else str(position)
+    text = f"{position} · {esc(token)}{symbol}" if token and token != str(position) else f"{position}{symbol}"
     if marked:
         text = f"<b>▶ {text}</b>"
     return text if mark is Mark.WORD else f"<span style='color:{MARK_COLORS[mark]}'>{text}</span>"
@@ -423,6 +425,7 @@ def decoder_step_figure(view: DecoderStepView) -> go.Figure:
 
 
 ATTENTION_ROW_PX = 30
+ATTENTION_ROWS_FULL = 12  # rows of a head drawn at full height; more share that height (a traced model's positions)
 NARROW_PLOT_PX = 220  # a stage picture's plot area on a phone: wider labels than this fits are turned upright
 TITLE_PX = 34  # a panel title and the space above it
 
@@ -442,18 +445,22 @@ def attention_figure(view: AttentionView) -> go.Figure:
     widest = max((text_size(t, 13)[0] for t in col_ticks), default=0.0)
     upright = len(cols) * (widest + 8) > NARROW_PLOT_PX
     labels_px = (widest if upright else 18) + 16
-    panel_px = ATTENTION_ROW_PX * len(rows) + 8
+    row_px = ATTENTION_ROW_PX if len(rows) <= ATTENTION_ROWS_FULL else max(10, 12 * ATTENTION_ROW_PX // len(rows))
+    panel_px = row_px * len(rows) + 8
     gap_px = labels_px + TITLE_PX
     plot_px = heads * panel_px + (heads - 1) * gap_px
     titles = [esc(view.heads[h]) if h < len(view.heads) else f"head {h + 1}" for h in range(heads)]
     fig = make_subplots(rows=heads, cols=1, subplot_titles=titles if heads > 1 else None, figure=Figure(),
                         vertical_spacing=gap_px / plot_px if heads > 1 else 0)
     row_ticks = [tick_label(r + 1, view.rows[r], row_marks[r], r in {c for c, _ in at.cells}) for r in rows]
+    # Over many positions (a traced model's window of 49) weights of 2 % drew a blank on 0-100 %: up to the largest
+    top = max((w for head in view.weights for row in head for w in row if math.isfinite(w)), default=1.0) \
+        if "key position" in view.dims else 1.0
     for h, weights in enumerate(view.weights):
         grid = [[weights[r][c] for c in cols] for r in rows]
         fig.add_trace(heatmap(grid, [f"“{esc(view.rows[r])}” looks at" for r in rows],
                               [f"“{esc(view.cols[c])}”" for c in cols], f"head {h + 1}", "weight", percent, zmin=0,
-                              zmax=1, colorscale=SEQUENTIAL, showscale=h == 0,
+                              zmax=top or 1.0, colorscale=SEQUENTIAL, showscale=h == 0,
                               colorbar=colorbar("weight", ".0%", len=min(1.0, 300 / plot_px), y=1, yanchor="top")),
                       row=h + 1, col=1)
         fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=row_ticks, autorange="reversed", row=h + 1, col=1)
@@ -467,7 +474,9 @@ def attention_figure(view: AttentionView) -> go.Figure:
             if r in rows and c in cols:
                 outline(fig, (cols.index(c), cols.index(c)), (rows.index(r), rows.index(r)), f"x{axis}", f"y{axis}")
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # head titles, left-aligned over their panels
-    fig.update_xaxes(title_text="word looked at" if view.rows == view.cols else "source word", title_font_size=14,
+    looked_at = "key position" if "key position" in view.dims else "word looked at" if view.rows == view.cols else \
+        "source word"
+    fig.update_xaxes(title_text=looked_at, title_font_size=14,
                      row=heads, col=1)
     fig.update_layout(meta=highlights("row+col" if view.rows == view.cols else "row"))
     top = TITLE_PX + 16
@@ -827,3 +836,101 @@ def timelapse_figure(views: Sequence[View], epochs: Sequence[int]) -> go.Figure:
     fig.update_layout(height=(fig.layout.height or 400) + TIMELAPSE_CONTROLS_PX,
                       margin_b=(fig.layout.margin.b or 20) + TIMELAPSE_CONTROLS_PX)
     return drawn_once(fig)
+MAPS_PER_ROW = 4  # small images a row: on a phone each is still about 80 px wide
+MAP_PX, KERNEL_PX, MAP_TITLE_PX = 105, 60, 30  # a square map's row; a kernel's row; a title
+
+
+@layer_figure.register
+def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
+    """Each drawn channel as a small image, in the view's order (the most active first), under one colour scale so
+    the maps compare; its channel named above it, the one the verdict names framed and pointed at. With kernels, a
+    row of the kernels that made them under each row of maps, on a scale of their own centred on 0.
+
+    Built as plain dicts and validated once: through ``make_subplots`` and its updates, 16 small panels took
+    Plotly a quarter of a second."""
+    k = len(view.values)
+    if not k or not view.values[0] or not view.values[0][0]:
+        raise ValueError(f"feature-map layer {view.key!r} has no values")
+    per_row = min(MAPS_PER_ROW, k)
+    map_rows = math.ceil(k / per_row)
+    kernels = bool(view.kernels)
+    aspect = len(view.values[0]) / len(view.values[0][0])  # a map's height over its width
+    map_px = round(min(2.0, max(0.5, aspect)) * MAP_PX)
+    heights = [map_px, KERNEL_PX] * map_rows if kernels else [map_px] * map_rows
+    plot_px = sum(heights) + MAP_TITLE_PX * len(heights)
+    at = set(focus(view).rows)
+    scale = heatmap_scale([v for m in view.values for row in m for v in row])
+    data: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"annotations": [], "shapes": []}
+    for i, m in enumerate(view.values):
+        row, col = (i // per_row) * (2 if kernels else 1), i % per_row
+        axis = _panel(layout, len(data) + 1, _cell(heights, row, col, per_row, plot_px))
+        # the map the verdict names: bold and framed (an arrow too ran into the next title on a phone)
+        title = f"<b>channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}"
+        layout["annotations"].append({"text": title, "xref": "paper", "yref": "paper", "showarrow": False,
+                                      "x": sum(layout[f"xaxis{axis[1:]}"]["domain"]) / 2, "xanchor": "center",
+                                      "y": layout[f"yaxis{axis[1:]}"]["domain"][1], "yanchor": "bottom",
+                                      "font": {"size": 12}})
+        data.append(_map_image(m, view.channels[i], scale, i == 0, plot_px) | {"xaxis": axis, "yaxis": f"y{axis[1:]}"})
+        if i in at:
+            layout["shapes"].append({"type": "rect", "xref": axis, "yref": f"y{axis[1:]}", "x0": 0.5,
+                                     "x1": len(m[0]) + 0.5, "y0": 0.5, "y1": len(m) + 0.5, "layer": "above",
+                                     "line": {"color": MARKED, "width": 2.5}, "fillcolor": "rgba(0,0,0,0)"})
+        if kernels and i < len(view.kernels) and view.kernels[i]:
+            kaxis = _panel(layout, len(data) + 1, _cell(heights, row + 1, col, per_row, plot_px))
+            data.append(_kernel(view, i, i == 0, plot_px).to_plotly_json() | {"xaxis": kaxis, "yaxis": f"y{kaxis[1:]}"})
+    # Not validated: dicts made the same way every time (the tests check them through Plotly), and validating 16
+    # small images' arrays was most of the time a picture took to build
+    fig = Figure(data=data, layout=layout, _validate=False)
+    return base(fig, plot_px + 40, margin={"l": 10, "r": 20, "t": 30, "b": 10})
+
+
+def _cell(heights: list[int], row: int, col: int, cols: int, plot_px: int) -> tuple[list[float], list[float]]:
+    """The paper domains (x, y) of the panel at ``row``, ``col``: each row under its title's room, rows of their
+    own heights, columns of equal widths with a small gap."""
+    gap = 0.04
+    width = (1 - gap * (cols - 1)) / cols
+    top = sum(heights[:row]) + MAP_TITLE_PX * (row + 1)
+    return ([col * (width + gap), col * (width + gap) + width],
+            [1 - (top + heights[row]) / plot_px, 1 - top / plot_px])
+
+
+def _panel(layout: dict[str, Any], n: int, domains: tuple[list[float], list[float]]) -> str:
+    """Add the ``n``-th panel's axes to ``layout`` (no ticks, square pixels hanging from the top, row 1 on top as in
+    an image) and return its x axis's name (``x3``)."""
+    suffix = "" if n == 1 else str(n)
+    plain = {"showticklabels": False, "showgrid": False, "ticks": "", "zeroline": False, "constrain": "domain"}
+    layout[f"xaxis{suffix}"] = {**plain, "domain": domains[0], "anchor": f"y{suffix}"}
+    layout[f"yaxis{suffix}"] = {**plain, "domain": domains[1], "anchor": f"x{suffix}", "autorange": "reversed",
+                                "scaleanchor": f"x{suffix}", "constraintoward": "top"}
+    return f"x{suffix}"
+
+
+def _map_image(m: Sequence[Sequence[float]], channel: int, scale: dict[str, Any], showscale: bool, plot_px: int
+               ) -> dict[str, Any]:
+    """One map as an image: no gaps between its pixels, values to 3 decimals. Its hover text is a template
+    Plotly fills in (rows and columns counted from 1), not a text per pixel as elsewhere: 16 maps of 16 x 16
+    made 200 KB of hover texts for one picture."""
+    z = [[round(v, 3) if v is not None else None for v in row] for row in (finite(r) for r in m)]
+    return {"type": "heatmap", "z": z, "x": list(range(1, len(z[0]) + 1)), "y": list(range(1, len(z) + 1)),
+            "xgap": 0, "ygap": 0, "name": f"channel {channel}", "showscale": showscale,
+            "hovertemplate": f"channel {channel}<br>row %{{y}}, column %{{x}}<br>value %{{z:+.2f}}<extra></extra>",
+            "colorbar": colorbar("value", len=min(1.0, 260 / plot_px), y=1, yanchor="top"),
+            **{k: _colorscale_name(v) if k == "colorscale" else v for k, v in scale.items()}}
+
+
+def _colorscale_name(scale: Any) -> Any:
+    """A colour scale as Plotly.js reads it (a figure that is not validated is not converted): a plotly.py name
+    such as "RdBu_r" as its list of colours."""
+    return plotly.colors.get_colorscale(scale) if isinstance(scale, str) else scale
+
+
+def _kernel(view: FeatureMapsView, i: int, scale: bool, plot_px: int) -> go.Heatmap:
+    """The kernel that made map ``i`` (its first input channel's slice), on a scale centred on 0 shared by all."""
+    w = view.kernels[i][0]
+    bound = max((abs(v) for kernel in view.kernels if kernel for row in kernel[0] for v in row if math.isfinite(v)),
+                default=1.0) or 1.0
+    bar = colorbar("kernel weight", len=min(1.0, 160 / plot_px), y=0, yanchor="bottom")
+    return heatmap(w, [f"kernel row {r + 1}" for r in range(len(w))],
+                   [f"kernel column {c + 1}" for c in range(len(w[0]) if w else 0)], f"kernel {view.channels[i]}",
+                   "weight", colorscale=DIVERGING, zmin=-bound, zmax=bound, zmid=0, showscale=scale, colorbar=bar)

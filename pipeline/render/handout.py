@@ -13,9 +13,7 @@ has a caption saying in words what it shows and its key numbers.
 
 from __future__ import annotations
 
-import html
 import os
-from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -28,17 +26,13 @@ from pipeline.render import tables
 from pipeline.render.animation import dataflow_animation
 from pipeline.render.describe import drawn, epoch_verdicts, fmt_dims, reading
 from pipeline.render.figures import HIGHLIGHT_JS, layer_figure, timelapse_figure, training_curves
+from pipeline.render.notebook import CSP, explorer_html, html_escape, script_json
 from pipeline.render.numbers import percent
 from pipeline.render.tables import Rows, fmt_shape
 from pipeline.safeio import atomic_write
 
 MAX_HANDOUT_BYTES = 15_000_000
 EXAMPLES_SHOWN = 6
-# The page may run its own inline scripts and styles and draw data:/blob: images (Plotly's PNG export);
-# it may fetch, connect to or embed nothing else.
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
-       "font-src data:; base-uri 'none'; form-action 'none'")
-
 CSS = """
 :root { color-scheme: light; --ink: #111827; --muted: #4b5563; --line: #d1d5db; --accent: #1d4ed8; }
 * { box-sizing: border-box; }
@@ -92,16 +86,6 @@ LOADER = """
   });
 })();
 """
-
-
-def html_escape(text: Any) -> str:
-    """Any value as HTML text: ``<``, ``>``, ``&`` and both quotes escaped."""
-    return html.escape(str(text), quote=True)
-
-
-def script_json(text: str) -> str:
-    """JSON made safe inside a ``<script>`` element: no ``<`` at all, so neither ``</script>`` nor ``<!--``."""
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 class Charts:
@@ -202,8 +186,12 @@ def _data_flow(doc: TraceDocument, charts: Charts) -> str:
                "lists the same stages for the whole traced batch.")
     table = _table(tables.stage_rows(stages), "Every stage: its input and output shapes, what it does, and the "
                    "first example's values (? means the size varies from example to example).")
-    return (f'<h2 id="data-flow">Data flow · {len(stages)} stages</h2>\n'
+    flow = (f'<h2 id="data-flow">Data flow · {len(stages)} stages</h2>\n'
             + charts.add(dataflow_animation(stages, doc.prediction), caption, wide=True) + table)
+    if doc.lesson is None:  # a traced model: walk through it, as in a notebook and Open a trace
+        flow += ('<h2 id="explore">Walk through the model</h2>\n<p>Step through the stages, open a module to see '
+                 "the calls inside it, or find one in the tree.</p>\n" + explorer_html(doc, "explorer", plotly=False))
+    return flow
 
 
 def _training(doc: TraceDocument, charts: Charts) -> str:

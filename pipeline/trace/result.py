@@ -116,6 +116,59 @@ class Trace(Sequence[Record]):
             direct.append(r)
         return direct
 
+    def parent(self, record: Record) -> Record | None:
+        """The call ``record`` was made in directly (None for the traced model's own call, or a call made outside it).
+
+        The closest call before it that encloses it: a module called twice (a ReLU used in two places) has a
+        parent for each call."""
+        start = self._position(record)
+        for r in reversed(self._records[:start]):
+            if _inside(record, r) and r.depth < record.depth:
+                return r
+        return None
+
+    def path(self, record: Record) -> list[Record]:
+        """The calls from the traced model's down to ``record``, each made inside the one before: breadcrumbs."""
+        path = [record]
+        while (up := self.parent(path[0])) is not None:
+            path.insert(0, up)
+        return path
+
+    def tree(self, parent: Record | None = None, modules_only: bool = True) -> list[tuple[Record, int]]:
+        """Every call inside ``parent`` (default: the traced model, itself included at level 0), depth first, each
+        with its level below ``parent``: the model as a tree of modules (``modules_only``) or of every call."""
+        top = parent or self.get("")
+        if top is None:
+            return []
+        start = self._position(top)
+        out: list[tuple[Record, int]] = [(top, 0)]
+        stack = [top]
+        for r in self._records[start + 1:]:
+            while stack and not _inside(r, stack[-1]):
+                stack.pop()
+            if not stack:
+                break  # ``parent``'s call is over
+            if modules_only and r.kind is RecordKind.OP:
+                continue
+            out.append((r, len(stack)))
+            if r.kind is RecordKind.MODULE:
+                stack.append(r)
+        return out
+
+    def find(self, text: str) -> list[Record]:
+        """The calls whose name or type contains ``text`` (case ignored), in call order: a search of the tree."""
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        return [r for r in self._records if needle in r.label.casefold() or needle in r.type.casefold()]
+
+    def _position(self, record: Record) -> int:
+        """Where ``record`` is in call order (a ValueError when it is not one of this trace's records)."""
+        found = self._by_key.get((record.name, record.call))
+        if found is not record:
+            raise ValueError(f"{record.label!r} (call {record.call}) is not a record of this trace")
+        return self._records.index(record)
+
     def span(self, first: str | Record, last: str | Record) -> list[Record]:
         """Every call from ``first`` to the end of ``last`` (the calls made inside ``last`` included), in order.
 

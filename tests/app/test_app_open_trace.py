@@ -29,16 +29,17 @@ def test_both_shipped_examples_open_with_their_data_flow_and_calls(open_page) ->
         at.radio(key="trace-example").set_value(key).run()
         assert not at.exception and not at.error
         doc = open_path(example.path)
-        (flow,) = charts(at)
+        flow, _picture = charts(at)  # the data flow, and the first stage's own picture
         assert len(flow["frames"]) == len(doc.stages)  # one frame per stage: its first example's values
         for k, (frame, stage) in enumerate(zip(flow["frames"], doc.stages, strict=True)):
             line, heading = (a["text"].replace("<br>", " ") for a in frame["layout"]["annotations"][:2])
-            assert line.startswith(f"{esc(stage.title)}: ") and frame["data"][0]["marker"]["color"][k] == ACCENT
-            assert fmt_shape(stage.sample.shape) in heading and frame["data"][3]["z"]  # the sample, with its shape
+            boxes = frame["data"][0]  # the stage boxes drawn (7 around the current one): the current one highlighted
+            assert line.startswith(f"{esc(stage.title)}: ") and boxes["marker"]["color"][boxes["x"].index(k)] == ACCENT
+            assert f"· {fmt_shape(stage.output_shape)}" in heading and frame["data"][3]["z"]  # the real shape
         stages = table(at, 0)
         assert list(stages["Stage"]) == [f"{i}. {s.title}" for i, s in enumerate(doc.stages, start=1)]
-        calls = at.dataframe[0].value
-        assert len(calls) == len(doc.trace)
+        tree, calls = (d.value for d in at.dataframe)
+        assert len(calls) == len(doc.trace) and tree["Module"][0] == f"▾ {doc.trace.root.label}"
 
 
 def upload(monkeypatch, data: bytes, name: str) -> None:
