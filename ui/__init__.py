@@ -9,7 +9,7 @@
 Nothing here imports torch at import time: a page's first lines paint before the model code loads.
 """
 
-from ui import class_board, classroom
+from ui import canvas, class_board, classroom
 from ui.runs import (
     default_run,
     handout,
@@ -54,8 +54,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ui' has no attribute {name!r}")
 
 
-__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "chart", "class_board", "classroom", "content", "current_slug",
-           "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
+__all__ = ["LESSON_KEY", "OTHER", "RIGHT", "WRONG", "canvas", "chart", "class_board", "classroom", "content",
+           "current_slug", "default_run", "escape_markdown", "handout", "lesson", "link_notes", "marked_choices",
            "open_trace_bytes", "overview", "own_run", "own_run_key", "picture", "predict", "prepare", "presenting",
            "refuse_public_address", "run_to_use", "setting_widget", "show_layer", "sidebar",
            "start_session", "stepper", "sync_link", "table", "variant_run"]
