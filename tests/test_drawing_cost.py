@@ -15,13 +15,13 @@ from torch import nn
 from pipeline.document.document import Stage, top_level_stages
 from pipeline.document.filechecks import MAX_STAGES
 from pipeline.document.fileformat import loads
+from pipeline.document.pictures import MAX_DRAWN_COLUMNS, MAX_DRAWN_ROWS, record_view
 from pipeline.document.views import View
 from pipeline.examples import EXAMPLES
 from pipeline.render import animation
 from pipeline.render.animation import MAX_BOXES, dataflow_animation
 from pipeline.render.flowframes import assign_stages
-from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS
-from pipeline.trace import trace
+from pipeline.trace import Record, RecordKind, TensorSpec, trace
 
 
 def spec(n: int) -> dict:
@@ -73,9 +73,10 @@ def views(keys) -> list[View]:
 
 
 def test_a_frame_reads_only_the_values_it_shows():
-    big = torch.zeros(1_000, 1_000)
-    rows = animation.sample_matrix(big)
-    assert len(rows) == 4 * MAX_ROWS and len(rows[0]) == 4 * MAX_COLUMNS
+    record = Record("big", RecordKind.MODULE, "X", 0, "big", 1, "X", sample=torch.zeros(1_000, 1_000),
+                    outputs=TensorSpec((1, 1_000, 1_000), "float32"))
+    view = record_view(record, "big", "Big", "d")
+    assert len(view.values) == MAX_DRAWN_ROWS and len(view.values[0]) == MAX_DRAWN_COLUMNS
 
 
 @pytest.mark.parametrize("source", ["digits-cnn", "tiny-transformer", "many stages"])

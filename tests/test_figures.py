@@ -15,6 +15,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStep,
     DecoderStepsView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -75,6 +76,8 @@ def views() -> dict[str, View]:
         "lstm_gates": LSTMGatesView(key="lstm_gates", title="G", description="d", tokens=("not", "good"),
                                     marks=(Mark.WORD, Mark.WORD), i=gates, f=gates, g=gates, o=gates, c=gates,
                                     h=gates),
+        "feature_maps": FeatureMapsView(key="conv", title="Conv", description="d", shape=(2, 4, 2, 3),
+                                        values=(((0.0, 1.0, 0.5), (0.2, 0.0, 0.0)),) * 2, channels=(3, 0)),
     }
 
 
@@ -134,11 +137,13 @@ def line(frame) -> str:
     return frame.layout.annotations[0].text.replace("<br>", " ")
 
 
-def test_sample_matrix_reshapes_samples_for_heatmaps() -> None:
-    assert animation.sample_matrix(torch.tensor([1, 2, 3])) == [[1, 2, 3]]
-    assert animation.sample_matrix(torch.arange(6).reshape(2, 3)) == [[0, 1, 2], [3, 4, 5]]
-    assert animation.sample_matrix(torch.arange(24).reshape(2, 3, 4))[5] == [20, 21, 22, 23]
-    assert animation.sample_matrix("text") is None and animation.sample_matrix(torch.zeros(0)) is None
+def test_a_traced_stage_is_drawn_by_what_its_sample_holds() -> None:
+    from pipeline.document.pictures import stage_view
+
+    kinds = [type(stage_view(s)).__name__ for s in STAGES]
+    assert kinds == ["TextView", "VectorView", "MatrixView", "FeatureMapsView", "ProbabilitiesView"]
+    assert stage_view(STAGES[2]).shape == (1000, 10, 50)  # the real shape, not the sample's
+    assert [list(r) for r in stage_view(STAGES[2]).values] == [[-2.0, -1.5, -1.0, -0.5], [0.0, 0.5, 1.0, 1.5]]
 
 
 def test_views_go_to_the_stage_they_name_else_by_key_prefix_or_order() -> None:
@@ -231,8 +236,10 @@ def test_a_plain_trace_gets_one_frame_per_stage_from_its_samples() -> None:
     embed = fig.frames[2]
     assert [list(r) for r in embed.data[3].z] == [[-2, -1.5, -1, -0.5], [0, 0.5, 1, 1.5]]
     assert embed.data[3].zmin == -2 and embed.data[3].zmax == 2  # symmetric: 0 is white
-    assert embed.layout.annotations[1].text == "Embed · 2 × 4"  # the sample with its shape
-    assert len(fig.frames[3].data[3].z) == 6 and "2 × 3 × 4 as 6 rows" in fig.frames[3].layout.annotations[1].text
+    assert embed.layout.annotations[1].text == "Embed · 1,000 × 10 × 50"  # the stage's real shape, not the sample's
+    # (N, C, H, W): its first example's 2 channels as two 3 x 4 images side by side, under the real shape
+    assert [len(r) for r in fig.frames[3].data[3].z] == [9] * 3 and fig.frames[3].data[3].z[0][4] is None
+    assert "1,000 × 2 × 3 × 4 · channels 0, 1" in fig.frames[3].layout.annotations[1].text
     for k, frame in enumerate(fig.frames):
         assert frame.data[0].marker.color[k] == figures.ACCENT
 

@@ -198,7 +198,7 @@ def test_a_plain_traced_model_shows_its_name_and_stage_table() -> None:
     assert "3. 2</td>" in page and "2 × 4" in page and "Linear(3 -&gt; 2)" in page  # the stage table
     assert 'id="quiz"' not in page and 'id="training"' not in page and 'id="prediction"' not in page
     (flow,) = figures_json(page).values()  # the data-flow animation: a frame per stage, from its sample (ReLU "1")
-    assert len(flow["frames"]) == 3 and flow["frames"][1]["layout"]["annotations"][1]["text"] == "1 · 3"
+    assert len(flow["frames"]) == 3 and flow["frames"][1]["layout"]["annotations"][1]["text"] == "1 · 2 × 3"
 
 
 def test_a_handout_over_the_size_limit_is_refused(documents, monkeypatch) -> None:

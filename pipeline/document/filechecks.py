@@ -22,6 +22,7 @@ from pipeline.document.views import (
     DecoderStep,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     MatrixView,
     ProbabilitiesView,
@@ -172,6 +173,8 @@ def _layer_values(view: View) -> int:
         return _attention(view)
     if isinstance(view, LSTMGatesView):
         return _gates(view)
+    if isinstance(view, FeatureMapsView):
+        return _feature_maps(view)
     raise ValueError(f"a layer of kind {type(view).__name__} cannot be drawn")
 
 
@@ -223,3 +226,25 @@ def _gates(view: LSTMGatesView) -> int:
         raise ValueError(f"its gates hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
     return total
 
+
+
+def _feature_maps(view: FeatureMapsView) -> int:
+    """Maps of one size, a channel named for each; kernels (when given) one per map, of one size too."""
+    _most("maps", view.values, MAX_HEADS)
+    if len(view.channels) != len(view.values):
+        raise ValueError(f"it names {len(view.channels):,} channels for {len(view.values):,} maps")
+    height = len(view.values[0]) if view.values else 0
+    width = len(view.values[0][0]) if height else 0
+    total = sum(_matrix(f"map {k + 1}", m, height, width) for k, m in enumerate(view.values))
+    if view.kernels:
+        if len(view.kernels) != len(view.values):
+            raise ValueError(f"it holds {len(view.kernels):,} kernels for {len(view.values):,} maps")
+        _most("kernel inputs", view.kernel_inputs, MAX_HEADS)
+        first = view.kernels[0][0] if view.kernels[0] else ()
+        size = (len(first), len(first[0]) if first else 0)
+        for k, kernel in enumerate(view.kernels):
+            _most(f"kernel {k + 1}", kernel, MAX_HEADS)
+            total += sum(_matrix(f"kernel {k + 1}", slab, *size) for slab in kernel)
+    if total > MAX_LAYER_VALUES:
+        raise ValueError(f"its maps hold {total:,} values; at most {MAX_LAYER_VALUES:,} can be drawn")
+    return total

@@ -51,6 +51,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     MatrixView,
     Num,
@@ -220,7 +221,7 @@ class EpochModel(_Model):
 
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
-                  DecoderStepView | AttentionView | LSTMGatesView, Field(discriminator="kind")]
+                  DecoderStepView | AttentionView | LSTMGatesView | FeatureMapsView, Field(discriminator="kind")]
 
 
 class PredictionModel(_Model):

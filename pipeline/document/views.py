@@ -209,8 +209,56 @@ class LSTMGatesView(View):
              ("c", "c · cell state (memory)"), ("h", "h · hidden state (output)"))
 
 
+@dataclass(frozen=True, kw_only=True)
+class FeatureMapsView(View):
+    """A convolution's output as small images, one per channel: where in one example each filter responded.
+
+    ``shape`` is the layer's whole output, e.g. ``(N, C, H, W)`` (``(N, H, W, C)`` with ``channels_last``, as Swin
+    keeps its maps), so a caption can say what part of it is drawn. ``values`` are the maps drawn, of example
+    ``example`` (0-based), in the order they are drawn (the most active first, when a picker chose them);
+    ``channels`` is each map's channel index in the layer (0-based). A map may be a corner of the layer's
+    (a trace keeps a bounded sample): its rows and columns are then the first ones of the layer's.
+
+    ``kernels``, when given, are the weights that made each drawn map: for each map, one ``(kh, kw)`` matrix per
+    input channel named in ``kernel_inputs`` (0-based indices into the layer's input channels).
+
+    Args:
+        values: the maps, ``(len(channels), rows, cols)``.
+        channels: the channel each map is.
+        example: the example of the batch the maps belong to.
+        kernels: optional, ``(len(channels), len(kernel_inputs), kh, kw)``.
+        kernel_inputs: the input channels whose kernel slices ``kernels`` holds.
+        channels_last: the layer's channels are its last dimension.
+
+    Shape:
+        - values: ``(K, rows, cols)`` with ``K <= C``, ``rows <= H``, ``cols <= W``
+        - kernels: ``(K, I, kh, kw)`` or empty
+    """
+
+    values: tuple[Matrix, ...]
+    channels: tuple[int, ...]
+    example: int = 0
+    kernels: tuple[tuple[Matrix, ...], ...] = ()
+    kernel_inputs: tuple[int, ...] = ()
+    channels_last: bool = False
+    kind: Literal["feature_maps"] = "feature_maps"
+
+    @property
+    def layer_channels(self) -> int | None:
+        """How many channels the layer has (None when its shape does not say)."""
+        axis = -1 if self.channels_last else 1
+        return self.shape[axis] if len(self.shape) == 4 else None
+
+    @property
+    def layer_size(self) -> tuple[int | None, int | None]:
+        """The layer's map size, (H, W) (Nones when its shape does not say)."""
+        if len(self.shape) != 4:
+            return None, None
+        return (self.shape[1], self.shape[2]) if self.channels_last else (self.shape[2], self.shape[3])
+
+
 LAYER_TYPES = (TextView, TokensView, MatrixView, VectorView, ProbabilitiesView, DecoderStepsView, DecoderStepView,
-               AttentionView, LSTMGatesView)
+               AttentionView, LSTMGatesView, FeatureMapsView)
 
 
 @dataclass(frozen=True, kw_only=True)

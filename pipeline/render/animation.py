@@ -5,7 +5,8 @@ current one highlighted), a line per frame saying what happens, and the values t
 the words becoming ids, the ids picking embedding rows, a recurrent layer filling its state word by
 word, a decoder writing one token per frame, the answer as probability bars. The frames come from the
 prediction's typed views (``flowframes.view_shots``); without a prediction (any traced model) each
-stage's sample becomes a simple view, so the same engine draws it. Every frame sets the same fixed
+stage's output becomes the view its values call for (``pictures.stage_view``: feature maps, attention, a heatmap
+over positions, probabilities, ...), so the same engine draws it. Every frame sets the same fixed
 traces and layout keys, so nothing from the frame before stays on screen. Play / Pause and the slider
 run in the browser, no reruns.
 """
@@ -19,15 +20,15 @@ from typing import Any
 
 import plotly.colors
 import plotly.graph_objects as go
-import torch
 
 from pipeline.document.document import Stage
-from pipeline.document.views import MatrixView, Prediction, TextView, VectorView, View, matrix
+from pipeline.document.pictures import stage_view
+from pipeline.document.views import Prediction
 from pipeline.render.drawing import Figure
 from pipeline.render.figures import ACCENT, DONE, MUTED, TODO, base, esc
 from pipeline.render.flowframes import flow_shots
-from pipeline.render.shots import MAX_COLUMNS, MAX_ROWS, Bars, Grid, Shot
-from pipeline.render.tables import flatten, fmt_shape
+from pipeline.render.shots import Bars, Grid, Shot
+from pipeline.render.tables import fmt_shape
 
 FRAME_MS = 1100
 HEIGHT = 494
@@ -41,32 +42,6 @@ ROWS_FULL = 10  # a grid of fewer rows takes a share of the values area, so its 
 LINE_CHARS, LINE_LINES, HEADING_CHARS = 48, 3, 56  # wrapped to fit a phone's width (Plotly does not wrap)
 TRACE_NAMES = ("stages", "stage numbers", "arrows", "values", "current", "text", "bars", "percentages")
 MAX_BOXES = 24  # stage boxes drawn at once: more stages scroll past, so each frame costs the same however many
-
-
-def sample_matrix(sample: object) -> list[list[float]] | None:
-    """A stage's sample as rows for a heatmap (1-D: one row; 3-D and up: leading dims stacked), or None for text."""
-    if not isinstance(sample, torch.Tensor) or sample.numel() == 0:
-        return None
-    x = sample.float()
-    if x.dim() < 2:
-        return x.reshape(1, -1)[:, : 4 * MAX_COLUMNS].tolist()
-    # Only the rows and columns a frame can show become Python numbers (a sample may hold a million values).
-    return x.reshape(-1, x.shape[-1])[: 4 * MAX_ROWS, : 4 * MAX_COLUMNS].tolist()
-
-
-def stage_view(stage: Stage) -> View:
-    """A stage of any traced model as a simple view of its first example: text, a vector or a matrix."""
-    what = f"{stage.operation} turns {fmt_shape(stage.input_shape)} into {fmt_shape(stage.output_shape)}."
-    shape = tuple(stage.sample.shape) if isinstance(stage.sample, torch.Tensor) else tuple(stage.output_shape)
-    common = {"key": stage.key, "title": stage.title, "description": what, "shape": shape}
-    z = sample_matrix(stage.sample)
-    if z is None:
-        text = " ".join(str(v) for v in flatten(stage.sample)) if stage.sample not in (None, "") else "(no sample)"
-        return TextView(text=text, **common)
-    if stage.sample.dim() < 2:
-        return VectorView(values=tuple(z[0][:MAX_COLUMNS]), **common)
-    # More rows than are drawn, so the heading can say how many there are ("as 64 rows, the first 32").
-    return MatrixView(values=matrix(row[:MAX_COLUMNS] for row in z[: 4 * MAX_ROWS]), rows=(), **common)
 
 
 def dataflow_animation(stages: Sequence[Stage], prediction: Prediction | None = None,
@@ -177,8 +152,9 @@ def _grid_trace(grid: Grid | None) -> dict[str, Any]:
     rows, cols = len(z), len(z[0])
     text = grid.cell_text if grid and grid.cell_text else [[""] * cols for _ in range(rows)]
     template = "%{text}" if grid and grid.cell_text else grid.cell_format if grid else ""
+    gap = 1 if grid is None or grid.gaps else 0
     return _trace("heatmap", 3, "x2", "y2", z=z, x=list(range(1, cols + 1)), y=list(range(1, rows + 1)), text=text,
-                  texttemplate=template, visible=grid is not None, showscale=False, xgap=1, ygap=1,
+                  texttemplate=template, visible=grid is not None, showscale=False, xgap=gap, ygap=gap,
                   hovertemplate=(grid.hover if grid else "") + "<extra></extra>", textfont={"size": 13},
                   colorscale=_colorscale(scale["colorscale"]), zmin=scale["zmin"], zmax=scale["zmax"])
 

@@ -9,6 +9,7 @@ are written by :mod:`pipeline.render.numbers`, as on the charts.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     Matrix,
@@ -163,7 +165,18 @@ def _(view: VectorView) -> str:
         return f"{count(len(view.values), 'number')}, none of them a finite number."
     j = top[0]
     name = view.labels[j] if j < len(view.labels) else f"number {j + 1}"
+    whole = _whole(view)
+    if whole > len(view.values):  # a sample: the first numbers of the example's
+        return (f"The first {len(view.values):,} of its {count(whole, 'number')}; the largest of them in size is "
+                f"{name}, {signed(view.values[j])}.")
     return f"{count(len(view.values), 'number')}; the largest in size is {name}, {signed(view.values[j])}."
+
+
+def _whole(view: View) -> int:
+    """How many numbers one example of the view's tensor holds (its shape past the first dimension), when the
+    shape says; 0 when it does not."""
+    dims = view.shape[1:] if len(view.shape) > 1 else view.shape
+    return math.prod(dims) if dims and None not in dims else 0
 
 
 @reading.register
@@ -216,6 +229,22 @@ def _(view: AttentionView) -> str:
 @reading.register
 def _(view: LSTMGatesView) -> str:
     return view.reading[0] if view.reading else f"The LSTM's gates over {count(len(view.tokens), 'word')}."
+
+
+@reading.register
+def _(view: FeatureMapsView) -> str:
+    strengths = map_strengths(view)
+    at = focus(view).rows
+    if not at:
+        return f"{count(len(view.values), 'feature map')}, none of them holding a finite number."
+    k = at[0]
+    r, c = strongest_at(view.values[k])
+    line = (f"Channel {view.channels[k]} responds most strongly: its values average {plain(strengths[k])} in size, "
+            f"strongest at row {r + 1}, column {c + 1}")
+    silent = sum(1 for m in view.values if all(v == 0 for row in m for v in row))
+    if silent:
+        line += f"; {silent} of the {count(len(view.values), 'map')} drawn are all zero (nothing there excited them)"
+    return line + "."
 
 
 # --- what the verdict points at --------------------------------------------------------------------
@@ -285,6 +314,32 @@ def _(view: LSTMGatesView) -> Focus:
     return Focus(rows=(view.forget_at,)) if 0 <= view.forget_at < len(view.tokens) else Focus()
 
 
+@focus.register
+def _(view: FeatureMapsView) -> Focus:
+    strengths = map_strengths(view)
+    finite = [k for k, v in enumerate(strengths) if math.isfinite(v)]
+    return Focus(rows=(max(finite, key=strengths.__getitem__),)) if finite else Focus()
+
+
+def map_strengths(view: FeatureMapsView) -> list[float]:
+    """Each drawn map's mean absolute value (NaN when it holds no finite number): how strongly that channel responds."""
+    out = []
+    for m in view.values:
+        values = [abs(v) for row in m for v in row if math.isfinite(v)]
+        out.append(sum(values) / len(values) if values else math.nan)
+    return out
+
+
+def strongest_at(values: Matrix) -> tuple[int, int]:
+    """The (row, column) of a map's largest value (its first, on a tie; (0, 0) when none is finite)."""
+    best, at = -math.inf, (0, 0)
+    for r, row in enumerate(values):
+        for c, v in enumerate(row):
+            if math.isfinite(v) and v > best:
+                best, at = v, (r, c)
+    return at
+
+
 def _received(view: AttentionView) -> list[float]:
     """Per key word: the share of attention the real query words give it, averaged over queries and heads."""
     queries = real_rows(view.row_marks, len(view.rows))
@@ -323,13 +378,25 @@ def _(view: MatrixView) -> str:
     folded = len(view.values) - len(real)
     left_out = f" (the {count(folded, 'padding row')} left out)" if folded else ""
     values = [v for r in real for v in view.values[r] if math.isfinite(v)] or [0.0]
-    return (f"Drawn: {count(len(real), view.row_title)}{left_out} × {count(width, view.col_title)}, "
-            f"colours from {signed(min(values))} to {signed(max(values))}.")
+    scale = f"colours from {signed(min(values))} to {signed(max(values))}"
+    if not view.rows and len(view.shape) >= 2 and None not in view.shape:  # a traced call's sample: say which part
+        rows = math.prod(view.shape[1:-1]) if len(view.shape) > 2 else 1
+        part = f"{_part(len(real), rows, view.row_title)} × {_part(width, view.shape[-1], view.col_title)}"
+        return f"Drawn: {part} of the first example, {scale}."
+    return f"Drawn: {count(len(real), view.row_title)}{left_out} × {count(width, view.col_title)}, {scale}."
+
+
+def _part(drawn: int, whole: int, noun: str) -> str:
+    """``all 10 positions`` or ``the first 4 of 50 features``."""
+    return f"the first {drawn:,} of {count(whole, noun)}" if whole > drawn else f"all {count(whole, noun)}"
 
 
 @drawn.register
 def _(view: VectorView) -> str:
-    return f"Drawn: all {count(len(view.values), 'number')} as bars, blue above zero, orange below."
+    whole = _whole(view)
+    what = f"the first {len(view.values):,} of the {whole:,} numbers of the first example" if whole > len(
+        view.values) else f"all {count(len(view.values), 'number')}"
+    return f"Drawn: {what} as bars, blue above zero, orange below."
 
 
 @drawn.register
@@ -358,6 +425,31 @@ def _(view: LSTMGatesView) -> str:
     units = len(view.h[0]) if view.h else 0
     return (f"Drawn: six panels (i, f, g, o, c, h), each {count(len(view.tokens), 'word')} × "
             f"{count(units, 'hidden unit')}.")
+
+
+@drawn.register
+def _(view: FeatureMapsView) -> str:
+    k = len(view.values)
+    rows, cols = (len(view.values[0]), len(view.values[0][0]) if view.values[0] else 0) if k else (0, 0)
+    total, (height, width) = view.layer_channels, view.layer_size
+    which = f"the {count(k, 'channel')}" if total in (None, k) else f"{k} of the {count(total, 'channel')}"
+    example = "the first example" if view.example == 0 else f"example {view.example + 1}"
+    listed = ", ".join(str(c) for c in view.channels[:LISTED]) + (", …" if k > LISTED else "")
+    order = ", the most active first" if _descending(map_strengths(view)) and k > 1 else ""
+    line = f"Drawn: {which} of {example} (channel{'s' if k != 1 else ''} {listed}{order}), each {rows} × {cols}"
+    if height is not None and width is not None and (rows, cols) != (height, width):
+        line += f": the top-left {rows} × {cols} of each {height} × {width} map"
+    values = [v for m in view.values for row in m for v in row if math.isfinite(v)] or [0.0]
+    line += f"; one colour scale for every map, from {signed(min(values))} to {signed(max(values))}"
+    if view.kernels:
+        inputs = ", ".join(str(i) for i in view.kernel_inputs[:LISTED]) or "0"
+        line += f"; under each map, the kernel that made it (input channel {inputs})"
+    return line + "."
+
+
+def _descending(values: Sequence[float]) -> bool:
+    finite = [v for v in values if math.isfinite(v)]
+    return all(a >= b for a, b in itertools.pairwise(finite))
 
 
 # --- the numbers, as rows --------------------------------------------------------------------------
@@ -425,6 +517,17 @@ def _(view: AttentionView) -> Rows:
 def _(view: LSTMGatesView) -> Rows:
     return [{"Word": token, **{f"mean {name}": signed(_mean(getattr(view, name)[t]))
                                for name, _ in LSTMGatesView.GATES}} for t, token in enumerate(view.tokens)]
+
+
+@data_rows.register
+def _(view: FeatureMapsView) -> Rows:
+    rows = []
+    for channel, m, strength in zip(view.channels, view.values, map_strengths(view), strict=False):
+        r, c = strongest_at(m)
+        top = m[r][c] if m and m[0] else math.nan
+        rows.append({"Channel": str(channel), "Mean size": plain(strength), "Largest": signed(top),
+                     "Where (row, column)": f"{r + 1}, {c + 1}"})
+    return rows
 
 
 def _mean(row: Sequence[float]) -> float:

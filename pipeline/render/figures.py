@@ -21,6 +21,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -506,3 +507,74 @@ def lstm_gates_figure(view: LSTMGatesView) -> go.Figure:
     fig.update_annotations(font_size=14, xanchor="left", x=0)  # panel titles, left-aligned: never under a colour bar
     return base(fig, len(names) * (26 * n + 70) + 60, showlegend=False,
                 margin={"l": 20, "r": 20, "t": 40, "b": 40})
+
+
+MAPS_PER_ROW = 4  # small images a row: on a phone each is still about 80 px wide
+MAP_PX, KERNEL_PX, MAP_TITLE_PX = 105, 60, 30  # a square map's row; a kernel's row; a title
+
+
+@layer_figure.register
+def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
+    """Each drawn channel as a small image, in the view's order (the most active first), under one colour scale so
+    the maps compare; its channel named above it, the one the verdict names framed and pointed at. With kernels, a
+    row of the kernels that made them under each row of maps, on a scale of their own centred on 0."""
+    k = len(view.values)
+    if not k or not view.values[0] or not view.values[0][0]:
+        raise ValueError(f"feature-map layer {view.key!r} has no values")
+    per_row = min(MAPS_PER_ROW, k)
+    map_rows = math.ceil(k / per_row)
+    kernels = bool(view.kernels)
+    rows = map_rows * (2 if kernels else 1)
+    aspect = len(view.values[0]) / len(view.values[0][0])  # a map's height over its width
+    map_px = round(min(2.0, max(0.5, aspect)) * MAP_PX)
+    heights = [map_px, KERNEL_PX] * map_rows if kernels else [map_px] * map_rows
+    at = set(focus(view).rows)
+    titles: list[str] = []
+    for r in range(map_rows):
+        chunk = range(r * per_row, min(k, (r + 1) * per_row))
+        titles += [f"<b>▶ channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}" for i in chunk]
+        titles += [""] * (per_row - len(chunk))
+        if kernels:
+            titles += [""] * per_row
+    fig = make_subplots(rows=rows, cols=per_row, row_heights=heights, subplot_titles=titles, figure=Figure(),
+                        horizontal_spacing=0.04, vertical_spacing=MAP_TITLE_PX / (sum(heights) + MAP_TITLE_PX * rows))
+    every = [v for m in view.values for row in m for v in row]
+    scale = heatmap_scale(every)
+    plot_px = sum(heights) + MAP_TITLE_PX * rows
+    for i, m in enumerate(view.values):
+        row, col = (i // per_row) * (2 if kernels else 1) + 1, i % per_row + 1
+        names = [f"channel {view.channels[i]}, row {r + 1}" for r in range(len(m))]
+        image = heatmap(m, names, [f"column {c + 1}" for c in range(len(m[0]))], f"channel {view.channels[i]}",
+                        **scale, showscale=i == 0, colorbar=colorbar("value", len=min(1.0, 260 / plot_px), y=1,
+                                                                     yanchor="top"))
+        fig.add_trace(image.update(xgap=0, ygap=0), row=row, col=col)  # an image: no gaps between its pixels
+        if i in at:
+            outline(fig, (0, len(m[0]) - 1), (0, len(m) - 1), _axis("x", fig, row, col), _axis("y", fig, row, col))
+        if kernels and i < len(view.kernels) and view.kernels[i]:
+            fig.add_trace(_kernel(view, i, i == 0, plot_px), row=row + 1, col=col)
+    fig.update_xaxes(showticklabels=False, showgrid=False, ticks="", constrain="domain")
+    # each image hangs from its title: the square pixels leave the rest of its row's height below it
+    fig.update_yaxes(showticklabels=False, showgrid=False, ticks="", autorange="reversed", constrain="domain",
+                     constraintoward="top")
+    for trace in fig.data:  # square pixels: an image, not a stretched grid
+        fig.layout[f"yaxis{trace.yaxis[1:]}"].scaleanchor = trace.xaxis
+    fig.update_annotations(font_size=13)
+    return base(fig, plot_px + 40, margin={"l": 10, "r": 20, "t": 30, "b": 10})
+
+
+def _kernel(view: FeatureMapsView, i: int, scale: bool, plot_px: int) -> go.Heatmap:
+    """The kernel that made map ``i`` (its first input channel's slice), on a scale centred on 0 shared by all."""
+    w = view.kernels[i][0]
+    bound = max((abs(v) for kernel in view.kernels if kernel for row in kernel[0] for v in row if math.isfinite(v)),
+                default=1.0) or 1.0
+    bar = colorbar("kernel weight", len=min(1.0, 160 / plot_px), y=0, yanchor="bottom")
+    return heatmap(w, [f"kernel row {r + 1}" for r in range(len(w))],
+                   [f"kernel column {c + 1}" for c in range(len(w[0]) if w else 0)], f"kernel {view.channels[i]}",
+                   "weight", colorscale=DIVERGING, zmin=-bound, zmax=bound, zmid=0, showscale=scale, colorbar=bar)
+
+
+def _axis(letter: str, fig: go.Figure, row: int, col: int) -> str:
+    """The axis name (``x3``, ``y3``) of the subplot at ``row``, ``col``, as a shape's ``xref`` or ``yref``."""
+    axis = fig.get_subplot(row, col)
+    name = (axis.xaxis if letter == "x" else axis.yaxis).plotly_name  # "xaxis3"
+    return letter + name.removeprefix(f"{letter}axis")

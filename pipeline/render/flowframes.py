@@ -20,6 +20,7 @@ from pipeline.document.views import (
     DecoderStep,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -29,6 +30,7 @@ from pipeline.document.views import (
     VectorView,
     View,
 )
+from pipeline.render.describe import reading
 from pipeline.render.figures import SEQUENTIAL, esc, heatmap_scale
 from pipeline.render.numbers import percent
 from pipeline.render.shots import (
@@ -168,7 +170,7 @@ def _matrix(view: MatrixView, flow: Flow) -> list[Shot]:
     heading = matrix_heading(view.title, view.shape, n, cols)
     if not view.rows:  # a sample with unnamed rows: all at once
         z = z[:MAX_ROWS]
-        stacked = f" as {n:,} rows" if len(view.shape) > 2 else ""
+        stacked = f" · example 1 as {n:,} rows" if len(view.shape) > 3 else ""
         more = f", the first {MAX_ROWS}" if n > MAX_ROWS else ""
         return [Shot(line=sentence(view.title, view.description), grid=value_grid(
             z, [f"{i + 1:,}" for i in range(len(z))], heading + stacked + more, WHOLE))]
@@ -331,6 +333,42 @@ def _attention(view: AttentionView, flow: Flow) -> list[Shot]:
 @view_shots.register
 def _gates(view: LSTMGatesView, flow: Flow) -> list[Shot]:
     return []  # the hidden state over the positions already shows each step; the gates are on the Prediction page
+
+
+MOSAIC_COLUMNS, MOSAIC_ROWS = 136, 34  # of the tiled feature maps sent to the browser: 16 maps of 16 x 16
+PANEL_ASPECT = 4.0  # the values panel's width over its height on a laptop: tiles drawn about square there
+
+
+@view_shots.register
+def _feature_maps(view: FeatureMapsView, flow: Flow) -> list[Shot]:
+    """The maps tiled into one picture, the most active first, a blank line between neighbours; as many as fit
+    ``MOSAIC_COLUMNS`` across and ``MOSAIC_ROWS`` down (the stage's own picture draws each on its own)."""
+    if not view.values or not view.values[0] or not view.values[0][0]:
+        return [Shot(line=f"{view.title}: no values.")]
+    height, width = len(view.values[0]), len(view.values[0][0])
+    most_across = max(1, (MOSAIC_COLUMNS + 1) // (width + 1))
+    tiles = min(len(view.values), most_across * max(1, (MOSAIC_ROWS + 1) // (height + 1)))
+    down = math.ceil(tiles / most_across)
+    across = math.ceil(tiles / down)
+    z: list[list[float | None]] = []
+    for t in range(0, tiles, across):
+        if z:
+            z.append([None] * len(z[0]))
+        for r in range(height):
+            line: list[float | None] = []
+            for m in view.values[t:min(t + across, tiles)]:
+                line += ([None] if line else []) + [rounded(v) for v in m[r][:width]]
+            z.append(line + [None] * ((width + 1) * across - 1 - len(line)))
+    shown = ", ".join(str(c) for c in view.channels[:min(tiles, 8)]) + (", …" if tiles > 8 else "")
+    heading = f"{short(view.title, 22)} · {_dims(view.shape)} · channels {shown}"
+    scale = heatmap_scale([v for m in view.values for row in m for v in row])
+    grid = replace(value_grid(z, [""] * len(z), heading, WHOLE, scale=scale), cell_format="", xticks=False,
+                   hover="value %{z:.3f}", gaps=False, width=min(1.0, len(z[0]) / len(z) / PANEL_ASPECT))
+    return [Shot(line=f"{view.title}: {reading(view)}", grid=grid)]
+
+
+def _dims(shape: Sequence[int | None]) -> str:
+    return " × ".join("?" if d is None else f"{d:,}" for d in shape)
 
 
 def _matching_row(view: VectorView, matrix: MatrixView | None) -> int | None:

@@ -20,6 +20,7 @@ from pipeline.document.views import (
     AttentionView,
     DecoderStepsView,
     DecoderStepView,
+    FeatureMapsView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -31,6 +32,7 @@ from pipeline.document.views import (
     View,
 )
 from pipeline.render import tables
+from pipeline.render.describe import data_rows, drawn
 from pipeline.render.tables import Rows, fmt_shape, preview
 from pipeline.safeio import visible
 from pipeline.training.results import EpochResult
@@ -165,6 +167,30 @@ def _(view: LSTMGatesView) -> RenderableType:
         table.add_row(lit(token), *(f"{sum(getattr(view, n)[t]) / len(getattr(view, n)[t]):+.2f}"
                                     for n, _ in LSTMGatesView.GATES))
     return Group(table, *(lit(sentence) for sentence in view.reading))
+
+
+SHADES = " ░▒▓█"  # a map's values from its smallest to its largest
+SHADED_MAPS, SHADED_COLUMNS = 4, 16  # maps drawn as characters, side by side; columns of each
+
+
+@layer_body.register
+def _(view: FeatureMapsView) -> RenderableType:
+    maps = [m for m in view.values[:SHADED_MAPS] if m and m[0]]
+    names = [f"channel {c}" for c in view.channels[: len(maps)]]
+    widths = [max(len(name), min(len(m[0]), SHADED_COLUMNS)) for name, m in zip(names, maps, strict=True)]
+    values = [v for m in maps for line in m for v in line if math.isfinite(v)] or [0.0]
+    low, span = min(values), (max(values) - min(values)) or 1.0  # one scale for every map, as on the chart
+    lines = ["  ".join(name.ljust(w) for name, w in zip(names, widths, strict=True)).rstrip()]
+    for r in range(max((len(m) for m in maps), default=0)):
+        cells = [_shaded(m[r][:SHADED_COLUMNS], low, span) if r < len(m) else "" for m in maps]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    return Group(Text("\n".join(lines)), lit(drawn(view)), rows_table(data_rows(view), "Each map drawn"))
+
+
+def _shaded(row: tuple[float, ...], low: float, span: float) -> str:
+    """One row of a map as shade characters, darker where the value is larger ("?" where it is not a number)."""
+    return "".join("?" if not math.isfinite(v) else SHADES[min(len(SHADES) - 1, int((v - low) / span * len(SHADES)))]
+                   for v in row)
 
 
 def prediction_view(prediction: Prediction) -> Group:

@@ -45,6 +45,7 @@ class Grid:
     band: Band = WHOLE
     width: float = 1.0  # fraction of the width the grid spans
     xticks: bool = True
+    gaps: bool = True  # a line between cells; none in an image (feature maps)
 
 
 @dataclass(frozen=True, kw_only=True)

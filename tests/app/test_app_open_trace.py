@@ -34,7 +34,7 @@ def test_both_shipped_examples_open_with_their_data_flow_and_calls(open_page) ->
         for k, (frame, stage) in enumerate(zip(flow["frames"], doc.stages, strict=True)):
             line, heading = (a["text"].replace("<br>", " ") for a in frame["layout"]["annotations"][:2])
             assert line.startswith(f"{esc(stage.title)}: ") and frame["data"][0]["marker"]["color"][k] == ACCENT
-            assert fmt_shape(stage.sample.shape) in heading and frame["data"][3]["z"]  # the sample, with its shape
+            assert f"· {fmt_shape(stage.output_shape)}" in heading and frame["data"][3]["z"]  # the real shape
         stages = table(at, 0)
         assert list(stages["Stage"]) == [f"{i}. {s.title}" for i, s in enumerate(doc.stages, start=1)]
         calls = at.dataframe[0].value
