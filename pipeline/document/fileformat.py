@@ -52,6 +52,7 @@ from pipeline.document.views import (
     DecoderStepsView,
     DecoderStepView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     MatrixView,
     Num,
@@ -221,7 +222,8 @@ class EpochModel(_Model):
 
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
-                  DecoderStepView | AttentionView | LSTMGatesView | FeatureMapsView, Field(discriminator="kind")]
+                  DecoderStepView | AttentionView | LSTMGatesView | FeatureMapsView | ImageView,
+                  Field(discriminator="kind")]
 
 
 class PredictionModel(_Model):

@@ -3,6 +3,7 @@ digit classifiers each have in common (their data, split, probes, and answers as
 
 from __future__ import annotations
 
+import dataclasses
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -19,10 +20,12 @@ from pipeline.data.images import MAX_IMAGE_BYTES, ImageDataset, digits, image_co
 from pipeline.data.pixels import check_code
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.data.tokens import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, Vocabulary, tokenize
+from pipeline.document import pictures
 from pipeline.document.views import (
+    FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     Mark,
-    Matrix,
     Prediction,
     ProbabilitiesView,
     TokensView,
@@ -244,25 +247,27 @@ class ImageClassificationLesson(Lesson):
 
 
 def feature_maps(key: str, title: str, description: str, record: Record, conv: nn.Conv2d | None = None,
-                 conv_input: Record | None = None, keep: int = 16) -> FeatureMapsView:
-    """The maps of one traced (1, C, H, W) output as pictures, the ``keep`` most active first (by their largest
-    value); with ``conv``, the kernel that made each map -- its slice for the input map that ``conv_input`` shows
-    most active (the only one, for a grey image)."""
-    from pipeline.document.views import FeatureMapsView  # TEMPORARY: until the anymodel branch lands it
+                 conv_input: Record | None = None) -> FeatureMapsView:
+    """The maps of one traced (1, C, H, W) output as pictures, the most active first (``pictures.feature_maps``); with
+    ``conv``, the kernel that made each map -- its slice for the input map ``conv_input`` shows most active (the only
+    one, for a grey image)."""
+    common = {"key": key, "title": title, "description": description, "shape": tuple(record.output_shape),
+              "dims": ("image", "map", "row", "column"), "stage": key}
+    view = pictures.feature_maps(record.sample, common)
+    if conv is None:
+        return view
+    weight = conv.weight.detach().cpu()  # (C_out, C_in, k, k)
+    seen = conv_input.sample if conv_input is not None else None  # (C_in, H, W)
+    inputs = (int(seen.flatten(1).abs().mean(1).argmax()) if seen is not None and weight.shape[1] > 1 else 0,)
+    kernels = tuple(tuple(matrix(weight[c, i].tolist()) for i in inputs) for c in view.channels)
+    return dataclasses.replace(view, kernels=kernels, kernel_inputs=inputs)
 
-    sample = record.sample  # (C, H, W): the first (only) image
-    order = sorted(range(sample.shape[0]), key=lambda c: -float(sample[c].max()))[:keep]
-    kernels: tuple[tuple[Matrix, ...], ...] = ()
-    inputs: tuple[int, ...] = ()
-    if conv is not None:
-        weight = conv.weight.detach().cpu()  # (C_out, C_in, k, k)
-        seen = conv_input.sample if conv_input is not None else None  # (C_in, H, W)
-        inputs = (int(seen.flatten(1).max(dim=1).values.argmax()) if seen is not None and weight.shape[1] > 1 else 0,)
-        kernels = tuple(tuple(matrix(weight[c, i].tolist()) for i in inputs) for c in order)
-    return FeatureMapsView(key=key, title=title, description=description, shape=tuple(record.output_shape),
-                           dims=("image", "map", "row", "column"), stage=key,
-                           values=tuple(matrix(sample[c].tolist()) for c in order), channels=tuple(order),
-                           kernels=kernels, kernel_inputs=inputs)
+
+def image_view(key: str, title: str, description: str, record: Record) -> ImageView:
+    """The image a network reads (a traced (1, 1, H, W) output of ink from 0 to 1), as a picture."""
+    return ImageView(key=key, title=title, description=description, shape=tuple(record.output_shape),
+                     dims=("image", "channel", "row", "column"), stage=key, values=(matrix(record.sample[0].tolist()),),
+                     channels=(0,), full=1.0)
 
 
 def image_answer(lesson: Lesson, run: Any, text: str, t: Trace, layers: Sequence[View], scores: str, softmax: str

@@ -14,14 +14,12 @@ from typing import ClassVar
 from torch import nn
 
 from pipeline.document.views import Prediction
-from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, feature_maps, image_answer
+from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, feature_maps, image_answer, image_view
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.cnn import CNNConfig, DigitsCNN
 from pipeline.trace import traced_forward
 from pipeline.training.loop import TrainConfig
 from pipeline.training.settings import setting
-
-MAPS_DRAWN = 16  # feature maps drawn per layer, the most active first
 
 
 @dataclass(frozen=True)
@@ -78,11 +76,11 @@ class DigitsCNNLesson(ImageClassificationLesson):
 
         def maps(key: str, at: At, conv: nn.Conv2d | None = None, inputs: At | None = None):
             s = stage(key)
-            return feature_maps(key, s.title, s.description, t[at], conv=conv,
-                                conv_input=t[inputs] if inputs else None, keep=MAPS_DRAWN)
+            return feature_maps(key, s.title, s.description, t[at], conv=conv, conv_input=t[inputs] if inputs else None)
 
+        pixels = stage("pixels")
         layers = (
-            maps("pixels", At.PIXELS),
+            image_view("pixels", pixels.title, pixels.description, t[At.PIXELS]),
             maps("conv1", At.CONV1, cnn.conv1, At.PIXELS),
             maps("pool1", At.POOL1),
             maps("conv2", At.CONV2, cnn.conv2, At.POOL1),

@@ -14,7 +14,7 @@ from typing import ClassVar
 from torch import nn
 
 from pipeline.document.views import Prediction, VectorView
-from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, feature_maps, image_answer
+from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, image_answer, image_view
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.cnn import DigitsMLP, MLPConfig
 from pipeline.trace import traced_forward
@@ -64,7 +64,7 @@ class DigitsMLPLesson(ImageClassificationLesson):
         values = t[At.RELU].sample.tolist()
         active = sum(v > 0 for v in values)
         layers = (
-            feature_maps("pixels", pixels.title, pixels.description, t[At.PIXELS]),
+            image_view("pixels", pixels.title, pixels.description, t[At.PIXELS]),
             VectorView(key="hidden", title=hidden.title, description=hidden.description,
                        shape=tuple(t[At.RELU].output_shape), dims=("image", "hidden unit"), stage="hidden",
                        values=tuple(values), origin=f"the hidden layer's {len(values)} units after ReLU, {active} of "

@@ -334,9 +334,13 @@ def vector_figure(view: VectorView) -> go.Figure:
     fig.update_xaxes(title_text="" if named else (view.dims[-1] if view.dims else "number"), showgrid=False,
                      type="category" if named else "linear", range=None if named else [0.4, len(values) + 0.6])
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb", title_text="value")
-    for j in focus(view).cols:
-        fig.add_shape(type="rect", x0=j + 0.5, x1=j + 1.5, y0=0, y1=values[j] or 0, xref="x", yref="y",
-                      line={"color": MARKED, "width": 2.5}, layer="above") if not named else None
+    at = focus(view).cols
+    for j in at:  # bars stand at 1, 2, ... on a numbered axis, at 0, 1, ... on a named one
+        left = j - 0.5 if named else j + 0.5
+        fig.add_shape(type="rect", x0=left, x1=left + 1, y0=0, y1=values[j] or 0, xref="x", yref="y",
+                      line={"color": MARKED, "width": 2.5}, layer="above")
+    if named:  # the name the verdict gives, bold
+        fig.update_xaxes(tickvals=x, ticktext=[f"<b>{t}</b>" if i in at else t for i, t in enumerate(x)])
     return base(fig, 300)
 
 
