@@ -197,6 +197,7 @@ def image_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:
     return StepOutput(F.cross_entropy(logits, labels), len(labels), {"accuracy": (correct, len(labels))})
 
 
+DIGITS = 1797  # images in scikit-learn's handwritten digits
 # A few fixed digits of the data, followed epoch by epoch while a model learns: name -> index in ``digits()``.
 DIGIT_PROBES = {"image 3: a 3": 3, "image 5: a 5": 5, "image 8: an 8": 8, "image 9: a 9": 9}
 
@@ -218,7 +219,9 @@ class ImageClassificationLesson(Lesson):
         """The classifier of grey images (B, 1, S, S) -> logits (B, K) these settings describe."""
 
     def prepare(self, settings: TrainConfig, data: ImageDataset | None = None, device: str = "cpu") -> Prepared:
-        data = data if data is not None else digits()
+        if data is None:  # the first ``samples`` of the built-in digits (all ten digits take turns in its order)
+            data = digits()
+            data = data.subset(list(range(min(getattr(settings, "samples", len(data)), len(data)))))
         train, val = data.split(0.2, settings.seed)
         with seeded(settings.seed):
             pipeline = ImageClassifier(self.make_model(settings, len(data.classes)), data.classes).to(device)

@@ -14,7 +14,14 @@ from typing import ClassVar
 from torch import nn
 
 from pipeline.document.views import Prediction
-from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, feature_maps, image_answer, image_view
+from pipeline.lessons.common import (
+    DIGITS,
+    ImageClassificationLesson,
+    ImageClassifier,
+    feature_maps,
+    image_answer,
+    image_view,
+)
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.cnn import CNNConfig, DigitsCNN
 from pipeline.trace import traced_forward
@@ -27,6 +34,8 @@ class DigitsCNNSettings(TrainConfig):
     """Training settings (tuned for this model) plus the two convolutions' numbers of filters."""
 
     epochs: int = setting(5, 1, 50, "Epochs", "Full passes over the training images.")
+    samples: int = setting(DIGITS, 100, DIGITS, "Images",
+                           f"How many of the {DIGITS:,} handwritten digits to use (80% train).")
     lr: float = setting(0.01, 0.0001, 1.0, "Learning rate",
                         "Adam step size. Try 0.5 or 1 to see what too high a rate does.")
     filters1: int = setting(16, 1, 64, "Filters, first convolution",

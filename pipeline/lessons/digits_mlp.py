@@ -14,7 +14,7 @@ from typing import ClassVar
 from torch import nn
 
 from pipeline.document.views import Prediction, VectorView
-from pipeline.lessons.common import ImageClassificationLesson, ImageClassifier, image_answer, image_view
+from pipeline.lessons.common import DIGITS, ImageClassificationLesson, ImageClassifier, image_answer, image_view
 from pipeline.lessons.protocol import LessonRun
 from pipeline.nn.cnn import DigitsMLP, MLPConfig
 from pipeline.trace import traced_forward
@@ -27,6 +27,8 @@ class DigitsMLPSettings(TrainConfig):
     """Training settings (as the CNN lesson's) plus the size of the hidden layer."""
 
     epochs: int = setting(5, 1, 50, "Epochs", "Full passes over the training images.")
+    samples: int = setting(DIGITS, 100, DIGITS, "Images",
+                           f"How many of the {DIGITS:,} handwritten digits to use (80% train).")
     lr: float = setting(0.01, 0.0001, 1.0, "Learning rate",
                         "Adam step size. Try 0.5 or 1 to see what too high a rate does.")
     hidden: int = setting(128, 1, 1024, "Hidden units", "Units of the hidden layer, each with a weight per pixel.")

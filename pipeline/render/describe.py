@@ -269,10 +269,10 @@ def _(view: ImageView) -> str:
     pixels = sum(len(row) for row in image)
     if not inked:
         return f"The image is {count(pixels, 'pixel')}, none of them inked."
-    rows, cols = sorted({r for r, _ in inked}), sorted({c for _, c in inked})
+    at = focus(view)
     full = sum(1 for r, c in inked if image[r][c] >= view.full)
     return (f"The model reads {count(pixels, 'pixel')}: {len(inked)} hold ink, {full} of them fully inked, in rows "
-            f"{_span(rows)} and columns {_span(cols)} of {len(image)} × {len(image[0])}.")
+            f"{_span(at.rows)} and columns {_span(at.cols)} (framed) of {len(image)} × {len(image[0])}.")
 
 
 def _span(indices: Sequence[int]) -> str:
@@ -412,6 +412,16 @@ def _(view: FeatureMapsView) -> Focus:
     strengths = map_strengths(view)
     finite = [k for k, v in enumerate(strengths) if math.isfinite(v)]
     return Focus(rows=(max(finite, key=strengths.__getitem__),)) if finite else Focus()
+
+
+@focus.register
+def _(view: ImageView) -> Focus:
+    image = view.values[0] if view.values else ()
+    inked = [(r, c) for r, row in enumerate(image) for c, v in enumerate(row) if math.isfinite(v) and v > 0]
+    if not inked:
+        return Focus()
+    rows, cols = [r for r, _ in inked], [c for _, c in inked]
+    return Focus(rows=tuple(range(min(rows), max(rows) + 1)), cols=tuple(range(min(cols), max(cols) + 1)))
 
 
 def map_strengths(view: FeatureMapsView) -> list[float]:

@@ -22,6 +22,7 @@ from pipeline.document.views import (
     DecoderStepsView,
     DecoderStepView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -34,7 +35,7 @@ from pipeline.document.views import (
 from pipeline.render.describe import focus, real_rows
 from pipeline.render.drawing import Figure, drawn_once
 from pipeline.render.margins import fit_margins, text_size
-from pipeline.render.numbers import percent, signed
+from pipeline.render.numbers import percent, plain, signed
 from pipeline.training.live import TrainingLog
 from pipeline.training.results import EpochResult
 
@@ -582,3 +583,28 @@ def _axis(letter: str, fig: go.Figure, row: int, col: int) -> str:
     axis = fig.get_subplot(row, col)
     name = (axis.xaxis if letter == "x" else axis.yaxis).plotly_name  # "xaxis3"
     return letter + name.removeprefix(f"{letter}axis")
+
+
+INK = [[0.0, "#ffffff"], [1.0, "#111827"]]  # white paper to dark ink
+IMAGE_PX = 300  # the image's side on a laptop; it shrinks with the chart on a phone
+
+
+@layer_figure.register
+def image_figure(view: ImageView) -> go.Figure:
+    """The image a network reads, large and pixel by pixel, white (no ink) to dark (full ink) with its colour bar;
+    the rows and columns the ink spans (what the verdict names) framed."""
+    image = view.values[0] if view.values else ()
+    if not image or not image[0]:
+        raise ValueError(f"image layer {view.key!r} has no values")
+    n, m = len(image), len(image[0])
+    fig = Figure(heatmap(image, [f"row {r + 1}" for r in range(n)], [f"column {c + 1}" for c in range(m)], view.key,
+                         "ink", plain, zmin=0, zmax=view.full or 1.0, colorscale=INK,
+                         colorbar=colorbar("ink", len=0.8)).update(xgap=0, ygap=0))
+    at = focus(view)
+    if at.rows and at.cols:
+        outline(fig, (min(at.cols), max(at.cols)), (min(at.rows), max(at.rows)))
+    fig.update_xaxes(tickvals=list(range(m)), ticktext=[str(c + 1) for c in range(m)], side="top", showgrid=False,
+                     title_text="column", constrain="domain")
+    fig.update_yaxes(tickvals=list(range(n)), ticktext=[str(r + 1) for r in range(n)], autorange="reversed",
+                     showgrid=False, title_text="row", scaleanchor="x", constrain="domain", constraintoward="top")
+    return base(fig, IMAGE_PX + 70, margin={"l": 20, "r": 20, "t": 50, "b": 10})
