@@ -111,13 +111,13 @@ def drawing_to_input(current: Lesson, data_url: str | None) -> str:
     from pipeline.errors import InputError  # a module with no imports: the canvas itself needs no lesson code
 
     if not data_url:
-        raise InputError("The drawing is blank: draw a digit in the box first.")
+        raise InputError("Your drawing is blank: draw a digit in the box first.")
     if len(data_url) > MAX_DATA_URL or not data_url.startswith(PNG_PREFIX):
-        raise InputError("The drawing could not be read: it did not arrive as a PNG image. Draw it again.")
+        raise InputError("Your drawing could not be read: it did not arrive as a PNG image. Draw it again.")
     try:
         raw = base64.b64decode(data_url[len(PNG_PREFIX):], validate=True)
     except ValueError:
-        raise InputError("The drawing could not be read: its PNG data is damaged. Draw it again.") from None
+        raise InputError("Your drawing could not be read: its PNG data is damaged. Draw it again.") from None
     try:
         return current.picture_input(raw, "the drawing")
     except InputError as e:

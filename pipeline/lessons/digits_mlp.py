@@ -65,11 +65,13 @@ class DigitsMLPLesson(ImageClassificationLesson):
         pixels, hidden = self.content.stage("pixels"), self.content.stage("hidden")
         values = t[At.RELU].sample.tolist()
         active = sum(v > 0 for v in values)
+        strongest = max(values, default=0.0)
         layers = (
             image_view("pixels", pixels.title, pixels.description, t[At.PIXELS]),
             VectorView(key="hidden", title=hidden.title, description=hidden.description,
                        shape=tuple(t[At.RELU].output_shape), dims=("image", "hidden unit"), stage="hidden",
-                       values=tuple(values), origin=f"the hidden layer's {len(values)} units after ReLU, {active} of "
-                                                    "them above zero"),
+                       values=tuple(values),
+                       origin=f"the hidden layer's {len(values)} units after ReLU: {active} of them answer (above "
+                              f"zero), the strongest with {strongest:+.2f}"),  # as render.numbers.signed writes it
         )
         return image_answer(self, run, text, t, layers, At.CLASSIFIER, At.SOFTMAX)
