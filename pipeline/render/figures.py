@@ -537,7 +537,8 @@ def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
     titles: list[str] = []
     for r in range(map_rows):
         chunk = range(r * per_row, min(k, (r + 1) * per_row))
-        titles += [f"<b>▶ channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}" for i in chunk]
+        # "ch 12", not "channel 12": four titles side by side on a phone (~75 px each) ran into each other
+        titles += [f"<b>▶ ch {view.channels[i]}</b>" if i in at else f"ch {view.channels[i]}" for i in chunk]
         titles += [""] * (per_row - len(chunk))
         if kernels:
             titles += [""] * per_row
