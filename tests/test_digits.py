@@ -300,3 +300,20 @@ def test_the_command_line_traces_a_png_and_trains_on_a_folder(capsys, tmp_path):
         main(["run", "digits-cnn", "--text", "a sentence"])
     _, err = capsys.readouterr()
     assert exit_code.value.code == 2 and "unrecognized arguments: --text" in err
+
+
+def test_a_trace_file_of_the_lesson_opens_with_its_pictures(cnn, tmp_path):
+    """Saved (zip and JSON) and opened again, the prediction's pictures -- the image, the maps and their kernels --
+    come back as they were, and the report of the opened file is the report of the run."""
+    from pipeline.document.fileformat import export_json, open_path, save  # the file format: this test only
+    from pipeline.render.report import document_view
+
+    lesson, run = cnn
+    doc = lesson.document(run, lesson.predict(run, run.examples[0][0]), "test")
+    for path, write in ((tmp_path / "d.zip", save), (tmp_path / "d.json", export_json)):
+        write(doc, path)
+        opened = open_path(path)
+        assert opened.prediction.layers == doc.prediction.layers
+        assert isinstance(opened.prediction.layer("pixels"), ImageView)
+        assert opened.prediction.layer("conv1").kernels == doc.prediction.layer("conv1").kernels
+        assert document_view(opened) is not None
