@@ -317,3 +317,15 @@ def test_a_trace_file_of_the_lesson_opens_with_its_pictures(cnn, tmp_path):
         assert isinstance(opened.prediction.layer("pixels"), ImageView)
         assert opened.prediction.layer("conv1").kernels == doc.prediction.layer("conv1").kernels
         assert document_view(opened) is not None
+
+
+def test_the_quiz_on_your_run_names_the_traced_image_not_its_code(cnn):
+    from pipeline.app.quiz import generated_questions  # the app's quiz: this test only
+
+    lesson, run = cnn
+    code = run.examples[0][0]
+    questions = generated_questions(lesson.document(run, lesson.predict(run, code), "test"))
+    asked = [q.question for q in questions if q.question.startswith("What did your model answer")]
+    assert asked == ["What did your model answer for the image it traced (the Prediction page's first stage), and "
+                     "how sure was it?"]
+    assert not any(code in q.question for q in questions)

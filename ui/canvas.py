@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit.components.v2 import component
 
+from pipeline.errors import InputError
 from ui.widgets import escape_markdown
 
 if TYPE_CHECKING:
@@ -108,8 +109,6 @@ _component = component("pipeline_trace.draw", html=HTML, css=CSS, js=JS)
 
 def drawing_to_input(current: Lesson, data_url: str | None) -> str:
     """A drawing's PNG data URL as the lesson's input; InputError (one line) when it holds no usable drawing."""
-    from pipeline.errors import InputError  # a module with no imports: the canvas itself needs no lesson code
-
     if not data_url:
         raise InputError("Your drawing is blank: draw a digit in the box first.")
     if len(data_url) > MAX_DATA_URL or not data_url.startswith(PNG_PREFIX):
