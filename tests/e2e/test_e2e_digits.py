@@ -108,15 +108,12 @@ def test_a_finger_draws_on_a_phone(browser: Browser, app_url: str, screenshots) 
         context.close()
 
 
-@pytest.mark.parametrize("name", ["laptop", "presenter-150", "phone"])
-def test_every_stage_of_the_cnn_steps_through_with_its_picture(browser: Browser, app_url: str, screenshots,
-                                                               name: str) -> None:
-    screen = view(name)
-    context = screen.context(browser, app_url)
+def test_every_stage_of_the_cnn_steps_through_with_its_picture(browser: Browser, app_url: str, screenshots) -> None:
+    context = view("laptop").context(browser, app_url)
     page = context.new_page()
     page.set_default_timeout(90_000)
     try:
-        load(page, f"/prediction?lesson={LESSON}" + ("&present=1" if screen.present else ""))
+        load(page, f"/prediction?lesson={LESSON}")
         titles = []
         for step in range(1, 8):
             expect(step_label(page)).to_have_text(f"Stage {step} of 7")
@@ -124,10 +121,27 @@ def test_every_stage_of_the_cnn_steps_through_with_its_picture(browser: Browser,
             titles.append(stage_title(page))
             picture = page.locator('[class*="st-key-stage-picture-"] [data-testid=stPlotlyChart] .main-svg').first
             expect(picture).to_be_visible()
-            page.screenshot(path=str(screenshots / f"digits-{name}-stage-{step}.png"))
+            page.screenshot(path=str(screenshots / f"digits-laptop-stage-{step}.png"))
             if step < 7:
                 step_button(page, "Next").click()
         assert titles[:2] == ["Pixels", "First convolution"] and titles[-1].startswith("Softmax")
         assert len(set(titles)) == 7
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["presenter-150", "phone"])
+def test_the_pixels_and_the_feature_maps_in_presenter_mode_and_on_a_phone(browser: Browser, app_url: str,
+                                                                          screenshots, name: str) -> None:
+    """Screenshots of the first two stages (the layout test measures every stage in every view)."""
+    screen = view(name)
+    context = screen.context(browser, app_url)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        for step in (1, 2):
+            load(page, f"/prediction?lesson={LESSON}&step={step}" + ("&present=1" if screen.present else ""))
+            expect(step_label(page)).to_have_text(f"Stage {step} of 7")
+            page.screenshot(path=str(screenshots / f"digits-{name}-stage-{step}.png"))
     finally:
         context.close()
