@@ -332,7 +332,7 @@ def vector_figure(view: VectorView) -> go.Figure:
              for i, v in enumerate(values)]
     fig = Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if (v or 0) >= 0 else VAL for v in values],
                         name=view.key, customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    fig.update_xaxes(title_text="" if named else (view.dims[-1] if view.dims else "number"), showgrid=False,
+    fig.update_xaxes(title_text=view.dims[-1] if view.dims else "" if named else "number", showgrid=False,
                      type="category" if named else "linear", range=None if named else [0.4, len(values) + 0.6])
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb", title_text="value")
     at = focus(view).cols
