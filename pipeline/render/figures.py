@@ -146,7 +146,9 @@ def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.06,
                         vertical_spacing=0.34 / rows, subplot_titles=[_panel_title(p, 16) for p in probes],
                         figure=Figure())
-    colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309"]
+    # ten distinct colours: the digits lessons have ten classes, and a colour used twice would pair two of them
+    colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309", "#0f766e", "#be185d", "#111827",
+              "#0891b2"]
     x = [e.epoch for e in epochs]
     for k, probe in enumerate(probes):
         where = esc(_short(probe))
