@@ -1,4 +1,5 @@
-"""Compare lessons: two models trained on the same sentences -- accuracy, size, time, and one sentence through both."""
+"""Compare lessons: two models trained on the same data -- accuracy, size, time, why one needs fewer parameters, and
+one input through both."""
 
 from dataclasses import replace
 
@@ -8,7 +9,7 @@ import ui
 
 st.title("Compare lessons")
 from pipeline.app import compare  # noqa: E402 -- after the first paint: the lessons' code imports torch
-from pipeline.lessons import LESSONS  # noqa: E402
+from pipeline.lessons import LESSONS, InputKind  # noqa: E402
 
 choices = compare.comparable(LESSONS)
 if not choices:
@@ -23,19 +24,27 @@ def title(slug: str) -> str:
 left, right = st.columns(2)
 first = left.selectbox("First lesson", choices, format_func=title, key="compare-a")
 second = right.selectbox("Second lesson", compare.partners(LESSONS, first), format_func=title, key="compare-b")
-st.caption("Both models train on the same sentences with the same split and seed, using each lesson's default "
+st.caption("Both models train on the same data with the same split and seed, using each lesson's default "
            "settings, so the difference below comes from the model.")
 
 pair = [(LESSONS[slug], ui.default_run(slug)) for slug in (first, second)]
 sides = [compare.side(lesson, shared.run) for lesson, shared in pair]
 ui.table(compare.summary_rows(sides))
 ui.chart(compare.accuracy_figure(sides), key="compare-curves")
-st.markdown("\n".join(f"- {ui.escape_markdown(s)}" for s in compare.training_reading(*sides)))
+st.markdown("\n".join(f"- {ui.escape_markdown(s)}" for s in compare.training_reading(*sides) +
+                      compare.sharing_reading(*sides)))
 
-st.header("One sentence through both", anchor="sentence")
 default = pair[0][1].prediction.text
-text = st.text_input("A sentence", value=default, key="compare-text", placeholder="e.g. the plot was not good",
-                     help="Starts with a held-out sentence neither model trained on.")
+if pair[0][0].input_kind is InputKind.TEXT:
+    st.header("One sentence through both", anchor="sentence")
+    text = st.text_input("A sentence", value=default, key="compare-text", placeholder="e.g. the plot was not good",
+                         help="Starts with a held-out sentence neither model trained on.")
+else:  # pictures: one of the held-out images, named by its place (the Prediction page draws new ones)
+    st.header("One input through both", anchor="sentence")
+    examples = [code for code, _ in pair[0][1].run.examples[:40]]
+    text = st.selectbox("A held-out image", examples, key="compare-image",
+                        format_func=lambda code: ui.canvas.input_name(pair[0][0], code, examples).capitalize(),
+                        help="Images neither model trained on; draw your own on the Prediction page.") or default
 try:
     predictions = [shared.prediction if text == shared.prediction.text else ui.predict(lesson, shared.run, text)
                    for lesson, shared in pair]

@@ -1,4 +1,4 @@
-"""Prediction: type or pick an input, then step through every stage from raw text to the answer.
+"""Prediction: type, draw or pick an input, then step through every stage from the raw input to the answer.
 
 The stage's picture starts on the first screen in every view a class uses (a laptop or projector at 1280x720,
 presenter mode, presenter mode at 150 %, a phone): the input is one compact row (in presenter mode, a button in
@@ -15,6 +15,7 @@ import streamlit as st
 import ui
 from pipeline.app.quiz import guess_question, guess_score
 from pipeline.app.stepper import PLAY_SPEEDS
+from pipeline.lessons import InputKind
 from pipeline.render.describe import data_rows, reading
 from pipeline.training.settings import specs
 from ui import keys
@@ -25,6 +26,8 @@ run, is_own = ui.run_to_use(slug)
 text_key, example_key, speed_key, guess_key = keys.text(slug), keys.example(slug), keys.PLAY_SPEED, keys.guessing(slug)
 examples = [text for text, _ in run.examples[:40]]
 presenting = ui.presenting()
+drawing = lesson.input_kind is InputKind.IMAGE
+problem_key = f"pred-problem:{slug}"  # why the last drawing could not be used
 if text_key not in st.session_state and examples:
     st.session_state[text_key] = examples[0]
 
@@ -33,20 +36,41 @@ def use_example() -> None:
     if st.session_state.get(example_key):
         st.session_state[text_key] = st.session_state[example_key]
         st.session_state[example_key] = None  # back to "Choose an example", so it never disagrees with the input
+        st.session_state[problem_key] = None
+
+
+def use_drawing(code: str | None, problem: str | None) -> None:
+    """A stroke ended on the canvas: its drawing is the input now, or a line says why it cannot be."""
+    if code is not None:
+        st.session_state[text_key] = code
+    st.session_state[problem_key] = problem
+
+
+def name(text: str) -> str:
+    return ui.canvas.input_name(lesson, text, examples)
 
 
 def input_row() -> None:
-    """The input and the examples on one line, their labels inside the boxes (a row, not a form: Enter predicts)."""
+    """The input and the examples on one line, their labels inside the boxes (a row, not a form: Enter predicts).
+    A lesson that reads pictures has a canvas there instead of a text box, one click away (in presenter mode,
+    already inside the toolbar's popover)."""
     left, right = st.container(key="input-row").columns([3, 2], vertical_alignment="center", gap="small")
-    left.text_input("Type an input", key=text_key, persist_state="session", label_visibility="collapsed",
-                    placeholder="Type an input, e.g. the plot was not good")
+    if drawing:
+        with left.popover("Draw a digit", icon=":material/draw:", width="stretch") if not presenting else left:
+            ui.canvas.canvas(lesson, key=f"canvas:{slug}", on_input=use_drawing)
+    else:
+        left.text_input("Type an input", key=text_key, persist_state="session", label_visibility="collapsed",
+                        placeholder="Type an input, e.g. the plot was not good")
     right.selectbox("…or pick a held-out example", examples, index=None, key=example_key, on_change=use_example,
-                    placeholder="…or pick a held-out example", label_visibility="collapsed")
+                    placeholder="…or pick a held-out example", label_visibility="collapsed",
+                    format_func=lambda text: name(text).capitalize())
 
 
 if not presenting:
     input_row()
 text = st.session_state.get(text_key) or ""
+if st.session_state.get(problem_key):
+    ui.canvas.problem_line(st.session_state[problem_key])
 try:
     prediction = ui.predict(lesson, run, text)
 except ValueError as e:  # InputError included: empty, too long, unusable text
@@ -91,7 +115,7 @@ def side_by_side(screen) -> None:
     heading, second = other
     screens2 = second.screens()
     twin = screens2[min(stepper.index, len(screens2) - 1)]
-    this = f"“{text}”" if compare == "another input" else \
+    this = f"“{name(text)}”" if compare == "another input" else \
         f"{setting} {'on' if getattr(run.settings, setting) else 'off'}"
     st.subheader(ui.escape_markdown(screen.title), anchor=False)
     for column, label, view, answer in zip(st.columns(2), (this, heading), (screen, twin),
@@ -116,7 +140,7 @@ def toolbar() -> None:
     """One row: (in presenter mode) the input, the step buttons with their keys, where we are, the guess score."""
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="stepper-bar")
     if presenting:
-        shown = text if len(text) <= 16 else text[:15] + "…"
+        shown = name(text) if len(name(text)) <= 16 else name(text)[:15] + "…"
         with bar.popover(ui.escape_markdown(f"“{shown}”"), icon=":material/edit:", help="Change the input"):
             input_row()
     last = len(screens) - 1
@@ -172,7 +196,7 @@ if compare == "another input":
     text2 = st.session_state.get(keys.second_text(slug))
     if text2:
         try:
-            other = (f"“{text2}”", ui.predict(lesson, run, text2))
+            other = (f"“{name(text2)}”", ui.predict(lesson, run, text2))
         except ValueError as e:
             st.error(f"Second input: {e}", icon=":material/error:")
 elif compare in choices:
@@ -189,7 +213,10 @@ speed, guess, reveal = st.columns(3)
 st.segmented_control("Compare side by side with", choices, key=keys.compare(slug),
                      help="The same stage for a second input (“good” beside “not good”), or for the same input "
                           "through the model trained with an on/off setting flipped.")
-if compare == "another input":
+if compare == "another input" and drawing:
+    st.selectbox("Second input", examples, index=None, key=keys.second_text(slug), placeholder="a held-out image",
+                 format_func=lambda text: name(text).capitalize())
+elif compare == "another input":
     st.text_input("Second input", key=keys.second_text(slug), placeholder="e.g. the plot was good")
 speed.segmented_control("Play speed", list(PLAY_SPEEDS), key=speed_key, default="normal",
                         help="Seconds per stage while playing: slow 3, normal 1.5, fast 0.75.")

@@ -109,7 +109,8 @@ if submitted:
     changed = [f"{spec.label} {getattr(settings, spec.name)}" for spec in specs(lesson.settings_type)
                if getattr(settings, spec.name) != spec.default]
     shown_settings = " · ".join(changed) + " (the rest as by default)" if changed else "the default settings"
-    source = f" · on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} rows)" if data is not None else ""
+    source = f" · on your file **{ui.escape_markdown(upload.name)}** ({len(data):,} examples)" if data is not None \
+        else ""
     st.markdown(f"**Training** · {ui.escape_markdown(shown_settings)}{source}")
     cache = run_cache.shared_cache()
     first = ("Another learner is training exactly these settings: you will get their model when it is done."
@@ -181,7 +182,8 @@ if ui.own_run(slug) is None or log is None:
     st.stop()
 run = ui.own_run(slug)
 past = st.session_state.get(history_key) or []
-on_file = f" on your file **{ui.escape_markdown(past[0].source)}** ({run.info.get('sequences', 0):,} rows)" \
+examples = run.info.get("sequences", run.info.get("images", 0))  # sentences or pairs; images
+on_file = f" on your file **{ui.escape_markdown(past[0].source)}** ({examples:,} examples)" \
     if past and past[0].source != history.BUILT_IN and past[0].settings == run.settings else ""
 if run.complete:
     st.success(f"Your model is trained{on_file}. The Prediction page uses it now.", icon=":material/check_circle:")

@@ -17,6 +17,7 @@ from pipeline.document.views import (
     DecoderStep,
     DecoderStepsView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -80,6 +81,8 @@ def views() -> dict[str, View]:
         **inside_views(),
         "feature_maps": FeatureMapsView(key="conv", title="Conv", description="d", shape=(2, 4, 2, 3),
                                         values=(((0.0, 1.0, 0.5), (0.2, 0.0, 0.0)),) * 2, channels=(3, 0)),
+        "image": ImageView(key="pixels", title="Pixels", description="d", shape=(1, 1, 2, 3),
+                           values=(((0.0, 1.0, 0.5), (0.25, 0.0, 0.0)),), channels=(0,)),
     }
 
 

@@ -9,7 +9,7 @@
 Nothing here imports torch at import time: a page's first lines paint before the model code loads.
 """
 
-from ui import class_board, classroom, inside, keys
+from ui import canvas, class_board, classroom, inside, keys
 from ui.runs import (
     default_run,
     handout,
@@ -56,6 +56,7 @@ __all__ = [
     "OTHER",
     "RIGHT",
     "WRONG",
+    "canvas",
     "chart",
     "class_board",
     "classroom",

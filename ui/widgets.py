@@ -170,9 +170,9 @@ def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
             with cols[i % columns]:
                 values[spec.name] = open_setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
         if current.data_format:
-            upload = st.file_uploader(f"Your own data (optional): {current.data_format}", type=["csv"],
-                                      key=keys.upload(current.slug),
-                                      help="Leave empty to train on the lesson's built-in sentences.")
+            upload = st.file_uploader(f"Your own data (optional): {current.data_format}",
+                                      type=list(current.data_types), key=keys.upload(current.slug),
+                                      help="Leave empty to train on the lesson's built-in data.")
         submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
         message = st.empty()
     return values, upload, submitted, message

@@ -1,5 +1,6 @@
-"""Two lessons that read the same data, side by side: accuracy per epoch, size, training time, and how each
-model combines the words of one sentence -- as rows, one figure and plain sentences made from the numbers.
+"""Two lessons that read the same data, side by side: accuracy per epoch, size, training time, why one needs fewer
+parameters than the other (weights a convolution shares between positions), and how each model combines the words of
+one sentence -- as rows, one figure and plain sentences made from the numbers.
 
 Lessons are comparable when their ``data_format`` is the same (and not None): they train on the same
 sentences, split and seed, so their default runs differ only in the model. No Streamlit here.
@@ -19,9 +20,22 @@ from pipeline.document.views import AttentionView, Mark, MatrixView, Prediction,
 from pipeline.lessons import Lesson, LessonRun
 from pipeline.render.drawing import Figure
 from pipeline.render.figures import TRAIN, VAL, base, esc, finite
+from pipeline.trace import RecordKind, Trace
 
 GOOD_ENOUGH = 0.9  # the "first epoch past 90%" the reading mentions
 COLORS = (TRAIN, VAL)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One layer that holds parameters: how many, and how many numbers it reads and makes for one example."""
+
+    name: str
+    type: str  # the module's class: "Conv2d", "Linear", ...
+    params: int
+    inputs: int
+    outputs: int
+    maps: tuple[int, ...] = ()  # a convolution's output: (maps, height, width)
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Side:
     params: int  # from the trace root: every parameter of the traced pipeline
     seconds: float  # training time, all epochs
     val_size: int
+    layers: tuple[Weights, ...] = ()  # the layers holding parameters, in the order the model calls them
 
     @property
     def final(self) -> float:
@@ -58,7 +73,45 @@ def partners(lessons: Mapping[str, Lesson], slug: str) -> list[str]:
 def side(lesson: Lesson, run: LessonRun) -> Side:
     """The comparison numbers of one lesson's run."""
     return Side(lesson.slug, lesson.content.title, tuple(e.val_accuracy for e in run.epochs), run.trace.root.num_params,
-                sum(e.seconds for e in run.epochs), int(run.info.get("val_size", 0)))
+                sum(e.seconds for e in run.epochs), int(run.info.get("val_size", 0)), weights(run.trace))
+
+
+def weights(t: Trace) -> tuple[Weights, ...]:
+    """The innermost modules of a trace that hold parameters (their first call), with their sizes per example."""
+    def per_example(shape: Sequence[int | None]) -> int:
+        return math.prod(d or 0 for d in shape[1:]) if len(shape) > 1 else 0
+
+    found = []
+    for r in t:
+        if r.kind is RecordKind.MODULE and r.call == 0 and r.num_params and not t.children(r):
+            maps = tuple(d or 0 for d in r.output_shape[1:]) if len(r.output_shape) == 4 else ()
+            found.append(Weights(r.name, r.type, r.num_params, per_example(r.input_shape),
+                                 per_example(r.output_shape), maps))
+    return tuple(found)
+
+
+def sharing_reading(a: Side, b: Side) -> list[str]:
+    """Why a convolutional model needs fewer parameters than one without convolutions, from their layers' numbers:
+    its first convolution's weights, reused at every position, against a dense layer making the same numbers --
+    and the dense model's first layer, one weight for every input and unit. Empty unless exactly one has one."""
+    convs = [next((w for w in s.layers if w.type.startswith("Conv") and len(w.maps) == 3), None) for s in (a, b)]
+    if (convs[0] is None) == (convs[1] is None):
+        return []
+    (cnn, conv), other = ((a, convs[0]), b) if convs[0] is not None else ((b, convs[1]), a)
+    maps, height, width = conv.maps
+    dense = conv.inputs * conv.outputs + conv.outputs
+    lines = [f"Why {cnn.title} needs fewer parameters: its first convolution makes {conv.outputs:,} numbers ({maps} "
+             f"maps of {height} × {width}) from {conv.inputs:,} inputs with {conv.params:,} parameters, because each "
+             f"filter's few weights are reused at all {height * width:,} positions. A dense layer making the same "
+             f"{conv.outputs:,} numbers from the same {conv.inputs:,} inputs would need {dense:,} "
+             f"({conv.inputs:,} × {conv.outputs:,} weights + {conv.outputs:,} biases), {dense / conv.params:,.0f}× as "
+             "many."]
+    first = next((w for w in other.layers if w.type == "Linear"), None)
+    if first is not None:
+        lines.append(f"{other.title}'s first layer gives each of its {first.outputs:,} units its own weight for each "
+                     f"of the {first.inputs:,} inputs: {first.params:,} parameters for {first.outputs:,} numbers, and "
+                     "what it learns at one position says nothing about the next.")
+    return lines
 
 
 def summary_rows(sides: Sequence[Side]) -> list[dict[str, Any]]:
@@ -95,11 +148,11 @@ def training_reading(a: Side, b: Side) -> list[str]:
     if not math.isfinite(gap):
         first = [f"{a.title} ended at {_pct(a.final)} validation accuracy and {b.title} at {_pct(b.final)}."]
     elif abs(gap) < 0.0005:
-        first = [f"Both end at {_pct(a.final)} validation accuracy: on these sentences neither model is better."]
+        first = [f"Both end at {_pct(a.final)} validation accuracy: on this data neither model is better."]
     else:
         win, lose = (a, b) if gap > 0 else (b, a)
         sentences = round(abs(gap) * win.val_size) if win.val_size else 0
-        count = f", {sentences} more of the {win.val_size:,} held-out sentences right" if sentences else ""
+        count = f", {sentences} more of the {win.val_size:,} held-out examples right" if sentences else ""
         first = [f"{win.title} ends at {_pct(win.final)} validation accuracy and {lose.title} at "
                  f"{_pct(lose.final)}: {win.title} is ahead by {abs(gap) * 100:.1f} percentage points{count}."]
     at = [(s, s.first_epoch_at(GOOD_ENOUGH)) for s in (a, b)]

@@ -19,6 +19,7 @@ from pipeline.document.timelapse import frames, probes_kept, space_views
 from pipeline.document.views import (
     AttentionView,
     DecoderStepView,
+    ImageView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -87,7 +88,9 @@ def _answer_question(rng: random.Random, doc: TraceDocument) -> Question | None:
         right = f"{p.output}, about {sure}% sure"
         wrong = [f"{c}, about {sure}% sure" for c in classes if c != p.output]
         wrong += [f"{p.output}, about {min(99, sure + 30) if sure < 60 else max(1, sure - 40)}% sure"]
-        return _question(rng, f"What did your model answer for “{p.text}”, and how sure was it?", right, wrong,
+        given = "the image it traced (the Prediction page's first stage)" if p.layers and isinstance(
+            p.layers[0], ImageView) else f"“{p.text}”"  # a picture's input is its pixels' code: no words to quote
+        return _question(rng, f"What did your model answer for {given}, and how sure was it?", right, wrong,
                          f"The softmax gave “{p.output}” {p.confidence:.1%}, the largest of its {len(classes)} "
                          "probabilities.")
     tokens = p.output.split()

@@ -79,15 +79,11 @@ def _write(doc: TraceDocument, args: argparse.Namespace, out: Console) -> None:
 def run_lesson(args: argparse.Namespace, out: Console) -> int:
     """Train the lesson, print its report and the prediction of ``--text``, write the files asked for."""
     lesson = get_lesson(args.lesson)
-    if args.text is not None:
-        try:
-            lesson.check_input(args.text)  # before training, so a bad --text costs nothing
-        except InputError as e:
-            raise UsageError(f"argument --text: {e}") from None
+    given = _given_input(lesson, args)  # before training, so a bad input costs nothing
     settings = lesson.settings_type(**{s.name: getattr(args, s.name) for s in specs(lesson.settings_type)})
     data = None
     if getattr(args, "data", None):
-        data = lesson.load_data(read_user_file(args.data, MAX_DATA_BYTES, "data file"), Path(args.data).name)
+        data = lesson.load_data_path(args.data)
     device = resolve_device(args.device)
     if device == "cpu" and not args.yes:  # the budget is measured in seconds of one CPU core
         from pipeline.runs.budget import OverBudget, check  # only for a run on the CPU, whose seconds it counts
@@ -100,7 +96,7 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         run = lesson.run(settings, [ProgressCallback(progress)], data, device)
-    text = args.text if args.text is not None else run.examples[0][0]
+    text = given if given is not None else run.examples[0][0]
     status, prediction = 0, None
     try:
         prediction = lesson.predict(run, text)
@@ -111,6 +107,20 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
     out.print(document_view(doc))
     _write(doc, args, out)
     return status
+
+
+def _given_input(lesson, args: argparse.Namespace) -> str | None:
+    """The input ``--text`` or ``--image`` gives (as the lesson reads it), checked; None when none is given."""
+    option, value = ("image", getattr(args, "image", None)) if lesson.input_kind == "image" else \
+        ("text", getattr(args, "text", None))
+    if value is None:
+        return None
+    try:
+        if option == "image":
+            return lesson.picture_input(read_user_file(value, MAX_DATA_BYTES, "PNG image"), Path(value).name)
+        return lesson.check_input(value)
+    except InputError as e:
+        raise UsageError(f"argument --{option}: {e}") from None
 
 
 def show(args: argparse.Namespace, out: Console) -> int:

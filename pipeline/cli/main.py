@@ -1,7 +1,8 @@
 """``pipeline-trace``: run a lesson headless, open a trace file, or trace any model of your own.
 
     pipeline-trace list
-    pipeline-trace run LESSON [settings] [--text T] [--data CSV] [--save F.zip] [--json F.json] [--html F.html]
+    pipeline-trace run LESSON [settings] [--text T | --image F.png] [--data FILE] [--save F.zip] [--json F.json]
+                       [--html F.html]
     pipeline-trace show FILE [--html F.html]
     pipeline-trace trace model.py:make --input-shape 2,16 [--dtype long] [--ops] [--save F.zip] [--html F.html]
     pipeline-trace serve [--port 8501] [--public]
@@ -109,8 +110,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             else:
                 sub.add_argument(flag, type=_setting_type(spec), default=spec.default, metavar="N",
                                  help=_help(f"{spec.help} ({spec.range_text}; default {spec.fmt(spec.default)})"))
-        sub.add_argument("--text", type=_text, help="an input to trace through the trained model "
-                                                    "(default: a held-out example)")
+        if lesson.input_kind == "image":
+            sub.add_argument("--image", metavar="FILE.png", help="a PNG image to trace through the trained model, "
+                                                                  "read as a drawing is (default: a held-out image)")
+        else:
+            sub.add_argument("--text", type=_text, help="an input to trace through the trained model "
+                                                        "(default: a held-out example)")
         if lesson.data_format:
             sub.add_argument("--data", metavar="FILE", help=_help("train on your own data instead of the built-in "
                                                                    f"corpus: {lesson.data_format}"))

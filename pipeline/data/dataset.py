@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -78,8 +79,8 @@ class TextDataset:
 
     def subset(self, indices: list[int]) -> TextDataset:
         """The rows at ``indices``, with the same classes and provenance."""
-        return TextDataset([self.texts[i] for i in indices], [self.labels[i] for i in indices], self.classes,
-                           self.source, self.sha256)
+        return dataclasses.replace(self, texts=[self.texts[i] for i in indices],
+                                   labels=[self.labels[i] for i in indices])
 
     def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[TextDataset, TextDataset]:
         """A shuffled (train, validation) split; the same seed gives the same split."""
@@ -111,7 +112,7 @@ def load_csv_path(path: str | os.PathLike[str], name: str | None = None) -> Text
         path: the file to read.
         name: how messages and ``TextDataset.source`` name the file; by default the path as given.
     """
-    shown = _printable(os.fsdecode(path) if name is None else name)
+    shown = printable(os.fsdecode(path) if name is None else name)
     try:
         info = os.stat(path)
     except (OSError, ValueError) as e:
@@ -137,12 +138,12 @@ def load_csv_bytes(raw: bytes, name: str = "the file") -> TextDataset:
         A dataset with 2 to ``MAX_CLASSES`` classes, at least ``MIN_ROWS_PER_CLASS`` rows for each and at
         most ``MAX_ROWS`` in all, its ``source`` set to ``name`` and its ``sha256`` to the digest of ``raw``.
     """
-    name = _printable(name)
+    name = printable(name)
     if len(raw) > MAX_CSV_BYTES:
         raise InputError(_too_large(name, len(raw)))
     content = _decode(raw, name)
     texts, labels = _read_rows(_records(content, name), name)
-    classes = _check_classes(labels, name)
+    classes = check_classes(labels, name)
     index = {c: i for i, c in enumerate(classes)}
     return TextDataset(texts, [index[label] for label in labels], classes, name, hashlib.sha256(raw).hexdigest())
 
@@ -248,7 +249,7 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], name: str) -> tuple[lis
 def _check_header(columns: list[str], name: str) -> None:
     missing = [c for c in ("text", "label") if c not in columns]
     if missing:
-        found = ", ".join(_printable(c, 40) or "''" for c in columns[:10]) + (", …" if len(columns) > 10 else "")
+        found = ", ".join(printable(c, 40) or "''" for c in columns[:10]) + (", …" if len(columns) > 10 else "")
         hint = next((f" The columns look separated by {sep!r}: save it as comma-separated CSV."
                      for sep in (";", "\t", "|") if len(columns) == 1 and {"text", "label"}
                      <= {c.strip() for c in columns[0].split(sep)}), "")
@@ -256,7 +257,7 @@ def _check_header(columns: list[str], name: str) -> None:
     twice = next((c for c, n in Counter(columns).items() if n > 1), None)
     if twice is not None:
         where = [i + 1 for i, c in enumerate(columns) if c == twice][:2]
-        raise InputError(f"{name}: the header names the column {_shown(twice)} twice "
+        raise InputError(f"{name}: the header names the column {short_repr(twice)} twice "
                          f"(columns {where[0]} and {where[1]}); give each column its own name.")
 
 
@@ -272,19 +273,19 @@ def _check_row(text: str, label: str, where: str) -> None:
                          "a label names a class, such as pos or neg).")
 
 
-def _check_classes(labels: list[str], name: str) -> list[str]:
-    """The sorted class names, if there are 2 to MAX_CLASSES of them with enough rows each."""
+def check_classes(labels: list[str], name: str, noun: str = "row") -> list[str]:
+    """The sorted class names, if there are 2 to MAX_CLASSES of them with enough of ``noun`` (row, image) each."""
     counts = Counter(labels)
     if len(counts) < 2:
-        raise InputError(f"{name} has only one class ({_shown(labels[0])}); a classifier needs at least two.")
+        raise InputError(f"{name} has only one class ({short_repr(labels[0])}); a classifier needs at least two.")
     if len(counts) > MAX_CLASSES:
-        examples = ", ".join(_shown(c) for c in list(counts)[:3])
+        examples = ", ".join(short_repr(c) for c in list(counts)[:3])
         raise InputError(f"{name} has {len(counts):,} different labels (such as {examples}); "
                          f"the limit is {MAX_CLASSES}: a label names a class, such as pos or neg.")
     classes = sorted(counts)
-    short = [f"{_shown(c)} has {counts[c]}" for c in classes if counts[c] < MIN_ROWS_PER_CLASS]
+    short = [f"{short_repr(c)} has {counts[c]}" for c in classes if counts[c] < MIN_ROWS_PER_CLASS]
     if short:
-        raise InputError(f"{name} has too few rows per class: {', '.join(short)}; each class needs at least "
+        raise InputError(f"{name} has too few {noun}s per class: {', '.join(short)}; each class needs at least "
                          f"{MIN_ROWS_PER_CLASS} so that both training and validation see it.")
     return classes
 
@@ -293,13 +294,13 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _printable(text: str, limit: int = 120) -> str:
+def printable(text: str, limit: int = 120) -> str:
     """``text`` on one line for a message: invisible and control characters as '?', at most ``limit`` long."""
     shown = "".join(ch if ch.isprintable() else "?" for ch in str(text))
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def _shown(value: str, limit: int = 40) -> str:
+def short_repr(value: str, limit: int = 40) -> str:
     """``repr(value)`` (escapes keep it on one line), cut to ``limit`` characters."""
     shown = repr(value)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"

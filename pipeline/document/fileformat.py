@@ -55,6 +55,7 @@ from pipeline.document.views import (
     DecoderStepsView,
     DecoderStepView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     MatrixView,
     Num,
@@ -207,7 +208,7 @@ class LessonModel(_Model):
 
 Layer = Annotated[TextView | TokensView | MatrixView | VectorView | ProbabilitiesView | DecoderStepsView |
                   DecoderStepView | AttentionView | LSTMGatesView | PanelsView | ScoresView | SpaceView |
-                  FeatureMapsView, Field(discriminator="kind")]
+                  FeatureMapsView | ImageView, Field(discriminator="kind")]
 
 
 class EpochModel(_Model):

@@ -314,8 +314,17 @@ class FeatureMapsView(View):
         return (self.shape[1], self.shape[2]) if self.channels_last else (self.shape[2], self.shape[3])
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImageView(FeatureMapsView):
+    """A grey image as a network reads it: one map of ink, 0 (none) to ``full`` -- the input of a convolutional
+    network. Drawn as feature maps are (it is one); its verdict speaks of ink and where it lies."""
+
+    full: Num = 1.0  # the value of a fully inked pixel
+    kind: Literal["image"] = "image"  # type: ignore[assignment]
+
+
 LAYER_TYPES = (TextView, TokensView, MatrixView, VectorView, ProbabilitiesView, DecoderStepsView, DecoderStepView,
-               AttentionView, LSTMGatesView, PanelsView, ScoresView, SpaceView, FeatureMapsView)
+               AttentionView, LSTMGatesView, PanelsView, ScoresView, SpaceView, FeatureMapsView, ImageView)
 
 
 @dataclass(frozen=True, kw_only=True)

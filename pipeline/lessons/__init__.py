@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipeline.lessons.protocol import Lesson, LessonRun, TrainingStopped
+from pipeline.lessons.protocol import InputKind, Lesson, LessonRun, TrainingStopped
 
 _NOT_LESSONS = {"protocol", "common"}
 _instances: dict[str, Lesson] = {}  # one instance per lesson, whichever way it was found
@@ -81,4 +81,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["LESSONS", "Lesson", "LessonRun", "TrainingStopped", "all_lessons", "get_lesson"]
+__all__ = ["LESSONS", "InputKind", "Lesson", "LessonRun", "TrainingStopped", "all_lessons", "get_lesson"]

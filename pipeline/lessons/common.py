@@ -1,26 +1,47 @@
-"""Helpers every lesson uses: a traced eval-mode forward, stages from named spans, token views and notes."""
+"""Helpers the lessons share: token views and notes for the text lessons, and what the sentence classifiers and the
+digit classifiers each have in common (their data, split, probes, and answers as class probabilities)."""
 
 from __future__ import annotations
 
+import dataclasses
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from pipeline.data import TextDataset, load_csv
 from pipeline.data.counts import text_counts
+from pipeline.data.images import MAX_IMAGE_BYTES, ImageDataset, digits, image_code, load_image_data, load_images
+from pipeline.data.pixels import check_code
 from pipeline.data.sentiment import PROBES, generate
 from pipeline.data.tokens import MAX_LEN, MAX_VOCAB, PAD, PAD_ID, UNK_ID, Vocabulary, tokenize
+from pipeline.document import pictures
 from pipeline.document.timelapse import space_views
-from pipeline.document.views import LSTMGatesView, Mark, TokensView, View, matrix, token_marks
-from pipeline.lessons.protocol import Lesson, Prepared
+from pipeline.document.views import (
+    FeatureMapsView,
+    ImageView,
+    LSTMGatesView,
+    Mark,
+    Prediction,
+    ProbabilitiesView,
+    TokensView,
+    VectorView,
+    View,
+    matrix,
+    token_marks,
+)
+from pipeline.lessons.protocol import InputKind, Lesson, Prepared
+from pipeline.nn.cnn import Pixels
 from pipeline.nn.gates import forget_step, gates_reading, lstm_gates
 from pipeline.nn.text import TextPipeline
-from pipeline.training.loop import TrainConfig, seeded
+from pipeline.trace import Record, Trace
+from pipeline.training.loop import StepOutput, TrainConfig, seeded
 from pipeline.training.settings import setting
 
 
@@ -193,3 +214,125 @@ class TextClassificationLesson(Lesson[TextSettingsT]):
 
     def answer(self, model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
         return class_answers(model, inputs)
+
+
+# --- digits -------------------------------------------------------------------------------------------------
+
+class ImageClassifier(nn.Module):
+    """Image codes -> class probabilities: the pixels, then a classifier of grey images (a CNN's, an MLP's: anything
+    with ``predict_proba``).
+
+    Shape:
+        - Input: a list of B image codes (``pipeline.data.pixels``)
+        - Output: (B, K) probabilities
+    """
+
+    def __init__(self, model: nn.Module, classes: list[str]) -> None:
+        super().__init__()
+        self.pixels, self.model, self.classes = Pixels(), model, classes
+
+    def forward(self, codes: list[str]) -> torch.Tensor:
+        x = self.pixels(codes).to(self.model.classifier.weight.device)  # (B, 1, S, S)
+        return self.model.predict_proba(x)  # (B, K)
+
+
+def image_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:
+    """Cross-entropy on one batch of (images, labels), with the number classified correctly."""
+    images, labels = batch
+    logits = model(images)  # (B, K)
+    correct = int((logits.argmax(dim=1) == labels).sum())
+    return StepOutput(F.cross_entropy(logits, labels), len(labels), {"accuracy": (correct, len(labels))})
+
+
+DIGITS = 1797  # images in scikit-learn's handwritten digits
+# A few fixed digits of the data, followed epoch by epoch while a model learns: name -> index in ``digits()``.
+DIGIT_PROBES = {"image 3: a 3": 3, "image 5: a 5": 5, "image 8: an 8": 8, "image 9: a 9": 9}
+
+
+class ImageClassificationLesson(Lesson):
+    """What the digits lessons share: scikit-learn's handwritten digits or a learner's PNG images, the same seeded
+    split (so any two of them compare on equal terms), images read as pixels, answers as class probabilities and
+    the same probe digits. A lesson says how to build its model from the number of classes."""
+
+    input_kind = InputKind.IMAGE
+    data_format: ClassVar[str | None] = ("a zip of PNG images named by their label (3_anna.png is a 3), at most "
+                                         "5 MB; on the command line a folder of them too")
+    data_types: ClassVar[tuple[str, ...]] = ("zip",)
+    probes = tuple(DIGIT_PROBES)
+    step = staticmethod(image_step)
+
+    @abstractmethod
+    def make_model(self, settings: TrainConfig, num_classes: int) -> nn.Module:
+        """The classifier of grey images (B, 1, S, S) -> logits (B, K) these settings describe."""
+
+    def prepare(self, settings: TrainConfig, data: ImageDataset | None = None, device: str = "cpu") -> Prepared:
+        if data is None:  # the first ``samples`` of the built-in digits (all ten digits take turns in its order)
+            data = digits()
+            data = data.subset(list(range(min(getattr(settings, "samples", len(data)), len(data)))))
+        train, val = data.split(0.2, settings.seed)
+        with seeded(settings.seed):
+            pipeline = ImageClassifier(self.make_model(settings, len(data.classes)), data.classes).to(device)
+        pixels = pipeline.pixels
+        train_t, val_t = [(pixels(d.images).to(device), torch.tensor(d.labels, device=device)) for d in (train, val)]
+        info = {"images": len(data), "train_size": len(train), "val_size": len(val), "classes": data.classes,
+                "image_side": int(train_t[0].shape[-1])}
+        examples = [(code, data.classes[y]) for code, y in zip(val.images, val.labels, strict=True)]
+        return Prepared(pipeline, pipeline.model, train_t, val_t, data.images, 1 / len(data.classes), info, examples)
+
+    def load_data(self, raw: bytes, name: str) -> ImageDataset:
+        return load_images(raw, name)
+
+    def load_data_path(self, path: str | Path) -> ImageDataset:
+        return load_image_data(path)
+
+    def check_input(self, text: str) -> str:
+        return check_code(text)
+
+    def picture_input(self, raw: bytes, name: str) -> str:
+        return image_code(raw[: MAX_IMAGE_BYTES + 1], name)
+
+    def answer(self, model: ImageClassifier, inputs: list[str]) -> list[dict[str, float]]:
+        codes = digits().images
+        return class_answers(model, [codes[DIGIT_PROBES[i]] if i in DIGIT_PROBES else i for i in inputs])
+
+
+def feature_maps(key: str, title: str, description: str, record: Record, conv: nn.Conv2d | None = None,
+                 conv_input: Record | None = None) -> FeatureMapsView:
+    """The maps of one traced (1, C, H, W) output as pictures, the most active first (``pictures.feature_maps``); with
+    ``conv``, the kernel that made each map -- its slice for the input map ``conv_input`` shows most active (the only
+    one, for a grey image)."""
+    common = {"key": key, "title": title, "description": description, "shape": tuple(record.output_shape),
+              "dims": ("image", "map", "row", "column"), "stage": key}
+    view = pictures.feature_maps(record.sample, common)
+    if conv is None:
+        return view
+    weight = conv.weight.detach().cpu()  # (C_out, C_in, k, k)
+    seen = conv_input.sample if conv_input is not None else None  # (C_in, H, W)
+    inputs = (int(seen.flatten(1).abs().mean(1).argmax()) if seen is not None and weight.shape[1] > 1 else 0,)
+    kernels = tuple(tuple(matrix(weight[c, i].tolist()) for i in inputs) for c in view.channels)
+    return dataclasses.replace(view, kernels=kernels, kernel_inputs=inputs)
+
+
+def image_view(key: str, title: str, description: str, record: Record) -> ImageView:
+    """The image a network reads (a traced (1, 1, H, W) output of ink from 0 to 1), as a picture."""
+    return ImageView(key=key, title=title, description=description, shape=tuple(record.output_shape),
+                     dims=("image", "channel", "row", "column"), stage=key, values=(matrix(record.sample[0].tolist()),),
+                     channels=(0,), full=1.0)
+
+
+def image_answer(lesson: Lesson, run: Any, text: str, t: Trace, layers: Sequence[View], scores: str, softmax: str
+                 ) -> Prediction:
+    """A digit classifier's prediction: ``layers``, then the dense layer's score per class (the call ``scores``)
+    and the probabilities (the call ``softmax``)."""
+    classes, stage = run.model.classes, lesson.content.stage
+    probs = t[softmax].sample.tolist()
+    answer = ProbabilitiesView(key="probabilities", title=f"{stage('probabilities').title}: the answer",
+                               description=stage("probabilities").description, shape=tuple(t[softmax].output_shape),
+                               dims=("image", "class"), stage="probabilities", values=tuple(probs),
+                               labels=tuple(classes))
+    dense = VectorView(key="dense", title=stage("dense").title, description=stage("dense").description,
+                       shape=tuple(t[scores].output_shape), dims=("image", "class"), stage="dense",
+                       values=tuple(t[scores].sample.tolist()), labels=tuple(classes))
+    best = answer.best
+    return Prediction(text=text, output=classes[best], confidence=probs[best], layers=(*layers, dense, answer),
+                      expected=dict(run.examples).get(text))

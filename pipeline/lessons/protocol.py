@@ -11,6 +11,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -19,10 +20,12 @@ import torch
 from torch import nn
 
 from pipeline.content.lesson import LessonContent, load_content
+from pipeline.data.dataset import MAX_CSV_BYTES
 from pipeline.data.tokens import check_text
 from pipeline.document.document import LessonInfo, Stage, TraceDocument, provenance, spans_to_stages
 from pipeline.document.views import Prediction, View
 from pipeline.lessons.probes import InsideFrames, ProbeAnswers
+from pipeline.safeio import read_user_file
 from pipeline.trace import Trace, traced_forward
 from pipeline.training.cost import Workload
 from pipeline.training.loop import Callback, Step, TrainConfig, fit
@@ -49,6 +52,16 @@ class LessonRun(Generic[SettingsT]):
     def complete(self) -> bool:
         """Whether every epoch of the settings was trained (a run stopped early is never cached)."""
         return len(self.epochs) == self.settings.epochs
+
+
+class InputKind(StrEnum):
+    """What a lesson reads, so every page and command offers the right way to give it an input.
+
+    Whatever the kind, an input travels as a string (a link, a held-out example, a trace file, the run cache hold
+    it): the text as typed, or an image's code (``pipeline.data.pixels``)."""
+
+    TEXT = "text"  # typed into a text box; ``--text`` on the command line
+    IMAGE = "image"  # drawn on a canvas, or a PNG; ``--image`` on the command line
 
 
 class TrainingStopped(Exception):
@@ -79,6 +92,8 @@ class Lesson(ABC, Generic[SettingsT]):
     # The stages a learner follows, named once: stage key -> (first call, last call) in the trace.
     stages: ClassVar[dict[str, tuple[str, str]]]
     data_format: ClassVar[str | None] = None  # e.g. "CSV with columns text,label"; None: embedded data only
+    data_types: ClassVar[tuple[str, ...]] = ("csv",)  # the file name endings a learner's data may have
+    input_kind: ClassVar[InputKind] = InputKind.TEXT
 
     @cached_property
     def content(self) -> LessonContent:
@@ -87,6 +102,11 @@ class Lesson(ABC, Generic[SettingsT]):
     def load_data(self, raw: bytes, name: str) -> Any:
         """Parse a learner's own data file for ``run(data=...)``; raise InputError naming the problem."""
         raise NotImplementedError(f"the {self.slug} lesson trains on its embedded data only")
+
+    def load_data_path(self, path: str | Path) -> Any:
+        """A learner's own data from a path (the command line's ``--data``): by default one regular file of at most
+        5 MB, parsed by ``load_data``; a lesson may read a folder too."""
+        return self.load_data(read_user_file(path, MAX_CSV_BYTES, "data file"), Path(path).name)
 
     # The work budget's cost model (pipeline.runs.budget): ``workload`` counts what a run's cost depends on, and
     # constants fitted by ``python -m pipeline.runs.budget --calibrate SLUG`` turn the counts into seconds and
@@ -161,6 +181,10 @@ class Lesson(ABC, Generic[SettingsT]):
     def check_input(self, text: str) -> str:
         """Return ``text`` if this lesson can trace it, else raise InputError saying why (before any training)."""
         return check_text(text)
+
+    def picture_input(self, raw: bytes, name: str) -> str:
+        """A picture (a drawing's PNG, an image file) as this lesson's input; InputError when it cannot be one."""
+        raise NotImplementedError(f"the {self.slug} lesson reads {self.input_kind.value}, not pictures")
 
     @abstractmethod
     def predict(self, run: LessonRun[SettingsT], text: str) -> Prediction:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import singledispatch
 
@@ -20,6 +20,7 @@ from pipeline.document.views import (
     DecoderStepsView,
     DecoderStepView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     Mark,
     Matrix,
@@ -174,6 +175,14 @@ def _(view: VectorView) -> str:
         return f"{count(len(view.values), 'number')}, none of them a finite number."
     j = top[0]
     name = view.labels[j] if j < len(view.labels) else f"number {j + 1}"
+    if _named(view):  # each number is something's score: which is highest, and by how much
+        second = max((i for i in range(len(view.values)) if i != j and math.isfinite(view.values[i])),
+                     key=view.values.__getitem__, default=None)
+        line = f"“{name}” scores highest, {signed(view.values[j])}"
+        if second is not None:
+            line += (f", {plain(view.values[j] - view.values[second])} ahead of the next, “{view.labels[second]}” "
+                     f"({signed(view.values[second])})")
+        return line + f", of {count(len(view.values), 'score')}."
     whole = _whole(view)
     if whole > len(view.values):  # a sample: the first numbers of the example's
         return (f"The first {len(view.values):,} of its {count(whole, 'number')}; the largest of them in size is "
@@ -257,12 +266,83 @@ def _(view: FeatureMapsView) -> str:
         return f"{count(len(view.values), 'feature map')}, none of them holding a finite number."
     k = at[0]
     r, c = strongest_at(view.values[k])
+    if k < len(view.kernels) and view.kernels[k]:  # a convolution's map: what its filter looks for, and where
+        on = view.kernel_inputs[0] if view.kernel_inputs else 0
+        kernel = f"its kernel{f' on input channel {on}' if on else ''}"
+        return (f"Filter {view.channels[k]} lights up most, at row {r + 1}, column {c + 1} "
+                f"({signed(view.values[k][r][c])}; its map averages {plain(strengths[k])} in size): {kernel} "
+                f"{kernel_reading(view.kernels[k][0])}.")
     line = (f"Channel {view.channels[k]} responds most strongly: its values average {plain(strengths[k])} in size, "
             f"strongest at row {r + 1}, column {c + 1}")
     silent = sum(1 for m in view.values if all(v == 0 for row in m for v in row))
     if silent:
         line += f"; {silent} of the {count(len(view.values), 'map')} drawn are all zero (nothing there excited them)"
     return line + "."
+
+
+@reading.register
+def _(view: ImageView) -> str:
+    image = view.values[0] if view.values else ()
+    inked = [(r, c) for r, row in enumerate(image) for c, v in enumerate(row) if math.isfinite(v) and v > 0]
+    pixels = sum(len(row) for row in image)
+    if not inked:
+        return f"The image is {count(pixels, 'pixel')}, none of them inked."
+    at = focus(view)
+    full = sum(1 for r, c in inked if image[r][c] >= view.full)
+    return (f"The model reads {count(pixels, 'pixel')}: {len(inked)} hold ink, {full} of them fully inked, in rows "
+            f"{_span(at.rows)} and columns {_span(at.cols)} (framed) of {len(image)} × {len(image[0])}.")
+
+
+def _span(indices: Sequence[int]) -> str:
+    """``2–7`` (1-based) of sorted 0-based indices; one number when they are one."""
+    return f"{indices[0] + 1}" if indices[0] == indices[-1] else f"{indices[0] + 1}–{indices[-1] + 1}"
+
+
+KERNEL_SHAPES = {  # the pattern a kernel's weights follow, by the direction along which they change
+    "columns": ("vertical", "left", "right"), "rows": ("horizontal", "top", "bottom"),
+    "diagonal": ("diagonal (↘)", "bottom-left", "top-right"), "anti-diagonal": ("diagonal (↗)", "top-left",
+                                                                                "bottom-right")}
+
+
+def kernel_reading(kernel: Matrix) -> str:
+    """What a small convolution kernel looks for, read from its weights (a phrase to follow "its kernel"): a stroke
+    (its middle line weighs more than both sides), an edge (one side more than the other), or its whole patch alike.
+
+    The weights are averaged along each direction -- columns, rows and both diagonals; the direction whose averages
+    differ most is the kernel's, and the phrase gives the averages it rests on."""
+    w = [[v if math.isfinite(v) else 0.0 for v in row] for row in kernel]
+    n, m = len(w), len(w[0]) if w else 0
+    if n < 2 or m < 2:
+        return f"is one weight, {signed(w[0][0] if w and w[0] else math.nan)}: it scales its input"
+    lines = {"columns": [_mean([w[r][c] for r in range(n)]) for c in range(m)],
+             "rows": [_mean(w[r]) for r in range(n)],
+             "diagonal": _diagonals(w, lambda r, c: c - r), "anti-diagonal": _diagonals(w, lambda r, c: r + c)}
+    spread = {name: max(v) - min(v) for name, v in lines.items()}
+    direction = max(spread, key=spread.__getitem__)
+    values = lines[direction]
+    if spread[direction] < 0.5 * max(abs(v) for row in w for v in row):  # no line stands out from the others
+        return f"weighs its whole patch alike (mean {signed(_mean([v for row in w for v in row]))})"
+    name, first, last = KERNEL_SHAPES[direction]
+    middle, sides = values[len(values) // 2], _mean([values[0], values[-1]])
+    if len(values) >= 3 and abs(middle - sides) >= abs(values[0] - values[-1]):
+        kind = "stroke" if middle > sides else "gap between two strokes"
+        return (f"looks for a {name} {kind}: its middle line weighs {signed(middle)}, the lines either side "
+                f"{signed(sides)}")
+    heavier = first if values[0] > values[-1] else last
+    return (f"looks for a {name} edge, heavier at the {heavier}: its {first} line weighs {signed(values[0])}, its "
+            f"{last} line {signed(values[-1])}")
+
+
+def _diagonals(w: list[list[float]], along: Callable[[int, int], int]) -> list[float]:
+    """The mean weight of the diagonal lines of ``w`` (cells with the same ``along(r, c)``), in order: the central
+    ones only, as many as ``w`` has rows (a corner cell alone is no line)."""
+    lines: dict[int, list[float]] = {}
+    for r, row in enumerate(w):
+        for c, v in enumerate(row):
+            lines.setdefault(along(r, c), []).append(v)
+    keys = sorted(lines)
+    skip = (len(keys) - len(w)) // 2
+    return [_mean(lines[key]) for key in keys[skip:skip + len(w)]]
 
 
 # --- what the verdict points at --------------------------------------------------------------------
@@ -298,7 +378,17 @@ def _(view: MatrixView) -> Focus:
 @focus.register
 def _(view: VectorView) -> Focus:
     finite = [j for j, v in enumerate(view.values) if math.isfinite(v)]
-    return Focus(cols=(max(finite, key=lambda j: abs(view.values[j])),)) if finite else Focus()
+    if not finite:
+        return Focus()
+    if _named(view):  # scores: the highest
+        return Focus(cols=(max(finite, key=view.values.__getitem__),))
+    return Focus(cols=(max(finite, key=lambda j: abs(view.values[j])),))
+
+
+def _named(view: VectorView) -> bool:
+    """Whether every number of the vector is named (a score per class): then the highest, not the largest in size,
+    is its point."""
+    return len(view.labels) == len(view.values) > 1
 
 
 @focus.register
@@ -338,9 +428,22 @@ def _(view: LSTMGatesView) -> Focus:
 
 @focus.register
 def _(view: FeatureMapsView) -> Focus:
+    if view.kernels:  # a convolution's maps: the filter that lights up most (its largest value), as the verdict says
+        peaks = [max((v for row in m for v in row if math.isfinite(v)), default=-math.inf) for m in view.values]
+        return Focus(rows=(max(range(len(peaks)), key=peaks.__getitem__),)) if peaks else Focus()
     strengths = map_strengths(view)
     finite = [k for k, v in enumerate(strengths) if math.isfinite(v)]
     return Focus(rows=(max(finite, key=strengths.__getitem__),)) if finite else Focus()
+
+
+@focus.register
+def _(view: ImageView) -> Focus:
+    image = view.values[0] if view.values else ()
+    inked = [(r, c) for r, row in enumerate(image) for c, v in enumerate(row) if math.isfinite(v) and v > 0]
+    if not inked:
+        return Focus()
+    rows, cols = [r for r, _ in inked], [c for _, c in inked]
+    return Focus(rows=tuple(range(min(rows), max(rows) + 1)), cols=tuple(range(min(cols), max(cols) + 1)))
 
 
 def map_strengths(view: FeatureMapsView) -> list[float]:
@@ -486,6 +589,13 @@ def _(view: FeatureMapsView) -> str:
         inputs = ", ".join(str(i) for i in view.kernel_inputs[:LISTED]) or "0"
         line += f"; under each map, the kernel that made it (input channel {inputs})"
     return line + "."
+
+
+@drawn.register
+def _(view: ImageView) -> str:
+    image = view.values[0] if view.values else ()
+    return (f"Drawn: all {len(image)} × {len(image[0]) if image else 0} pixels, from white (no ink, 0) to dark "
+            f"(full ink, {plain(view.full)}).")
 
 
 def _descending(values: Sequence[float]) -> bool:

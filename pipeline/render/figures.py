@@ -23,6 +23,7 @@ from pipeline.document.views import (
     DecoderStepsView,
     DecoderStepView,
     FeatureMapsView,
+    ImageView,
     LSTMGatesView,
     Mark,
     MatrixView,
@@ -38,7 +39,7 @@ from pipeline.document.views import (
 from pipeline.render.describe import focus, real_rows, top_score
 from pipeline.render.drawing import Figure, drawn_once
 from pipeline.render.margins import fit_margins, text_size
-from pipeline.render.numbers import percent, signed
+from pipeline.render.numbers import percent, plain, signed
 from pipeline.training.live import TrainingLog
 from pipeline.training.results import EpochResult
 
@@ -149,7 +150,9 @@ def probes_figure(epochs: Sequence[EpochResult]) -> go.Figure | None:
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.06,
                         vertical_spacing=0.34 / rows, subplot_titles=[_panel_title(p, 16) for p in probes],
                         figure=Figure())
-    colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309"]
+    # ten distinct colours: the digits lessons have ten classes, and a colour used twice would pair two of them
+    colors = ["#c2410c", "#6b7280", "#1d4ed8", "#15803d", "#7c3aed", "#b45309", "#0f766e", "#be185d", "#111827",
+              "#0891b2"]
     x = [e.epoch for e in epochs]
     for k, probe in enumerate(probes):
         where = esc(_short(probe))
@@ -338,12 +341,16 @@ def vector_figure(view: VectorView) -> go.Figure:
              for i, v in enumerate(values)]
     fig = Figure(go.Bar(x=x, y=values, marker_color=[TRAIN if (v or 0) >= 0 else VAL for v in values],
                         name=view.key, customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    fig.update_xaxes(title_text="" if named else (view.dims[-1] if view.dims else "number"), showgrid=False,
+    fig.update_xaxes(title_text=view.dims[-1] if view.dims else "" if named else "number", showgrid=False,
                      type="category" if named else "linear", range=None if named else [0.4, len(values) + 0.6])
     fig.update_yaxes(zeroline=True, zerolinecolor="#111827", gridcolor="#e5e7eb", title_text="value")
-    for j in focus(view).cols:
-        fig.add_shape(type="rect", x0=j + 0.5, x1=j + 1.5, y0=0, y1=values[j] or 0, xref="x", yref="y",
-                      line={"color": MARKED, "width": 2.5}, layer="above") if not named else None
+    at = focus(view).cols
+    for j in at:  # bars stand at 1, 2, ... on a numbered axis, at 0, 1, ... on a named one
+        left = j - 0.5 if named else j + 0.5
+        fig.add_shape(type="rect", x0=left, x1=left + 1, y0=0, y1=values[j] or 0, xref="x", yref="y",
+                      line={"color": MARKED, "width": 2.5}, layer="above")
+    if named:  # the name the verdict gives, bold
+        fig.update_xaxes(tickvals=x, ticktext=[f"<b>{t}</b>" if i in at else t for i, t in enumerate(x)])
     return base(fig, 300)
 
 
@@ -934,3 +941,28 @@ def _kernel(view: FeatureMapsView, i: int, scale: bool, plot_px: int) -> go.Heat
     return heatmap(w, [f"kernel row {r + 1}" for r in range(len(w))],
                    [f"kernel column {c + 1}" for c in range(len(w[0]) if w else 0)], f"kernel {view.channels[i]}",
                    "weight", colorscale=DIVERGING, zmin=-bound, zmax=bound, zmid=0, showscale=scale, colorbar=bar)
+
+
+INK = [[0.0, "#ffffff"], [1.0, "#111827"]]  # white paper to dark ink
+IMAGE_PX = 300  # the image's side on a laptop; it shrinks with the chart on a phone
+
+
+@layer_figure.register
+def image_figure(view: ImageView) -> go.Figure:
+    """The image a network reads, large and pixel by pixel, white (no ink) to dark (full ink) with its colour bar;
+    the rows and columns the ink spans (what the verdict names) framed."""
+    image = view.values[0] if view.values else ()
+    if not image or not image[0]:
+        raise ValueError(f"image layer {view.key!r} has no values")
+    n, m = len(image), len(image[0])
+    fig = Figure(heatmap(image, [f"row {r + 1}" for r in range(n)], [f"column {c + 1}" for c in range(m)], view.key,
+                         "ink", plain, zmin=0, zmax=view.full or 1.0, colorscale=INK,
+                         colorbar=colorbar("ink", len=0.8)).update(xgap=0, ygap=0))
+    at = focus(view)
+    if at.rows and at.cols:
+        outline(fig, (min(at.cols), max(at.cols)), (min(at.rows), max(at.rows)))
+    fig.update_xaxes(tickvals=list(range(m)), ticktext=[str(c + 1) for c in range(m)], side="top", showgrid=False,
+                     title_text="column", constrain="domain")
+    fig.update_yaxes(tickvals=list(range(n)), ticktext=[str(r + 1) for r in range(n)], autorange="reversed",
+                     showgrid=False, title_text="row", scaleanchor="x", constrain="domain", constraintoward="top")
+    return base(fig, IMAGE_PX + 70, margin={"l": 20, "r": 20, "t": 50, "b": 10})

@@ -112,7 +112,7 @@ def test_uploaded_csv_trains_on_the_learners_data(open_page, monkeypatch) -> Non
     assert not at.exception
     run = at.session_state["run:sequence-classification"]
     assert run.info["classes"] == ["neg", "pos"] and run.info["sequences"] == 120
-    assert any("mine" in s.value and "120 rows" in s.value for s in at.success)  # the name is shown escaped
+    assert any("mine" in s.value and "120 examples" in s.value for s in at.success)  # the name is shown escaped
 
 
 def test_a_malformed_upload_is_an_inline_message(open_page, monkeypatch) -> None:

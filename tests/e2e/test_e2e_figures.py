@@ -24,7 +24,7 @@ import streamlit.elements.plotly_chart  # noqa: F401 -- registers Streamlit's Pl
 from browser_helpers import open_app, settle, step_button
 from playwright.sync_api import Browser, Page
 
-from pipeline.lessons import all_lessons
+from pipeline.lessons import InputKind, all_lessons
 from pipeline.render import figures
 
 WIDTHS = (490, 580, 900)
@@ -51,7 +51,7 @@ def one_epoch_run(slug: str):
 def _build_every_figure(found: dict[str, object]) -> None:
     for slug, lesson in all_lessons().items():
         run = one_epoch_run(slug)
-        inputs = [run.examples[0][0]] + ([LONG] if lesson.data_format else [])
+        inputs = [run.examples[0][0]] + ([LONG] if lesson.input_kind is InputKind.TEXT and lesson.data_format else [])
         for text in inputs:
             for i, view in enumerate(lesson.predict(run, text).screens()):
                 fig = figures.layer_figure(view)
