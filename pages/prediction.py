@@ -27,7 +27,7 @@ text_key, example_key, speed_key, guess_key = keys.text(slug), keys.example(slug
 examples = [text for text, _ in run.examples[:40]]
 presenting = ui.presenting()
 drawing = lesson.input_kind is InputKind.IMAGE
-problem_key = f"pred-problem:{slug}"  # why the last drawing could not be used
+problem_key = keys.drawing_problem(slug)  # why the last drawing could not be used
 if text_key not in st.session_state and examples:
     st.session_state[text_key] = examples[0]
 
@@ -57,7 +57,7 @@ def input_row() -> None:
     left, right = st.container(key="input-row").columns([3, 2], vertical_alignment="center", gap="small")
     if drawing:
         with left.popover("Draw a digit", icon=":material/draw:", width="stretch") if not presenting else left:
-            ui.canvas.canvas(lesson, key=f"canvas:{slug}", on_input=use_drawing)
+            ui.canvas.canvas(lesson, key=keys.canvas(slug), on_input=use_drawing)
     else:
         left.text_input("Type an input", key=text_key, persist_state="session", label_visibility="collapsed",
                         placeholder="Type an input, e.g. the plot was not good")

@@ -35,7 +35,7 @@ def use_settings(slug: str, index: int) -> None:
     once when the run cache still holds it (runs on the built-in data only)."""
     past: history.PastRun = st.session_state[keys.train_history(slug)][index]
     for spec in specs(past.settings):
-        st.session_state[f"setting:{slug}:{spec.name}"] = getattr(past.settings, spec.name)
+        st.session_state[keys.setting(slug, spec.name)] = getattr(past.settings, spec.name)
     found = run_cache.shared_cache().get(lesson, past.settings) if past.source == history.BUILT_IN else None
     if found is not None and found.complete:
         st.session_state[keys.own_run(slug)] = found

@@ -224,7 +224,7 @@ def _ask(code: str, secret: str, slug: str) -> None:
     if not questions:
         st.caption("No questions here for this lesson.")
         return
-    pick = st.selectbox("Question", range(len(questions)), key=f"class-pick:{source}:{slug}",
+    pick = st.selectbox("Question", range(len(questions)), key=keys.class_pick(source, slug),
                         format_func=lambda i: questions[i].question)
     if st.button("Ask the class", type="primary", key=f"class-ask:{source}", icon=":material/campaign:"):
         q = questions[min(pick or 0, len(questions) - 1)]

@@ -129,6 +129,11 @@ def class_model(slug: str) -> str:
     return f"class-model:{slug}"
 
 
+def class_pick(source: str, slug: str) -> str:
+    """The teacher's choice among the questions of ``source`` (the lesson's or the run's) to ask the class."""
+    return f"class-pick:{source}:{slug}"
+
+
 def class_model_pick(slug: str) -> str:
     return f"class-model-pick:{slug}"
 
@@ -148,3 +153,13 @@ def settings_form(slug: str) -> str:
 
 def restore(slug: str, index: int) -> str:
     return f"restore:{slug}:{index}"
+
+
+def canvas(slug: str) -> str:
+    """The drawing canvas of a lesson that reads images (its last stroke's picture)."""
+    return f"canvas:{slug}"
+
+
+def drawing_problem(slug: str) -> str:
+    """Why the last drawing could not be used, shown until the next one."""
+    return f"pred-problem:{slug}"

@@ -159,7 +159,7 @@ def start_session() -> None:
         st.session_state[keys.LINK_STEP] = view.step
         st.session_state[keys.LINK_STEP_NOTE] = True  # ui.runs.stepper: a step past the last stage gets a note
     for name, value in view.settings.items():
-        st.session_state[f"setting:{slug}:{name}"] = value
+        st.session_state[keys.setting(slug, name)] = value
     if view.settings:  # ui.runs.lesson looks this run up in the run cache: a reload finds the model again
         st.session_state[keys.LINK_SETTINGS] = (slug, dict(view.settings))
     st.session_state[keys.PRESENT] = view.present

@@ -168,7 +168,7 @@ def training_form(current: Lesson, columns: int = 4) -> tuple[dict[str, Any], Up
         cols = st.columns(columns)
         for i, spec in enumerate(specs(current.settings_type)):
             with cols[i % columns]:
-                values[spec.name] = open_setting_widget(spec, key=f"setting:{current.slug}:{spec.name}")
+                values[spec.name] = open_setting_widget(spec, key=keys.setting(current.slug, spec.name))
         if current.data_format:
             upload = st.file_uploader(f"Your own data (optional): {current.data_format}",
                                       type=list(current.data_types), key=keys.upload(current.slug),

@@ -95,9 +95,12 @@ def sharing_reading(a: Side, b: Side) -> list[str]:
     its first convolution's weights, reused at every position, against a dense layer making the same numbers --
     and the dense model's first layer, one weight for every input and unit. Empty unless exactly one has one."""
     convs = [next((w for w in s.layers if w.type.startswith("Conv") and len(w.maps) == 3), None) for s in (a, b)]
-    if (convs[0] is None) == (convs[1] is None):
+    if convs[0] is not None and convs[1] is None:
+        cnn, conv, other = a, convs[0], b
+    elif convs[1] is not None and convs[0] is None:
+        cnn, conv, other = b, convs[1], a
+    else:
         return []
-    (cnn, conv), other = ((a, convs[0]), b) if convs[0] is not None else ((b, convs[1]), a)
     maps, height, width = conv.maps
     dense = conv.inputs * conv.outputs + conv.outputs
     lines = [f"Why {cnn.title} needs fewer parameters: its first convolution makes {conv.outputs:,} numbers ({maps} "

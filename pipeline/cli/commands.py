@@ -8,6 +8,7 @@ import math
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 from rich.console import Console
@@ -17,6 +18,7 @@ from pipeline.cli.errors import PROG, UsageError, say
 from pipeline.document.document import TraceDocument, trace_document
 from pipeline.errors import InputError
 from pipeline.lessons import get_lesson
+from pipeline.lessons.protocol import Lesson
 from pipeline.render.report import document_view, lit
 from pipeline.safeio import read_user_file
 from pipeline.trace import TraceError, TraceFault, trace
@@ -109,7 +111,7 @@ def run_lesson(args: argparse.Namespace, out: Console) -> int:
     return status
 
 
-def _given_input(lesson, args: argparse.Namespace) -> str | None:
+def _given_input(lesson: Lesson[Any], args: argparse.Namespace) -> str | None:
     """The input ``--text`` or ``--image`` gives (as the lesson reads it), checked; None when none is given."""
     option, value = ("image", getattr(args, "image", None)) if lesson.input_kind == "image" else \
         ("text", getattr(args, "text", None))

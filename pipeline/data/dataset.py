@@ -26,6 +26,7 @@ import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Self
 
 from pipeline.data.tokens import MAX_TEXT_CHARS, normalize
 from pipeline.errors import InputError
@@ -77,12 +78,12 @@ class TextDataset:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def subset(self, indices: list[int]) -> TextDataset:
+    def subset(self, indices: list[int]) -> Self:
         """The rows at ``indices``, with the same classes and provenance."""
         return dataclasses.replace(self, texts=[self.texts[i] for i in indices],
                                    labels=[self.labels[i] for i in indices])
 
-    def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[TextDataset, TextDataset]:
+    def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[Self, Self]:
         """A shuffled (train, validation) split; the same seed gives the same split."""
         if not 0 < val_fraction < 1:
             raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")

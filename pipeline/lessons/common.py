@@ -232,8 +232,9 @@ class ImageClassifier(nn.Module):
         self.pixels, self.model, self.classes = Pixels(), model, classes
 
     def forward(self, codes: list[str]) -> torch.Tensor:
-        x = self.pixels(codes).to(self.model.classifier.weight.device)  # (B, 1, S, S)
-        return self.model.predict_proba(x)  # (B, K)
+        x = self.pixels(codes).to(next(self.model.parameters()).device)  # (B, 1, S, S)
+        proba = cast(Callable[[torch.Tensor], torch.Tensor], self.model.predict_proba)
+        return proba(x)  # (B, K)
 
 
 def image_step(model: nn.Module, batch: Sequence[torch.Tensor]) -> StepOutput:
@@ -249,7 +250,10 @@ DIGITS = 1797  # images in scikit-learn's handwritten digits
 DIGIT_PROBES = {"image 3: a 3": 3, "image 5: a 5": 5, "image 8: an 8": 8, "image 9: a 9": 9}
 
 
-class ImageClassificationLesson(Lesson):
+ImageSettingsT = TypeVar("ImageSettingsT", bound=TrainConfig)
+
+
+class ImageClassificationLesson(Lesson[ImageSettingsT]):
     """What the digits lessons share: scikit-learn's handwritten digits or a learner's PNG images, the same seeded
     split (so any two of them compare on equal terms), images read as pixels, answers as class probabilities and
     the same probe digits. A lesson says how to build its model from the number of classes."""
@@ -262,10 +266,10 @@ class ImageClassificationLesson(Lesson):
     step = staticmethod(image_step)
 
     @abstractmethod
-    def make_model(self, settings: TrainConfig, num_classes: int) -> nn.Module:
+    def make_model(self, settings: ImageSettingsT, num_classes: int) -> nn.Module:
         """The classifier of grey images (B, 1, S, S) -> logits (B, K) these settings describe."""
 
-    def prepare(self, settings: TrainConfig, data: ImageDataset | None = None, device: str = "cpu") -> Prepared:
+    def prepare(self, settings: ImageSettingsT, data: ImageDataset | None = None, device: str = "cpu") -> Prepared:
         if data is None:  # the first ``samples`` of the built-in digits (all ten digits take turns in its order)
             data = digits()
             data = data.subset(list(range(min(getattr(settings, "samples", len(data)), len(data)))))
@@ -291,7 +295,7 @@ class ImageClassificationLesson(Lesson):
     def picture_input(self, raw: bytes, name: str) -> str:
         return image_code(raw[: MAX_IMAGE_BYTES + 1], name)
 
-    def answer(self, model: ImageClassifier, inputs: list[str]) -> list[dict[str, float]]:
+    def answer(self, model: nn.Module, inputs: list[str]) -> list[dict[str, float]]:
         codes = digits().images
         return class_answers(model, [codes[DIGIT_PROBES[i]] if i in DIGIT_PROBES else i for i in inputs])
 
@@ -303,11 +307,11 @@ def feature_maps(key: str, title: str, description: str, record: Record, conv: n
     one, for a grey image)."""
     common = {"key": key, "title": title, "description": description, "shape": tuple(record.output_shape),
               "dims": ("image", "map", "row", "column"), "stage": key}
-    view = pictures.feature_maps(record.sample, common)
+    view = pictures.feature_maps(record.tensor, common)
     if conv is None:
         return view
     weight = conv.weight.detach().cpu()  # (C_out, C_in, k, k)
-    seen = conv_input.sample if conv_input is not None else None  # (C_in, H, W)
+    seen = conv_input.tensor if conv_input is not None else None  # (C_in, H, W)
     inputs = (int(seen.flatten(1).abs().mean(1).argmax()) if seen is not None and weight.shape[1] > 1 else 0,)
     kernels = tuple(tuple(matrix(weight[c, i].tolist()) for i in inputs) for c in view.channels)
     return dataclasses.replace(view, kernels=kernels, kernel_inputs=inputs)
@@ -316,7 +320,7 @@ def feature_maps(key: str, title: str, description: str, record: Record, conv: n
 def image_view(key: str, title: str, description: str, record: Record) -> ImageView:
     """The image a network reads (a traced (1, 1, H, W) output of ink from 0 to 1), as a picture."""
     return ImageView(key=key, title=title, description=description, shape=tuple(record.output_shape),
-                     dims=("image", "channel", "row", "column"), stage=key, values=(matrix(record.sample[0].tolist()),),
+                     dims=("image", "channel", "row", "column"), stage=key, values=(matrix(record.tensor[0].tolist()),),
                      channels=(0,), full=1.0)
 
 
@@ -325,14 +329,14 @@ def image_answer(lesson: Lesson, run: Any, text: str, t: Trace, layers: Sequence
     """A digit classifier's prediction: ``layers``, then the dense layer's score per class (the call ``scores``)
     and the probabilities (the call ``softmax``)."""
     classes, stage = run.model.classes, lesson.content.stage
-    probs = t[softmax].sample.tolist()
+    probs = t[softmax].tensor.tolist()
     answer = ProbabilitiesView(key="probabilities", title=f"{stage('probabilities').title}: the answer",
                                description=stage("probabilities").description, shape=tuple(t[softmax].output_shape),
                                dims=("image", "class"), stage="probabilities", values=tuple(probs),
                                labels=tuple(classes))
     dense = VectorView(key="dense", title=stage("dense").title, description=stage("dense").description,
                        shape=tuple(t[scores].output_shape), dims=("image", "class"), stage="dense",
-                       values=tuple(t[scores].sample.tolist()), labels=tuple(classes))
+                       values=tuple(t[scores].tensor.tolist()), labels=tuple(classes))
     best = answer.best
     return Prediction(text=text, output=classes[best], confidence=probs[best], layers=(*layers, dense, answer),
                       expected=dict(run.examples).get(text))

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from torch import nn
 
-from pipeline.document.views import Prediction
+from pipeline.document.views import FeatureMapsView, Prediction
 from pipeline.lessons.common import (
     DIGITS,
     ImageClassificationLesson,
@@ -59,7 +59,7 @@ class At(StrEnum):
     SOFTMAX = "model.softmax"
 
 
-class DigitsCNNLesson(ImageClassificationLesson):
+class DigitsCNNLesson(ImageClassificationLesson[DigitsCNNSettings]):
     slug = "digits-cnn"
     settings_type = DigitsCNNSettings
     content_file = Path(__file__).with_name("digits_cnn.toml")
@@ -76,14 +76,14 @@ class DigitsCNNLesson(ImageClassificationLesson):
     def make_model(self, settings: DigitsCNNSettings, num_classes: int) -> nn.Module:
         return DigitsCNN(CNNConfig(num_classes, settings.filters1, settings.filters2))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[DigitsCNNSettings], text: str) -> Prediction:
         self.check_input(text)
-        pipeline: ImageClassifier = run.model
-        cnn: DigitsCNN = pipeline.model
+        pipeline = cast(ImageClassifier, run.model)
+        cnn = cast(DigitsCNN, pipeline.model)
         _, t = traced_forward(pipeline, [text])
         stage = self.content.stage
 
-        def maps(key: str, at: At, conv: nn.Conv2d | None = None, inputs: At | None = None):
+        def maps(key: str, at: At, conv: nn.Conv2d | None = None, inputs: At | None = None) -> FeatureMapsView:
             s = stage(key)
             return feature_maps(key, s.title, s.description, t[at], conv=conv, conv_input=t[inputs] if inputs else None)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from torch import nn
 
@@ -44,7 +44,7 @@ class At(StrEnum):
     SOFTMAX = "model.softmax"
 
 
-class DigitsMLPLesson(ImageClassificationLesson):
+class DigitsMLPLesson(ImageClassificationLesson[DigitsMLPSettings]):
     slug = "digits-mlp"
     settings_type = DigitsMLPSettings
     content_file = Path(__file__).with_name("digits_mlp.toml")
@@ -58,12 +58,12 @@ class DigitsMLPLesson(ImageClassificationLesson):
     def make_model(self, settings: DigitsMLPSettings, num_classes: int) -> nn.Module:
         return DigitsMLP(MLPConfig(num_classes, settings.hidden))
 
-    def predict(self, run: LessonRun, text: str) -> Prediction:
+    def predict(self, run: LessonRun[DigitsMLPSettings], text: str) -> Prediction:
         self.check_input(text)
-        pipeline: ImageClassifier = run.model
+        pipeline = cast(ImageClassifier, run.model)
         _, t = traced_forward(pipeline, [text])
         pixels, hidden = self.content.stage("pixels"), self.content.stage("hidden")
-        values = t[At.RELU].sample.tolist()
+        values = t[At.RELU].tensor.tolist()
         active = sum(v > 0 for v in values)
         strongest = max(values, default=0.0)
         layers = (
