@@ -23,7 +23,7 @@ MUTATIONS = [
      "return 1 if gates.f.size(0) > 1 and", "return 1 if gates.f.size(0) >= 1 and",
      "tests/test_gates.py::test_a_one_word_input_keeps_its_forget_gate_sentence"),
     ("file format: the epochs' probe answers dropped on reading", "pipeline/document/fileformat.py",
-     "seconds=e.seconds, probes=dict(e.probes))", "seconds=e.seconds, probes={})",
+     "seconds=e.seconds, probes=dict(e.probes),", "seconds=e.seconds, probes={},",
      "tests/test_fileformat.py::test_a_lessons_whole_document_round_trips_in_both_forms"),
     ("observations: skill threshold 0.1 -> 0.3", "pipeline/training/observations.py",
      "SKILL = 0.1 ", "SKILL = 0.3 ",

@@ -60,6 +60,18 @@ SECTIONS = [
      "(tracemalloc while it is unpickled: every float, tuple and view made anew) and the bytes they add to "
      "the trace file.", "bounded per run: 131,072 numbers of views and 200 words × 2 per epoch, whatever the "
                         "settings"),
+    ("budget", "The work budget's cost model",
+     "`bench/budget.py`: each budgeted lesson trained over a grid of settings (a few samples to 20,000, batch 4 to "
+     "256, wide and narrow models, learners' files with huge vocabularies), each run in a fresh process forked from "
+     "a warm one with one torch thread, as a training worker runs; the CPU seconds and peak memory of the run and "
+     "its packing against `pipeline.runs.budget.estimate`'s figures. The constants were fitted with `--calibrate` "
+     "on this machine.", "estimate / measured within 0.5-2x for every run"),
+    ("hostile", "Hostile trace files",
+     "`bench/hostile.py`: each hostile file of the tests (`tests/hostile_files.py`: huge counts, deep nesting, "
+     "samples that declare billions of values, zip bombs, ragged matrices) opened 5 times each way -- the command "
+     "line's `pipeline-trace show` and Open a trace's loader with the app's figure builders -- each time in a "
+     "fresh child of one warmed-up process; CPU seconds (user + system) and peak memory above the child's start.",
+     "each file refused or opened within 5 CPU s and 300 MB"),
     ("classroom", "A lecture hall",
      "A teacher and N learners on one `pipeline-trace serve` (SQLite), every learner a websocket session speaking "
      "the browser's protocol (`bench/stclient.py`): it opens the QR link `/?class=CODE`, joins through the dialog "
