@@ -63,7 +63,7 @@ def input_row() -> None:
                         placeholder="Type an input, e.g. the plot was not good")
     right.selectbox("…or pick a held-out example", examples, index=None, key=example_key, on_change=use_example,
                     placeholder="…or pick a held-out example", label_visibility="collapsed",
-                    format_func=lambda text: name(text).capitalize())
+                    format_func=(lambda text: name(text).capitalize()) if drawing else str)  # a text as it is typed
 
 
 if not presenting:

@@ -34,7 +34,7 @@ def test_each_channel_is_a_small_square_image_on_one_scale_the_strongest_framed(
     assert {(t.zmin, t.zmax) for t in fig.data} == {(-9.0, 9.0)}  # one scale: the maps compare
     assert [t.showscale for t in fig.data] == [True, False, False] and fig.data[0].xgap == 0
     titles = [a.text for a in fig.layout.annotations]
-    assert titles == ["<b>channel 5</b>", "channel 1", "channel 2"]  # what the verdict names, in bold (and framed)
+    assert titles == ["<b>ch 5</b>", "ch 1", "ch 2"]  # what the verdict names, in bold (and framed); short on a phone
     (frame,) = fig.layout.shapes
     assert (frame.xref, frame.yref, frame.x0, frame.x1, frame.y1) == ("x", "y", 0.5, 3.5, 2.5)  # rows from 1
     assert "row %{y}, column %{x}" in fig.data[0].hovertemplate and list(fig.data[0].x) == [1, 2, 3]

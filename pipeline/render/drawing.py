@@ -25,6 +25,8 @@ class Figure(go.Figure):
     def to_dict(self) -> dict[str, Any]:
         spec = super().to_dict()
         spec["layout"].setdefault("width", None)
+        if "template" in spec["layout"] and spec["layout"]["template"] is None:
+            del spec["layout"]["template"]  # built from plain dicts, unvalidated: None is kept, and means none
         return spec
 
 

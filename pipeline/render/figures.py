@@ -873,7 +873,8 @@ def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
         row, col = (i // per_row) * (2 if kernels else 1), i % per_row
         axis = _panel(layout, len(data) + 1, _cell(heights, row, col, per_row, plot_px))
         # the map the verdict names: bold and framed (an arrow too ran into the next title on a phone)
-        title = f"<b>channel {view.channels[i]}</b>" if i in at else f"channel {view.channels[i]}"
+        # "ch 12", not "channel 12": four titles side by side on a phone (~75 px each) ran into each other
+        title = f"<b>ch {view.channels[i]}</b>" if i in at else f"ch {view.channels[i]}"
         layout["annotations"].append({"text": title, "xref": "paper", "yref": "paper", "showarrow": False,
                                       "x": sum(layout[f"xaxis{axis[1:]}"]["domain"]) / 2, "xanchor": "center",
                                       "y": layout[f"yaxis{axis[1:]}"]["domain"][1], "yanchor": "bottom",

@@ -138,7 +138,8 @@ def test_prediction_steps_through_every_stage(page: Page, screenshots) -> None:
             break
         step_button(page, "Next").click()
         settle(page)
-    assert stages == ["Raw text", "Tokens, ids and padding", "Embedding", "LSTM, word by word: gates and memory",
+    assert stages == ["Raw text", "Tokens, ids and padding", "Embedding",
+                      "Words in space: the embedding table in two dimensions", "LSTM, word by word: gates and memory",
                       "Sentence vector: the LSTM's last memory", "Linear + softmax: the answer"]
     expect(page.get_by_test_id("stMain").get_by_test_id("stAlertContentInfo").first).to_have_text(
         re.compile("The model answers “(negative|neutral|positive)”, [0-9.]+% sure"))
