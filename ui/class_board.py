@@ -222,7 +222,8 @@ def _shareable(slug: str) -> tuple[str, str | None]:
 def _ask(code: str, secret: str, now: room.ClassState) -> None:
     slug = now.lesson
     st.subheader("Ask the class", anchor=False)
-    _ask_guess(code, secret, now)
+    with st.container(border=True, key="class-guess-box"):  # the guess, apart from the quiz's questions below
+        _ask_guess(code, secret, now)
     source = st.segmented_control("Question from", list(SOURCES), format_func=SOURCES.get, key="class-ask-from",
                                   default="written", label_visibility="collapsed") or "written"
     if source == "typed":
@@ -243,8 +244,8 @@ def _ask_guess(code: str, secret: str, now: room.ClassState) -> None:
     """Predict, then reveal, as a class: the question about the stage the class is on, asked before it is shown."""
     found = _stage_guess(now)
     if found is None:
-        st.caption(f"Nothing to guess at stage {now.stage + 1} (the input as typed): step to a later stage on the "
-                   "Prediction page to have the class guess it first.")
+        st.caption(f"Stage {now.stage + 1} has nothing to guess: step to another stage on the Prediction page to "
+                   "have the class guess what it will show before they see it.")
         return
     title, q = found
     st.markdown(f"**Guess before stage {now.stage + 1}** (“{escape_markdown(title)}”): {escape_markdown(q.question)}")

@@ -462,6 +462,7 @@ def _answer(question_id: int, widget: str) -> None:
     for other in (keys.class_answer(question_id), keys.class_guess(question_id)):
         if other != widget:
             state[other] = choice  # a guess is answerable in the bar and in place of its stage: both show the choice
+    state[keys.CLASS_GUESSED] = widget == keys.class_guess(question_id)
 
 
 def _bar(member: room.Membership, now: room.ClassState) -> None:
@@ -550,6 +551,8 @@ def guess_in_place(q: room.QuestionView) -> None:
     st.info(f"**The class is guessing what stage {(q.stage or 0) + 1} will show.** Make your guess below: the stage "
             "appears when your teacher reveals the answer.", icon=":material/how_to_vote:")
     _question(q, st.session_state.get(MINE_KEY, {}).get(q.id), keys.class_guess(q.id))
+    if st.session_state.pop(keys.CLASS_GUESSED, False) and _fragment_id():
+        st.rerun()  # answered here, in the stage's fragment: the page, so that the class bar says it is in too
 
 
 def with_verdict(q: room.QuestionView | None, controls: Any) -> Any:

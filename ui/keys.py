@@ -17,6 +17,7 @@ LINK_SETTINGS = "link-settings"  # (lesson, settings), looked up in the run cach
 PREDICTIONS = "predictions"  # this session's last traced predictions (ui.runs.predict)
 PLAY_SPEED = "play-speed"
 CLASS_NOW = "class-now"  # the class's state as a learner's last full run or class bar read it (no push hub: a test)
+CLASS_GUESSED = "class-guessed"  # a guess just made in place of its stage: the class bar is to say so too
 
 
 def text(slug: str) -> str:
