@@ -16,7 +16,7 @@ LINK_STEP_NOTE = "link-step-note"  # set with a step from a link: one past the l
 LINK_SETTINGS = "link-settings"  # (lesson, settings), looked up in the run cache once
 PREDICTIONS = "predictions"  # this session's last traced predictions (ui.runs.predict)
 PLAY_SPEED = "play-speed"
-CLASS_NOW = "class-now"  # the class's state as a learner's last full run or class bar read it (no push hub: a test)
+CLASS_NOW = "class-now"  # the class's state as a learner's last full run or class bar read it (a push may be newer)
 CLASS_GUESSED = "class-guessed"  # a guess just made in place of its stage: the class bar is to say so too
 
 
