@@ -176,6 +176,10 @@ def step_view() -> None:
     ui.sync_link("prediction")  # a fragment's rerun skips app.py: the address must follow the step from here
     toolbar()
     screen = screens[stepper.index]
+    asked = ui.classroom.class_guess(slug, stepper.index)  # in a class: the teacher's guess about this stage
+    if asked is not None and asked.hides is not None:
+        ui.classroom.guess_in_place(asked)  # the stage waits for the reveal
+        return
     if guess_first(stepper.index):
         return
     if other is not None:
@@ -184,8 +188,8 @@ def step_view() -> None:
         return
     shown = ui.inside.stage(lesson, run, text, screen, stepper.index, guessing)  # the epoch and word chosen
     ui.show_layer(shown.view, key=f"step-{slug}-{stepper.index}", notes=prediction.notes, side_by_side=f"step-{slug}",
-                  verdict=shown.verdict, below=lambda: numbers_table(shown.view), controls=shown.controls,
-                  highlight=shown.highlight)
+                  verdict=shown.verdict, below=lambda: numbers_table(shown.view),
+                  controls=ui.classroom.with_verdict(asked, shown.controls), highlight=shown.highlight)
     if stepper.index < len(screens) - 1:
         ui.prepare(screens[stepper.index + 1])  # built while the learner reads this one
     if was_playing and not stepper.playing:

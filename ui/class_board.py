@@ -1,7 +1,9 @@
 """The Class page's parts: start, resume or join a class; the teacher's board; a learner's card.
 
 The teacher's board is made for a projector: the code, the join link and its QR code first, then the
-open question with a bar per choice that fills as answers arrive (a fragment, every ``BOARD_SECONDS``).
+open question with a bar per choice that fills as answers arrive (a fragment, every ``BOARD_SECONDS``). A question
+can be a guess: asked about the stage the class is on before learners see it, that stage hidden on their pages
+until the reveal.
 The roster (names) stays folded away and the teacher key is shown only when asked for, so projecting the
 board shows neither. The join link carries the address the teacher's browser uses (or
 ``PIPELINE_TRACE_PUBLIC_URL``), with a warning when that is this computer's own address.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -23,6 +26,9 @@ from ui import classroom as lead
 from ui import keys
 from ui.state import _url, current_slug
 from ui.widgets import RIGHT, escape_markdown, table
+
+if TYPE_CHECKING:
+    from pipeline.content.lesson import Question
 
 PUBLIC_URL_ENV = "PIPELINE_TRACE_PUBLIC_URL"  # e.g. https://trace.example-school.org: what phones open
 EXPORT_BEFORE = timedelta(minutes=30)  # the board warns this long before the class and its answers are deleted
@@ -109,7 +115,7 @@ def teacher_board() -> None:
     _key_on_request(code, secret)
     if not now.ended:
         _what_they_see(now)
-        _ask(code, secret, now.lesson)
+        _ask(code, secret, now)
     _manage(code, secret, now.ended)
 
 
@@ -213,8 +219,11 @@ def _shareable(slug: str) -> tuple[str, str | None]:
     return key, None
 
 
-def _ask(code: str, secret: str, slug: str) -> None:
+def _ask(code: str, secret: str, now: room.ClassState) -> None:
+    slug = now.lesson
     st.subheader("Ask the class", anchor=False)
+    with st.container(border=True, key="class-guess-box"):  # the guess, apart from the quiz's questions below
+        _ask_guess(code, secret, now)
     source = st.segmented_control("Question from", list(SOURCES), format_func=SOURCES.get, key="class-ask-from",
                                   default="written", label_visibility="collapsed") or "written"
     if source == "typed":
@@ -231,19 +240,67 @@ def _ask(code: str, secret: str, slug: str) -> None:
         _open(code, secret, q.question, q.choices, q.answer, q.explanation, source)
 
 
-def _generated(slug: str) -> list:
-    """Questions answered from the class's model's trace (the teacher's pages show that model)."""
-    # the lesson's model (torch) only when a teacher asks for questions about it
-    from pipeline.app.quiz import generated_questions
+def _ask_guess(code: str, secret: str, now: room.ClassState) -> None:
+    """Predict, then reveal, as a class: the question about the stage the class is on, asked before it is shown."""
+    found = _stage_guess(now)
+    if found is None:
+        st.caption(f"Stage {now.stage + 1} has nothing to guess: step to another stage on the Prediction page to "
+                   "have the class guess what it will show before they see it.")
+        return
+    title, q = found
+    st.markdown(f"**Guess before stage {now.stage + 1}** (“{escape_markdown(title)}”): {escape_markdown(q.question)}")
+    open_q = now.question
+    guessing = open_q is not None and open_q.hides == now.stage and open_q.text == q.question
+    if st.button("Ask the class to guess this stage", type="primary", key="class-ask-guess", disabled=guessing,
+                 icon=":material/how_to_vote:", help="Learners' pages keep this stage hidden and ask the question in "
+                 "its place; their guesses gather above; Reveal shows them the answer and the stage."):
+        try:
+            room.open_guess(lead.engine(), code, secret, q.question, q.choices, q.answer, q.explanation)
+        except room.ClassroomError as e:
+            st.error(escape_markdown(str(e)), icon=":material/error:")
+            return
+        lead.moved()
+        st.rerun()  # the board above shows the guess at once
+    if guessing:
+        st.caption("The class is guessing this stage now: reveal the answer above to show it.")
+
+
+def _prediction(slug: str, text: str) -> tuple:
+    """(lesson, run, input, prediction): the teacher's own prediction of ``text`` (the model's first held-out example
+    when empty or unusable) with the model the class sees (the teacher's pages show it: ``lead.push`` lends it)."""
+    # the lesson's model (torch) only when a teacher asks questions about it
     from ui.runs import lesson, predict, run_to_use
 
     current = lesson()
     run, _ = run_to_use(slug)
-    text = st.session_state.get(keys.text(slug)) or (run.examples[0][0] if run.examples else "")
+    text = text or (run.examples[0][0] if run.examples else "")
     try:
-        return generated_questions(current.document(run, predict(current, run, text)))
+        return current, run, text, predict(current, run, text)
     except ValueError:
-        return generated_questions(current.document(run, predict(current, run, run.examples[0][0])))
+        return current, run, run.examples[0][0], predict(current, run, run.examples[0][0])
+
+
+def _generated(slug: str) -> list:
+    """Questions answered from the class's model's trace (the teacher's pages show that model)."""
+    from pipeline.app.quiz import generated_questions  # with the lesson's model, only when asked for
+
+    current, run, _, prediction = _prediction(slug, st.session_state.get(keys.text(slug)) or "")
+    return generated_questions(current.document(run, prediction))
+
+
+def _stage_guess(now: room.ClassState) -> tuple[str, Question] | None:
+    """(the stage's title, the question to guess it by) for the class's current stage, as on the teacher's
+    Prediction page; None when that stage has nothing to guess or the teacher's pages are on another lesson."""
+    from pipeline.app.quiz import guess_question  # with the lesson's model, only on a teacher's board
+
+    if now.lesson != current_slug():
+        return None
+    _, _, text, prediction = _prediction(now.lesson, now.text)
+    screens = prediction.screens()
+    if not 0 <= now.stage < len(screens):
+        return None
+    q = guess_question(screens[now.stage], seed=text)
+    return None if q is None else (screens[now.stage].title, q)
 
 
 def _typed(code: str, secret: str) -> None:
@@ -284,7 +341,11 @@ def _board(code: str, secret: str) -> None:
     q = now.question
     if q is not None:
         tally = room.distribution(engine, code, secret, q.id)
-        st.markdown(f"### Question {q.position}. {escape_markdown(q.text)}")
+        st.markdown(f"### {lead.asked(q)}: {escape_markdown(q.text)}" if q.stage is not None else
+                    f"### Question {q.position}. {escape_markdown(q.text)}")
+        if q.hides is not None:
+            st.caption(f"Learners' pages keep stage {q.hides + 1} hidden, with this question in its place, until you "
+                       "reveal the answer.")
         st.markdown(f"**{tally.answered} of {tally.learners} answered**")
         for i, (choice, n) in enumerate(zip(q.choices, tally.counts, strict=True)):
             mark = f"{RIGHT} " if q.revealed and i == q.answer else ""
@@ -293,8 +354,9 @@ def _board(code: str, secret: str) -> None:
         if q.revealed:
             st.success(escape_markdown(q.explanation or "Answer shown to the class."), icon=":material/lightbulb:")
         elif not now.ended:
-            st.button("Reveal the answer", key="class-reveal", type="primary", icon=":material/visibility:",
-                      on_click=_reveal, args=(code, secret, q.id))
+            st.button("Reveal the answer" if q.stage is None else f"Reveal the answer and stage {q.stage + 1}",
+                      key="class-reveal", type="primary", icon=":material/visibility:", on_click=_reveal,
+                      args=(code, secret, q.id))
     with st.expander("Roster: who joined, who follows, who answered", icon=":material/groups:"):
         st.caption(f"{len(people)} learner(s). Only you see these names.")
         if people:

@@ -159,6 +159,7 @@ def _take_part(page_path: str) -> None:
         return
     if view.state.question is not None and view.my_choice is not None:
         state.setdefault(MINE_KEY, {})[view.state.question.id] = view.my_choice
+    state[keys.CLASS_NOW] = view.state
     following = state.setdefault(FOLLOW_KEY, view.membership.following)
     if following:
         apply(view.state, page_path)
@@ -231,6 +232,7 @@ def _class_bar(seen: room.ClassState, seconds: float) -> None:
     if hub is not None:
         hub.update(_session_id() or "", bar_fragment=_fragment_id(), question=push_follow.question_of(now),
                    version=now.version)
+    state[keys.CLASS_NOW] = now
     _bar(membership() or member, now)
 
 
@@ -362,7 +364,7 @@ def class_run(slug: str, run_key: str) -> LessonRun | None:
 def leave() -> None:
     """Forget this session's class: membership, the class link, the lent models, its place in the hub."""
     release()
-    for key in (MEMBER_KEY, keys.CLASS_CODE, SHOWN_KEY, FOLLOW_KEY, REJOIN_TO_KEEP, MINE_KEY):
+    for key in (MEMBER_KEY, keys.CLASS_CODE, SHOWN_KEY, FOLLOW_KEY, REJOIN_TO_KEEP, MINE_KEY, keys.CLASS_NOW):
         st.session_state.pop(key, None)
     hub = _hub()
     if hub is not None:
@@ -447,15 +449,20 @@ def _set_following() -> None:
 
 
 def _answer(question_id: int, widget: str) -> None:
-    member, choice = membership(), st.session_state.get(widget)
+    state = st.session_state
+    member, choice = membership(), state.get(widget)
     if member is None or choice is None:
         return
     try:
         room.answer(engine(), member.token, question_id, choice)
     except room.ClassroomError as e:  # revealed meanwhile
-        st.session_state[NOTE_KEY] = str(e)
+        state[NOTE_KEY] = str(e)
         return
-    st.session_state.setdefault(MINE_KEY, {})[question_id] = choice
+    state.setdefault(MINE_KEY, {})[question_id] = choice
+    for other in (keys.class_answer(question_id), keys.class_guess(question_id)):
+        if other != widget:
+            state[other] = choice  # a guess is answerable in the bar and in place of its stage: both show the choice
+    state[keys.CLASS_GUESSED] = widget == keys.class_guess(question_id)
 
 
 def _bar(member: room.Membership, now: room.ClassState) -> None:
@@ -477,19 +484,25 @@ def _bar(member: room.Membership, now: room.ClassState) -> None:
     if q is not None:
         mine = state.get(MINE_KEY, {}).get(q.id)
         waiting = not q.revealed and mine is None
-        label = f"Question {q.position}" + (": answer" if waiting else ": answer shown" if q.revealed else "")
-        with line.popover(label, icon=":material/quiz:", type="primary" if waiting else "secondary",
-                          key=f"class-question-{q.id}-{q.revealed}"):
-            _question(q, mine)
+        label = ("Guess" if q.stage is not None else f"Question {q.position}") + (
+            ": answer" if waiting else ": answer shown" if q.revealed else "")
+        with line.popover(label, icon=":material/how_to_vote:" if q.stage is not None else ":material/quiz:",
+                          type="primary" if waiting else "secondary", key=f"class-question-{q.id}-{q.revealed}"):
+            _question(q, mine, keys.class_answer(q.id))
     if note := state.pop(NOTE_KEY, None):
         st.warning(escape_markdown(note), icon=":material/info:")
 
 
-def _question(q: room.QuestionView, mine: int | None) -> None:
-    st.markdown(f"**Question {q.position}.** {escape_markdown(q.text)}")
+def asked(q: room.QuestionView) -> str:
+    """How the class bar and the teacher's board name a question: "Question 2", or "Guess before stage 4"."""
+    return f"Question {q.position}" if q.stage is None else f"Guess before stage {q.stage + 1}"
+
+
+def _question(q: room.QuestionView, mine: int | None, widget: str) -> None:
+    """The question, its choices as a radio (``widget``: its key) until the reveal, then the answer and the verdict."""
+    st.markdown(f"**{asked(q)}.** {escape_markdown(q.text)}")
     labels = [f"{LETTERS[i]}. {escape_markdown(c)}" for i, c in enumerate(q.choices)]
     if not q.revealed:
-        widget = f"class-answer-{q.id}"
         if widget not in st.session_state and mine is not None:
             st.session_state[widget] = mine  # back after a rejoin: their answer is still in
         st.radio(q.text, list(range(len(q.choices))), index=None, key=widget, format_func=labels.__getitem__,
@@ -500,12 +513,60 @@ def _question(q: room.QuestionView, mine: int | None) -> None:
     lines = [f"{RIGHT if i == q.answer else WRONG if i == mine else ':gray[:material/circle:]'} {label}"
              + (" · your answer" if i == mine else "") for i, label in enumerate(labels)]
     st.markdown("  \n".join(lines))
+    _verdict(q, mine)
+
+
+def _verdict(q: room.QuestionView, mine: int | None) -> None:
+    """Right, or not (with the answer), and the explanation: a revealed question as this learner answered it."""
     shown = escape_markdown(q.explanation or "")
     if mine is not None and mine == q.answer:
         st.success(f"**Right.** {shown}", icon=":material/check_circle:")
     else:
         verdict = "You did not answer." if mine is None else "Not quite."
-        st.error(f"**{verdict}** The answer is {labels[q.answer or 0]}. {shown}", icon=":material/cancel:")
+        answer = f"{LETTERS[q.answer or 0]}. {escape_markdown(q.choices[q.answer or 0])}"
+        st.error(f"**{verdict}** The answer is {answer}. {shown}", icon=":material/cancel:")
+
+
+# -- the class's guess, on the Prediction page -------------------------------------------------------------------
+
+def class_guess(slug: str, at: int) -> room.QuestionView | None:
+    """The class's open guess about stage ``at`` (0-based) of ``slug`` on a learner's page -- hidden until the
+    reveal (``hides``), then shown -- or None: for a teacher, outside a class, on another lesson or stage.
+
+    Any learner on that lesson and stage has it, following or not: stepping away from the class does not peek."""
+    member = membership()
+    if member is None:
+        return None
+    hub = _hub()
+    # The newer of the hub's (a pushed stage run reads no database) and what this page's full run or class bar read
+    known = [s for s in (hub.latest(member.code) if hub is not None else None, st.session_state.get(keys.CLASS_NOW))
+             if s is not None and s.code == member.code]
+    now = max(known, key=lambda s: s.version, default=None)
+    q = now.question if now is not None and now.lesson == slug else None
+    return q if q is not None and q.stage == at else None
+
+
+def guess_in_place(q: room.QuestionView) -> None:
+    """In place of the stage the class is guessing: what is going on, and the question, answerable here."""
+    st.info(f"**The class is guessing what stage {(q.stage or 0) + 1} will show.** Make your guess below: the stage "
+            "appears when your teacher reveals the answer.", icon=":material/how_to_vote:")
+    _question(q, st.session_state.get(MINE_KEY, {}).get(q.id), keys.class_guess(q.id))
+    if st.session_state.pop(keys.CLASS_GUESSED, False) and _fragment_id():
+        st.rerun()  # answered here, in the stage's fragment: the page, so that the class bar says it is in too
+
+
+def with_verdict(q: room.QuestionView | None, controls: Any) -> Any:
+    """A stage's widgets beside its picture (``controls``, or None) led by this learner's verdict on the class's
+    revealed guess ``q`` about the stage (None: no guess, the widgets alone)."""
+    if q is None or not q.revealed:
+        return controls
+
+    def both() -> None:
+        _verdict(q, st.session_state.get(MINE_KEY, {}).get(q.id))
+        if controls is not None:
+            controls()
+
+    return both
 
 
 # -- the teacher's key, kept by their own browser ----------------------------------------------------------------

@@ -13,7 +13,8 @@ each following learner's session the part that moved:
 
 - the stage fragment (the one that calls ``ui.state.sync_link``: the Prediction page's stepper) when only
   the stage moved -- :func:`ui.classroom.on_view` moves the stepper inside that run;
-- the class bar fragment when the open question changed, or a learner was renamed or removed;
+- the class bar fragment when the open question changed, or a learner was renamed or removed; and on the
+  Prediction page the stage fragment too when a guess is asked or revealed (the stage it hides hides or shows);
 - the whole page when the lesson, model or input changed, or the class ended.
 
 Pushes go out a few at a time (``IN_FLIGHT``), in a new random order at each move, and only to a session
@@ -51,9 +52,12 @@ def view_of(state: ClassState) -> View:
     return state.lesson, state.run_key, state.text, state.stage
 
 
-def question_of(state: ClassState | None) -> tuple[int, bool] | None:
+Question = tuple[int, bool, int | None]  # the open question's id, whether it is revealed, the stage a guess is about
+
+
+def question_of(state: ClassState | None) -> Question | None:
     q = state.question if state is not None else None
-    return None if q is None else (q.id, q.revealed)
+    return None if q is None else (q.id, q.revealed, q.stage)
 
 
 @dataclass
@@ -65,7 +69,7 @@ class Follower:
     following: bool
     page: str = ""
     view: View | None = None  # the class's view this page shows (when following)
-    question: tuple[int, bool] | None = None  # the open question its bar shows: (id, revealed)
+    question: Question | None = None  # the open question its bar shows
     version: int = 0  # the class version its bar last read
     stage_fragment: str = ""  # the fragment that draws the stage (on the Prediction page)
     bar_fragment: str = ""  # the class bar's fragment
@@ -85,8 +89,19 @@ def plan(f: Follower, state: ClassState | None, roster_version: int) -> list[str
     if f.question != question_of(state) or f.version < roster_version:
         if not f.bar_fragment:
             return [FULL]
+        if f.page == "prediction" and f.question != question_of(state) and _guess(f.question, question_of(state)) \
+                and f.stage_fragment not in parts:
+            if not f.stage_fragment:
+                return [FULL]
+            parts.append(f.stage_fragment)  # a guess asked, revealed or closed: its stage hides or shows
         parts.append(f.bar_fragment)
     return parts
+
+
+def _guess(*questions: Question | None) -> bool:
+    """Whether any of ``questions`` is a guess about a stage (which a learner's Prediction page hides until the
+    reveal)."""
+    return any(q is not None and q[2] is not None for q in questions)
 
 
 def available() -> bool:

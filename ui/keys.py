@@ -16,6 +16,8 @@ LINK_STEP_NOTE = "link-step-note"  # set with a step from a link: one past the l
 LINK_SETTINGS = "link-settings"  # (lesson, settings), looked up in the run cache once
 PREDICTIONS = "predictions"  # this session's last traced predictions (ui.runs.predict)
 PLAY_SPEED = "play-speed"
+CLASS_NOW = "class-now"  # the class's state as a learner's last full run or class bar read it (a push may be newer)
+CLASS_GUESSED = "class-guessed"  # a guess just made in place of its stage: the class bar is to say so too
 
 
 def text(slug: str) -> str:
@@ -132,6 +134,16 @@ def class_model(slug: str) -> str:
 def class_pick(source: str, slug: str) -> str:
     """The teacher's choice among the questions of ``source`` (the lesson's or the run's) to ask the class."""
     return f"class-pick:{source}:{slug}"
+
+
+def class_answer(question_id: int) -> str:
+    """A learner's choice for the class's open question, in the class bar's popover."""
+    return f"class-answer-{question_id}"
+
+
+def class_guess(question_id: int) -> str:
+    """A learner's choice for the class's guess, on the Prediction page in place of the stage it hides."""
+    return f"class-guess-{question_id}"
 
 
 def class_model_pick(slug: str) -> str:

@@ -248,3 +248,75 @@ def test_a_reloaded_learner_rejoins_as_themselves_with_their_code() -> None:
     member = again.session_state["class-member"]
     assert (member.display_name, member.learner_id) == ("Ana", ana.session_state["class-member"].learner_id)
     assert len(room.roster(room.engine_for(), *secrets_of(t))) == 1
+
+
+GATES = "LSTM, word by word: gates and memory"  # stage 5 of the lesson's Prediction page
+
+
+def stage_shown(at: AppTest) -> bool:
+    """Whether the learner's page draws the stage: its title, its picture (a chart) and its verdict."""
+    titled = any(plain(s.value) == GATES for s in at.subheader)
+    return titled and bool(at.get("plotly_chart")) and any("forget gate" in plain(i.value) for i in at.info)
+
+
+def test_two_learners_guess_a_stage_on_the_teachers_board_before_it_is_revealed_to_them() -> None:
+    t = teacher()
+    code, secret = secrets_of(t)
+    ana, ben = learner(code, "Ana"), learner(code, "Ben")
+    t.switch_page("pages/prediction.py").run()
+    t.text_input(key=f"pred-text:{SLUG}").input("a truly great film").run()
+    for _ in range(4):
+        t.button(key="next").click().run()
+    assert stage_heading(t) == "**Stage 5 of 7**" and GATES in [plain(s.value) for s in t.subheader]
+    ana.run()
+    assert stage_shown(ana)  # before the question, the stage is there as usual
+
+    t.switch_page("pages/class_session.py").run()
+    asking = "**Guess before stage 5** (“LSTM, word by word: gates and memory”): At which word will the forget gate"
+    assert any(m.startswith(asking) for m in texts(t))
+    t.button(key="class-ask-guess").click().run()
+    assert not t.exception, t.exception
+    heading = "### Guess before stage 5: At which word will the forget gate close most (let most of the memory go)?"
+    assert heading in texts(t)
+    assert t.button(key="class-reveal").proto.label == "Reveal the answer and stage 5"
+    assert t.button(key="class-ask-guess").disabled  # asked: the board says so rather than asking again
+
+    ana.run()
+    ben.run()
+    for at in (ana, ben):  # the stage waits for the reveal; the question stands in its place
+        assert stage_heading(at) == "**Stage 5 of 7**" and not stage_shown(at)
+        assert not any(plain(s.value) == GATES for s in at.subheader) and not at.get("plotly_chart")
+        assert "**The class is guessing what stage 5 will show.** Make your guess below: the stage appears when " \
+               "your teacher reveals the answer." in texts(at)
+    (qid,) = {int(r.key.rsplit("-", 1)[1]) for r in ana.radio if r.key.startswith("class-guess-")}
+    asked = room.class_state(room.engine_for(), code).question
+    assert (asked.id, asked.stage, asked.about, asked.hides) == (qid, 4, "a truly great film", 4)
+    ana.radio(key=f"class-guess-{qid}").set_value(0).run()
+    ben.radio(key=f"class-guess-{qid}").set_value(1).run()
+    assert ana.radio(key=f"class-answer-{qid}").value == 0  # the bar's radio shows the guess made in place
+    assert "Your answer (A) is in. You can change it until the teacher reveals it." in texts(ana)
+    assert not stage_shown(ana) and not stage_shown(ben)
+
+    t.run()  # the board, before the reveal: both guesses counted, one per choice
+    assert "**2 of 2 answered**" in texts(t)
+    bars = [p.proto.text for p in t.get("progress")]
+    assert bars == [f"{'ABCD'[i]}. {choice} · **{n}**" for i, (choice, n) in enumerate(zip(asked.choices, (1, 1, 0, 0),
+                                                                                            strict=True))]
+    assert any("keep stage 5 hidden" in c for c in texts(t))
+    t.button(key="class-reveal").click().run()
+    shown = room.class_state(room.engine_for(), code).question
+    answer, right = shown.answer, f"{'ABCD'[shown.answer]}. {shown.choices[shown.answer]}"
+
+    ana.run()
+    ben.run()
+    for at, choice in ((ana, 0), (ben, 1)):  # the stage is back, with the learner's verdict on their guess beside it
+        assert stage_shown(at)
+        said = [plain(s.value) for s in at.success] + [plain(e.value) for e in at.error]
+        verdict = "**Right.**" if choice == answer else f"**Not quite.** The answer is {right}"
+        assert len([s for s in said if s.startswith(verdict)]) == 2, said  # in the class bar, and beside the stage
+
+    rows = list(csv.reader(io.StringIO(room.results_csv(room.engine_for(), code, secret))))
+    question = "At which word will the forget gate close most (let most of the memory go)?"
+    assert [r[:3] for r in rows[1:]] == [["Ana", question, "guess before stage 5"],
+                                         ["Ben", question, "guess before stage 5"]]
+    assert [r[4] for r in rows[1:]] == ["right" if c == answer else "wrong" for c in (0, 1)]

@@ -37,6 +37,22 @@ def test_a_question_reruns_the_bar_of_everyone_following_or_not():
     assert plan(shown, replace(asked, question=replace(QUESTION, revealed=True, answer=0)), 0) == ["bar-f"]
 
 
+def test_a_guess_asked_revealed_or_closed_reruns_the_stage_it_hides_and_the_bar():
+    guess = replace(STATE, question=replace(QUESTION, stage=2))
+    still = follower(view=view_of(STATE))
+    assert plan(still, guess, 0) == ["stage-f", "bar-f"]  # the stage hides
+    assert plan(follower(following=False, view=None), guess, 0) == ["stage-f", "bar-f"]  # stepping away does not peek
+    asked = follower(view=view_of(STATE), question=question_of(guess))
+    assert plan(asked, guess, 0) == []
+    assert plan(asked, replace(guess, question=replace(guess.question, revealed=True, answer=0)), 0) \
+        == ["stage-f", "bar-f"]  # the stage shows
+    assert plan(asked, replace(STATE, question=replace(QUESTION, id=8)), 0) == ["stage-f", "bar-f"]  # a quiz follows
+    assert plan(asked, STATE, 0) == ["stage-f", "bar-f"]
+    assert plan(follower(), guess, 0) == ["stage-f", "bar-f"]  # a stage move and a guess: the stage once
+    assert plan(follower(view=view_of(STATE), page="training"), guess, 0) == ["bar-f"]  # no stage on that page
+    assert plan(follower(view=view_of(STATE), stage_fragment=""), guess, 0) == [FULL]
+
+
 def test_a_learner_not_following_is_left_alone_by_moves():
     assert plan(follower(following=False, view=None), STATE, 0) == []
 

@@ -3,6 +3,9 @@
 The learners join through the class link's dialog, follow a stage change made on the teacher's Prediction
 page, answer the teacher's question on their phones and see the reveal. Screenshots of all three go to
 artifacts/screenshots/ (gitignored): 20-class-teacher.png, 21-class-learner-ana.png, 22-class-learner-ben.png.
+Then a class guesses a stage before it is shown: 23-class-guess-ask.png (the board's button), 24-class-guess-board.png
+(the teacher's tally before the reveal), 25-class-guess-hidden.png and 26-class-guess-revealed.png (a learner's
+phone).
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def test_a_class_joins_follows_answers_and_sees_the_reveal(browser: Browser, app
 
     teacher.get_by_test_id("stSidebarNav").get_by_text("Class", exact=True).click()
     settle(teacher)
-    teacher.get_by_role("button", name="Ask the class").click()
+    teacher.get_by_role("button", name="Ask the class", exact=True).click()
     settle(teacher)
     for page, letter in zip(learners.values(), "AB", strict=True):
         answer(page, letter)
@@ -103,6 +106,69 @@ def test_a_class_joins_follows_answers_and_sees_the_reveal(browser: Browser, app
     for i, (name, page) in enumerate(learners.items()):
         page.get_by_test_id("stMain").evaluate("m => m.scrollTo(0, 0)")
         page.screenshot(path=str(screenshots / f"{21 + i}-class-learner-{name.lower()}.png"))
+    for page in (teacher, *learners.values()):
+        assert page.get_by_test_id("stException").count() == 0
+        page.context.close()
+
+
+def test_a_class_guesses_a_stage_that_stays_hidden_on_the_learners_phones_until_the_reveal(
+        browser: Browser, app_url: str, screenshots) -> None:
+    teacher = open_session(browser, app_url, PROJECTOR, "/class_session")
+    teacher.get_by_role("button", name="Start a class").click()
+    settle(teacher)
+    code = teacher.get_by_text(re.compile(r"^Class code [2-9A-Z]{6}$")).inner_text().split()[-1]
+    learners = {name: open_session(browser, app_url, PHONE, f"/?class={code}") for name in ("Ana", "Ben")}
+    for name, page in learners.items():
+        join(page, name)
+    teacher.get_by_role("link", name=re.compile("Lead from the Prediction page")).click()
+    settle(teacher)
+    for _ in range(4):
+        teacher.get_by_role("button", name=re.compile("^Next")).click()
+        settle(teacher)
+    gates = re.compile("^LSTM, word by word")
+    for page in learners.values():
+        expect(page.get_by_text("Stage 5 of 7")).to_be_visible(timeout=FOLLOW_WITHIN_MS)
+        expect(page.get_by_role("heading", name=gates)).to_be_visible()
+
+    teacher.get_by_test_id("stSidebarNav").get_by_text("Class", exact=True).click()
+    settle(teacher)
+    ask = teacher.get_by_role("button", name="Ask the class to guess this stage")
+    ask.scroll_into_view_if_needed()
+    teacher.screenshot(path=str(screenshots / "23-class-guess-ask.png"))
+    ask.click()
+    settle(teacher)
+    expect(teacher.get_by_role("heading", name=re.compile("^Guess before stage 5: "))).to_be_visible()
+    for page, letter in zip(learners.values(), "AB", strict=True):  # pushed: no click on their side
+        hidden = page.get_by_text("The class is guessing what stage 5 will show.")
+        expect(hidden).to_be_visible(timeout=FOLLOW_WITHIN_MS)
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name=gates)).to_have_count(0)
+        expect(main.get_by_test_id("stPlotlyChart")).to_have_count(0)
+        in_bar = page.locator(".st-key-class-bar").get_by_role("button", name=re.compile("Guess: answer$"))
+        expect(in_bar).to_be_visible()  # the class bar asks too, until the guess is made
+        main.get_by_test_id("stRadio").get_by_text(re.compile(f"^{letter}\\. ")).click()
+        settle(page)
+        expect(main.get_by_text(f"Your answer ({letter}) is in")).to_be_visible()
+        expect(in_bar).to_have_count(0)  # made in place of the stage: the bar no longer asks for it
+    expect(teacher.get_by_text("2 of 2 answered")).to_be_visible(timeout=FOLLOW_WITHIN_MS)
+    bars = teacher.get_by_test_id("stProgress")
+    expect(bars.nth(0)).to_contain_text("· 1")
+    expect(bars.nth(1)).to_contain_text("· 1")
+    teacher.get_by_role("heading", name=re.compile("^Guess before stage 5")).scroll_into_view_if_needed()
+    teacher.screenshot(path=str(screenshots / "24-class-guess-board.png"))
+    learners["Ana"].get_by_test_id("stMain").evaluate("m => m.scrollTo(0, 0)")
+    learners["Ana"].screenshot(path=str(screenshots / "25-class-guess-hidden.png"))
+
+    teacher.get_by_role("button", name="Reveal the answer and stage 5").click()
+    settle(teacher)
+    for page in learners.values():  # pushed again: the stage comes back, with the learner's verdict beside it
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name=gates)).to_be_visible(timeout=FOLLOW_WITHIN_MS)
+        expect(main.get_by_test_id("stPlotlyChart")).to_have_count(1)
+        expect(main.get_by_text(re.compile("^(Right|Not quite)\\."))).to_be_visible()
+        expect(page.get_by_text("The class is guessing")).to_have_count(0)
+    learners["Ana"].get_by_test_id("stMain").evaluate("m => m.scrollTo(0, 0)")
+    learners["Ana"].screenshot(path=str(screenshots / "26-class-guess-revealed.png"))
     for page in (teacher, *learners.values()):
         assert page.get_by_test_id("stException").count() == 0
         page.context.close()
