@@ -278,6 +278,9 @@ def _space(view: SpaceView) -> int:
     _most("marked", view.marked, MAX_POSITIONS)
     if len(view.points) != len(view.words):
         raise ValueError(f"it has {len(view.points):,} points for {len(view.words):,} words")
+    outside = next((i for i in view.marked if not 0 <= i < len(view.words)), None)
+    if outside is not None:  # the quiz and the word pills look the marked words up
+        raise ValueError(f"its marked word {outside:,} is not one of its {len(view.words):,} words")
     if len(view.bounds) not in (0, 4):
         raise ValueError(f"its bounds hold {len(view.bounds)} numbers, not 4")
     return 2 * len(view.points)
