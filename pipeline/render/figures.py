@@ -844,7 +844,9 @@ def timelapse_figure(views: Sequence[View], epochs: Sequence[int]) -> go.Figure:
                       margin_b=(fig.layout.margin.b or 20) + TIMELAPSE_CONTROLS_PX)
     return drawn_once(fig)
 MAPS_PER_ROW = 4  # small images a row: on a phone each is still about 80 px wide
-MAP_PX, KERNEL_PX, MAP_TITLE_PX = 105, 60, 30  # a square map's row; a kernel's row; a title
+# A square map's row, a kernel's row, the room above each for its title. A map is drawn about 70 px wide in the
+# Prediction page's picture column (laptop and phone alike), square: rows taller than that left bands of white.
+MAP_PX, KERNEL_PX, MAP_TITLE_PX, KERNEL_TITLE_PX = 80, 70, 30, 18
 
 
 @layer_figure.register
@@ -864,14 +866,15 @@ def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
     aspect = len(view.values[0]) / len(view.values[0][0])  # a map's height over its width
     map_px = round(min(2.0, max(0.5, aspect)) * MAP_PX)
     heights = [map_px, KERNEL_PX] * map_rows if kernels else [map_px] * map_rows
-    plot_px = sum(heights) + MAP_TITLE_PX * len(heights)
+    rooms = [MAP_TITLE_PX, KERNEL_TITLE_PX] * map_rows if kernels else [MAP_TITLE_PX] * map_rows
+    plot_px = sum(heights) + sum(rooms)
     at = set(focus(view).rows)
     scale = heatmap_scale([v for m in view.values for row in m for v in row])
     data: list[dict[str, Any]] = []
     layout: dict[str, Any] = {"annotations": [], "shapes": []}
     for i, m in enumerate(view.values):
         row, col = (i // per_row) * (2 if kernels else 1), i % per_row
-        axis = _panel(layout, len(data) + 1, _cell(heights, row, col, per_row, plot_px))
+        axis = _panel(layout, len(data) + 1, _cell(heights, rooms, row, col, per_row, plot_px))
         # the map the verdict names: bold and framed (an arrow too ran into the next title on a phone)
         # "ch 12", not "channel 12": four titles side by side on a phone (~75 px each) ran into each other
         title = f"<b>ch {view.channels[i]}</b>" if i in at else f"ch {view.channels[i]}"
@@ -885,20 +888,25 @@ def feature_maps_figure(view: FeatureMapsView) -> go.Figure:
                                      "x1": len(m[0]) + 0.5, "y0": 0.5, "y1": len(m) + 0.5, "layer": "above",
                                      "line": {"color": MARKED, "width": 2.5}, "fillcolor": "rgba(0,0,0,0)"})
         if kernels and i < len(view.kernels) and view.kernels[i]:
-            kaxis = _panel(layout, len(data) + 1, _cell(heights, row + 1, col, per_row, plot_px))
+            kaxis = _panel(layout, len(data) + 1, _cell(heights, rooms, row + 1, col, per_row, plot_px))
             data.append(_kernel(view, i, i == 0, plot_px).to_plotly_json() | {"xaxis": kaxis, "yaxis": f"y{kaxis[1:]}"})
+            layout["annotations"].append({"text": "its filter", "xref": "paper", "yref": "paper", "showarrow": False,
+                                          "x": sum(layout[f"xaxis{kaxis[1:]}"]["domain"]) / 2, "xanchor": "center",
+                                          "y": layout[f"yaxis{kaxis[1:]}"]["domain"][1], "yanchor": "bottom",
+                                          "font": {"size": 10, "color": "#4b5563"}})
     # Not validated: dicts made the same way every time (the tests check them through Plotly), and validating 16
     # small images' arrays was most of the time a picture took to build
     fig = Figure(data=data, layout=layout, _validate=False)
     return base(fig, plot_px + 40, margin={"l": 10, "r": 20, "t": 30, "b": 10})
 
 
-def _cell(heights: list[int], row: int, col: int, cols: int, plot_px: int) -> tuple[list[float], list[float]]:
-    """The paper domains (x, y) of the panel at ``row``, ``col``: each row under its title's room, rows of their
-    own heights, columns of equal widths with a small gap."""
+def _cell(heights: list[int], rooms: list[int], row: int, col: int, cols: int, plot_px: int
+          ) -> tuple[list[float], list[float]]:
+    """The paper domains (x, y) of the panel at ``row``, ``col``: each row under its title's room (``rooms``), rows
+    of their own heights, columns of equal widths with a small gap."""
     gap = 0.04
     width = (1 - gap * (cols - 1)) / cols
-    top = sum(heights[:row]) + MAP_TITLE_PX * (row + 1)
+    top = sum(heights[:row]) + sum(rooms[: row + 1])
     return ([col * (width + gap), col * (width + gap) + width],
             [1 - (top + heights[row]) / plot_px, 1 - top / plot_px])
 
