@@ -54,7 +54,8 @@ MODULES = [
     # tests/test_hostile_files.py opens each hostile file in a child process and takes minutes: not per mutant
     Module("filechecks", ("pipeline/document/filechecks.py",),
            ("tests/test_filechecks.py", "tests/test_fileformat.py")),
-    Module("fileformat", ("pipeline/document/fileformat.py",), ("tests/test_fileformat.py",)),
+    Module("fileformat", ("pipeline/document/fileformat.py",),
+           ("tests/test_fileformat.py", "tests/test_fileformat_exact.py")),
     Module("trace", ("pipeline/trace/__init__.py", "pipeline/trace/record.py", "pipeline/trace/result.py",
                      "pipeline/trace/capture.py"),
            ("tests/test_trace.py", "tests/test_tensor_kinds.py")),

@@ -389,7 +389,7 @@ def _flatten(values: Any, where: str) -> list[Any]:
             stack.extend(reversed(v))
         elif v is None or (isinstance(v, int | float) and not isinstance(v, bool)) or isinstance(v, bool):
             out.append(v)
-        elif v in _NOT_FINITE:
+        elif isinstance(v, str) and v in _NOT_FINITE:  # a JSON object here is unhashable: refused below
             out.append(_NOT_FINITE[v])
         else:
             raise TraceFileError(f"{where}: sample values must be numbers, found {type(v).__name__}")
@@ -422,8 +422,9 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
     """A document from validated schema objects (``tensors``: the zip's samples, by key)."""
     trace = Trace(model_type=m.model.type, ops=m.model.ops, device=m.model.device, passes=m.model.passes)
     for i, r in enumerate(m.records):
+        record = _record(r, i, tensors or {})  # its own refusals already name it: not wrapped again below
         try:
-            trace.add(_record(r, i, tensors or {}))
+            trace.add(record)
         except ValueError as e:
             raise TraceFileError(f"records[{i}]: {e}") from None
     stages = []
