@@ -656,3 +656,331 @@ def test_a_long_failure_message_is_kept_to_three_hundred_characters(monkeypatch)
         model(torch.randn(2, 4))
     assert str(fault.value) == ("pipeline-trace could not record a torch function (mul) in 'blocks.0' (ValueError: "
                                 + "w " * 150 + "): a bug in pipeline-trace, not in your model -- please report it")
+
+
+# --- the tracer's own bookkeeping: caches, depth bounds, hooks, failures ---
+
+def nest(value, levels: int, wrap):
+    for _ in range(levels):
+        value = wrap(value)
+    return value
+
+
+def printed(value) -> str:
+    return format_structure(record_module.describe(value))
+
+
+def test_structures_are_described_to_thirty_two_levels_and_named_below():
+    x = torch.zeros(2)
+    assert printed(nest(x, MAX_NESTING, lambda v: (v,))) == \
+        "(" * 32 + "Tensor[2]" + ",)" * 32
+    assert printed(nest(x, MAX_NESTING + 1, lambda v: (v,))) == \
+        "(" * 32 + "tuple" + ",)" * 32
+    assert printed(nest(x, MAX_NESTING, lambda v: [v])) == "[" * 32 + "Tensor[2]" + "]" * 32
+    assert printed(nest(x, MAX_NESTING + 1, lambda v: [v])) == "[" * 32 + "list" + "]" * 32
+    assert printed(nest(x, MAX_NESTING, lambda v: {"k": v})) == \
+        "{k: " * 32 + "Tensor[2]" + "}" * 32
+    assert printed(nest(x, MAX_NESTING + 1, lambda v: {"k": v})) == \
+        "{k: " * 32 + "dict" + "}" * 32
+    One = namedtuple("One", "v")
+    assert printed(nest(x, MAX_NESTING, One)) == "One(v=" * 32 + "Tensor[2]" + ")" * 32
+    assert printed(nest(x, MAX_NESTING + 1, One)) == "One(v=" * 32 + "One" + ")" * 32
+
+    class Row(tuple):
+        pass
+
+    assert format_structure(record_module.describe(Row((x, 3)))) == "(Tensor[2], int)"
+    assert record_module.describe(Row((x,))) == Container("tuple", (spec(2),))
+    assert printed(nest(x, MAX_NESTING + 1, lambda v: Row((v,)))) == \
+        "(" * 32 + "Row" + ",)" * 32
+    assert format_structure(record_module.describe(nn.Parameter(torch.zeros(3, 1)))) == "Tensor[3, 1]"
+
+
+def test_specs_and_containers_are_made_once_and_shared(monkeypatch):
+    monkeypatch.setattr(record_module, "_SPECS", {})
+    monkeypatch.setattr(record_module, "_CONTAINERS", {})
+    monkeypatch.setattr(record_module, "_DTYPE_NAMES", {})
+    a, b = torch.zeros(2, 3, dtype=torch.int16), torch.ones(2, 3, dtype=torch.int16)
+    assert record_module.describe(a) == spec(2, 3, dtype="int16")
+    assert record_module.describe(a) is record_module.describe(b)
+    assert record_module.describe((a, b)) is record_module.describe((b, a))
+    assert record_module.describe([a]) is record_module.describe([b]) and record_module.describe([a]).kind == "list"
+    assert len(record_module._SPECS) == 1 and len(record_module._CONTAINERS) == 2
+    monkeypatch.setattr(record_module, "MAX_SPECS", 2)
+    record_module.describe(torch.zeros(5))
+    assert len(record_module._SPECS) == 2
+    record_module.describe(torch.zeros(6))  # full: the cache starts again
+    assert list(record_module._SPECS.values()) == [spec(6)]
+    record_module.describe((a, a, a))
+    assert len(record_module._CONTAINERS) == 1
+
+
+@pytest.mark.filterwarnings("ignore:.*nested tensors.*:UserWarning")
+def test_a_nested_tensor_is_described_with_its_dtype_and_ragged_dimension(monkeypatch):
+    monkeypatch.setattr(record_module, "_DTYPE_NAMES", {})
+    nested = torch.nested.nested_tensor([torch.zeros(2, 3), torch.zeros(4, 3)], dtype=torch.float64)
+    assert record_module.describe(nested) == spec(2, None, 3, dtype="float64")
+    one = torch.nested.nested_tensor([torch.zeros(2, 3)])
+    assert record_module.shape_of(one) == (1, 2, 3)
+
+
+def test_text_batches_are_known_by_their_first_item():
+    assert record_module.is_text_batch(["a"]) and record_module.is_text_batch(["a", 1])
+    assert record_module.is_text_batch([["a", "b"]]) and not record_module.is_text_batch([["a", 1]])
+    assert not record_module.is_text_batch([]) and not record_module.is_text_batch("ab")
+    assert not record_module.is_text_batch([1, "a"])
+
+
+def test_later_passes_look_thirty_two_levels_deep_for_changed_shapes():
+    for wrap in (lambda v: [v], lambda v: {"k": v}, lambda v: (v, 0)):
+        class Deep(nn.Module):
+            def forward(self, x, wrap=wrap):
+                return nest(x, MAX_NESTING, wrap)
+
+        model = Deep()
+        with torch.no_grad(), trace(model) as t:
+            model(torch.zeros(2, 3))
+            model(torch.zeros(2, 3))
+            model(torch.zeros(5, 3))
+        assert "Tensor[?, 3]" in format_structure(t.root.outputs)
+        assert record_module.first_spec(t.root.outputs) == spec(None, 3)
+
+
+def test_a_list_holding_itself_is_fingerprinted_to_a_bounded_depth():
+    class Loop(nn.Module):
+        def forward(self, x):
+            out = [x]
+            out.append(out)
+            return out
+
+    model = Loop()
+    with torch.no_grad(), trace(model) as t:
+        for n in (2, 3, 3, 4):
+            model(torch.zeros(n))
+    assert t.root.passes == 4 and t.root.output_shape == [None]
+
+
+def test_tied_weights_are_counted_once_and_an_empty_slot_as_nothing():
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(3, 3), nn.Linear(3, 3)
+            self.b.weight = self.a.weight
+            self.register_module("unused", None)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    model = Tied()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(1, 3))
+    assert (t.root.num_params, t["a"].num_params, t["b"].num_params) == (15, 12, 12)
+    class Holder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+            self.register_module("empty", None)
+
+        def forward(self, x):
+            return self.lin(x)
+
+    holder = Holder()
+    with torch.no_grad(), trace(holder) as t:
+        holder(torch.zeros(1, 2))
+    assert t.root.num_params == 6 and t["lin"].num_params == 6
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_torchscript_module_is_named_by_its_type():
+    with pytest.raises(Exception) as refused, trace(torch.jit.script(nn.ReLU())):
+        pass
+    assert str(refused.value).startswith("the model is a TorchScript module (RecursiveScriptModule): TorchScript")
+
+
+def test_an_operation_is_the_first_line_of_the_modules_own_description_up_to_200_characters():
+    class Lines(nn.Module):
+        def extra_repr(self):
+            return "first line\nsecond line"
+
+    class Long(nn.Module):
+        def extra_repr(self):
+            return "y" * 250
+
+    assert capture.operation_of(Lines()) == "Lines(first line)"
+    assert capture.operation_of(Long()) == "Long(" + "y" * 200 + ")"
+    assert capture.operation_of(nn.Embedding(10, 4)) == "Embedding(10 words -> 4)"
+
+
+def test_statistics_are_exact_for_small_tensors_and_double_precision():
+    model = nn.Identity()
+    with trace(model) as t:
+        model(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+    assert t.root.stats.to_dict() == {"min": 1.0, "max": 4.0, "mean": 2.5, "std": pytest.approx(1.25 ** 0.5, rel=1e-6),
+                                      "count": 4}
+    with trace(model) as t:
+        model(torch.tensor([1 + 1e-12, 1 + 1e-12], dtype=torch.float64))
+    assert t.root.stats.mean == 1 + 1e-12 and t.root.sample.dtype == torch.float64
+    with trace(model) as t:
+        model(torch.tensor([1e200, -1e200], dtype=torch.float64))  # squares overflow: no spread to tell
+    assert t.root.stats.mean == 0.0 and t.root.stats.std != t.root.stats.std
+
+
+def test_samples_honour_the_limit_and_carry_no_gradient():
+    model = nn.Linear(4, 6)
+    with trace(model, sample_limit=3) as t:
+        model(torch.randn(2, 4))
+    assert t.root.sample_shape == [3] and not t.root.sample.requires_grad
+    assert t.root.stats.count == 12
+
+
+def test_the_batched_path_keeps_the_sample_limit_at_its_exact_size(monkeypatch):
+    monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset())
+    model = nn.Identity()
+    x = torch.arange(2 * 5 * 3, dtype=torch.float32).reshape(2, 5, 3)
+    with trace(model, sample_limit=15) as t:
+        model(x)
+    assert torch.equal(t.root.sample, x[0])
+    with trace(model) as t:
+        model(x[:0])
+    assert t.root.sample is None and t.root.stats is None and t.root.output_shape == [0, 5, 3]
+
+
+def test_an_output_returned_again_unchanged_shares_its_numbers():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+    with torch.no_grad(), trace(model) as t:
+        model(torch.randn(2, 3))
+    assert t.root.sample is t["1"].sample and t["0"].sample is not t["1"].sample
+
+
+def test_an_op_returning_several_tensors_is_recorded():
+    class Halves(nn.Module):
+        def forward(self, x):
+            a, b = x.chunk(2)
+            return a + b
+
+    model = Halves()
+    with torch.no_grad(), trace(model, ops=True) as t:
+        model(torch.ones(4, 3))
+    assert [r.name for r in t.ops()] == ["chunk()", "add()"]
+    assert format_structure(t["chunk()"].outputs) == "(Tensor[2, 3], Tensor[2, 3])"
+
+
+def test_the_trace_names_the_model_and_its_device():
+    with trace(Net()) as t:
+        pass
+    assert (t.model_type, t.device, t.passes) == ("Net", "cpu", 0)
+    with trace(nn.Tanh()) as t:
+        pass
+    assert (t.model_type, t.device) == ("Tanh", "")
+    empty = Trace()
+    assert (empty.model_type, empty.device, empty.ops_traced) == ("", "", False)
+    assert repr(empty) == "Trace(model: 0 module calls, 0 pass(es))"
+
+
+def test_the_operation_of_each_module_is_worked_out_once_per_block(monkeypatch):
+    seen = []
+
+    def counted(module):
+        seen.append(type(module).__name__)
+        return "op"
+
+    monkeypatch.setattr(capture, "operation_of", counted)
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block, self.head = nn.Linear(8, 8), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.head(self.block(self.block(x)))
+
+    model = Twice()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.randn(2, 8))
+    assert len(t) == 4 and sorted(seen) == ["Linear", "Linear", "Twice"]  # block's two calls: worked out once
+
+
+def test_a_failure_when_a_call_starts_or_returns_names_the_call(monkeypatch):
+    def broken(module):
+        raise RuntimeError("cannot describe")
+
+    monkeypatch.setattr(capture, "operation_of", broken)
+    model = Net()
+    with pytest.raises(TraceFault) as fault, trace(model):
+        model(torch.zeros(1, 4))
+    assert str(fault.value).startswith("pipeline-trace could not record the call of 'Net' (RuntimeError: cannot "
+                                       "describe): a bug")
+    monkeypatch.undo()
+    model = Net()
+    monkeypatch.setattr(capture, "describe", lambda value, depth=0: 1 / 0)
+    with pytest.raises(TraceFault) as fault, trace(model):
+        model(torch.zeros(1, 4))
+    assert str(fault.value).startswith("pipeline-trace could not record the output of 'blocks.0.lin' "
+                                       "(ZeroDivisionError: division by zero): a bug")
+
+
+def test_a_submodules_call_that_fails_starting_is_named_by_its_path(monkeypatch):
+    def broken(module):
+        if isinstance(module, nn.Tanh):
+            raise RuntimeError("no")
+        return "op"
+
+    monkeypatch.setattr(capture, "operation_of", broken)
+    model = Net()
+    with pytest.raises(TraceFault) as fault, trace(model):
+        model(torch.zeros(1, 4))
+    assert str(fault.value).startswith("pipeline-trace could not record the call of 'blocks.0.act' (RuntimeError: no)")
+
+
+def test_a_forward_that_raised_and_was_caught_closes_its_calls():
+    model = nn.Sequential(nn.Linear(4, 3))
+    with trace(model) as t:
+        with pytest.raises(RuntimeError):
+            model(torch.zeros(2, 5))
+        model(torch.zeros(2, 4))
+    assert t.passes == 2 and [(r.name, r.call) for r in t] == [("", 0), ("0", 0)]
+    assert t["0"].output_shape == [2, 3]
+
+
+FOREIGN = nn.ReLU()
+
+
+def test_a_module_from_outside_the_model_is_passed_over():
+    class UsesForeign(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.lin(FOREIGN(x))
+
+    model = UsesForeign()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(2, 3))
+    assert t.passes == 1 and [r.name for r in t] == ["", "lin"] and t.root.output_shape == [2, 3]
+    assert t.parent(t["lin"]) is t.root
+
+
+def test_odd_cases_of_inside_parents_and_children():
+    root = make("", type="Net")
+    assert not _inside(root, root) and not _inside(make("XXXX", 1), make("XXXX"))
+    t = Trace("Net", [root, make("enc"), make("other.sub"), make("enc.rnn"), make("head")])
+    assert [r.name for r in t.children(t["enc"])] == ["enc.rnn"]  # other.sub ran inside enc, not as its child
+    assert op_name(named("__Xadd__")) == "Xadd" and op_name(named("__truedivX__")) == "truedivX"
+
+
+def test_the_model_called_inside_itself_has_no_parent():
+    class Halves(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            if x.shape[0] > 1:
+                return torch.cat([self(x[:1]), self(x[1:])])
+            return self.lin(x)
+
+    model = Halves()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(2, 2))
+    assert [(r.name, r.call) for r in t] == [("", 0), ("", 1), ("lin", 0), ("", 2), ("lin", 1)]
+    assert t.parent(t["", 1]) is None and t.parent(t["lin", 1]) is t["", 2] and t.passes == 1
