@@ -984,3 +984,50 @@ def test_the_model_called_inside_itself_has_no_parent():
         model(torch.zeros(2, 2))
     assert [(r.name, r.call) for r in t] == [("", 0), ("", 1), ("lin", 0), ("", 2), ("lin", 1)]
     assert t.parent(t["", 1]) is None and t.parent(t["lin", 1]) is t["", 2] and t.passes == 1
+
+
+def test_a_later_pass_widens_inputs_and_outputs_each_by_its_own_shapes():
+    class Cut(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.keep = 2
+
+        def forward(self, x):
+            return x[: self.keep]
+
+    model = Cut()
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(4, 3))
+        model(torch.zeros(4, 3))
+        model(torch.zeros(6, 3))  # another input, the same output
+    assert t.root.input_shape == [None, 3] and t.root.output_shape == [2, 3]
+    with torch.no_grad(), trace(model) as t:
+        model(torch.zeros(4, 3))
+        model(torch.zeros(4, 3))
+        model.keep = 1
+        model(torch.zeros(4, 3))  # the same input, another output
+    assert t.root.input_shape == [4, 3] and t.root.output_shape == [None, 3]
+
+
+def test_a_call_first_seen_in_a_later_pass_is_sampled_on_the_batched_path(monkeypatch):
+    monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset())
+
+    class Steps(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cell = nn.Linear(2, 2)
+
+        def forward(self, x, steps):
+            for _ in range(steps):
+                x = self.cell(x)
+            return x
+
+    torch.manual_seed(0)
+    model = Steps()
+    x = torch.randn(3, 2)
+    with torch.no_grad(), trace(model) as t:
+        model(x, 2)
+        model(x, 3)  # a third step: its record is made, sampled and reduced in the second pass
+    third = model.cell(model.cell(model.cell(x))).detach()
+    assert [r.call for r in t.calls("cell")] == [0, 1, 2]
+    assert torch.allclose(t["cell", 2].sample, third[0]) and t["cell", 2].stats.count == 6
