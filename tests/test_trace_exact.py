@@ -784,6 +784,20 @@ def test_tied_weights_are_counted_once_and_an_empty_slot_as_nothing():
         def forward(self, x):
             return self.lin(x)
 
+    class Shared(nn.Module):
+        """One layer held in two places: the model has its parameters once."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = self.b = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    shared = Shared()
+    with torch.no_grad(), trace(shared) as t:
+        shared(torch.zeros(1, 3))
+    assert t.root.num_params == 12 == sum(p.numel() for p in shared.parameters()) and t["a", 1].num_params == 12
     holder = Holder()
     with torch.no_grad(), trace(holder) as t:
         holder(torch.zeros(1, 2))

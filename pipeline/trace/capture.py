@@ -148,7 +148,10 @@ def _module_table(model: nn.Module) -> tuple[dict[nn.Module, tuple[str, int, boo
                 shared = shared or id(p) in seen
                 seen.add(id(p))
         own[module] = count
-    if shared:  # a parameter appears in two modules (tied weights): count each module's exactly
+    # A parameter in two modules (tied weights), or a module held in two places (one layer used twice): count
+    # each module's exactly, every parameter once.
+    held = [child for module in names for child in module._modules.values() if child is not None]
+    if shared or len(held) != len(set(held)):
         return names, {m: sum(p.numel() for p in m.parameters()) for m in names}
     totals: dict[nn.Module, int] = {}
     for module in reversed(names):  # pre-order reversed: every module after all of its descendants
