@@ -483,12 +483,14 @@ def test_a_pass_of_the_shapes_seen_last_is_not_described_again(monkeypatch):
 def test_a_later_pass_is_compared_by_its_shape_fingerprint():
     x = torch.zeros(2, 3)
     assert _signature(x) == torch.Size([2, 3]) and _signature(torch.tensor(1.0)) == torch.Size([])
-    assert _signature((x, 3, "a", None)) == (torch.Size([2, 3]), int, str, type(None))
+    assert _signature((x, 3, "ab", None)) == (torch.Size([2, 3]), int, 2, type(None))
     assert _signature([x, [x]]) == (torch.Size([2, 3]), (torch.Size([2, 3]),))
     assert _signature(["ab", "c"]) == [2, None] and _signature(["ab", "cd"]) == [2, 2]
     assert _signature([["a", "b"], ["c", "d"], ["e", "f"]]) == [3, 2]
-    assert _signature([[1, 2], [3]]) == 2 and _signature([[x], [x], [x]]) == 3  # lists of lists: their count
-    assert _signature(("ab", "c")) == 2  # a tuple of texts is not a text batch: its count
+    assert _signature([[1, 2], [3]]) == ((int, int), (int,))  # lists of lists that are not texts: item by item
+    assert _signature([[x], [x]]) == ((torch.Size([2, 3]),), (torch.Size([2, 3]),))
+    assert _signature(("ab", "c")) == (2, 1)  # a tuple of texts is not a text batch: each text's length
+    assert _signature("abc", MAX_NESTING) == 3
     assert _signature([]) == () and _signature({}) == ()
     assert _signature({"a": x, "b": [x]}) == (("a", torch.Size([2, 3])), ("b", (torch.Size([2, 3]),)))
     many = [torch.zeros(i) for i in range(MAX_CONTAINER_ITEMS + 4)]
@@ -734,15 +736,19 @@ def test_text_batches_are_known_by_their_first_item():
 def test_later_passes_look_thirty_two_levels_deep_for_changed_shapes():
     for wrap in (lambda v: [v], lambda v: {"k": v}, lambda v: (v, 0)):
         class Deep(nn.Module):
+            rows = 2
+
             def forward(self, x, wrap=wrap):
-                return nest(x, MAX_NESTING, wrap)
+                return nest(torch.zeros(self.rows, 3), MAX_NESTING, wrap)
 
         model = Deep()
+        x = torch.zeros(1)  # the same input every pass: only the deep output changes
         with torch.no_grad(), trace(model) as t:
-            model(torch.zeros(2, 3))
-            model(torch.zeros(2, 3))
-            model(torch.zeros(5, 3))
-        assert "Tensor[?, 3]" in format_structure(t.root.outputs)
+            model(x)
+            model(x)
+            model.rows = 5
+            model(x)
+        assert "Tensor[?, 3]" in format_structure(t.root.outputs)  # (a list of lists was known by its length)
         assert record_module.first_spec(t.root.outputs) == spec(None, 3)
 
 
@@ -754,6 +760,18 @@ def test_a_list_holding_itself_is_fingerprinted_to_a_bounded_depth():
             return out
 
     model = Loop()
+    with torch.no_grad(), trace(model) as t:
+        for n in (2, 3, 3, 4):
+            model(torch.zeros(n))
+    assert t.root.passes == 4 and t.root.output_shape == [None]
+
+    class Table(nn.Module):
+        def forward(self, x):
+            out = {"x": x}
+            out["self"] = out
+            return out
+
+    model = Table()
     with torch.no_grad(), trace(model) as t:
         for n in (2, 3, 3, 4):
             model(torch.zeros(n))
@@ -1045,3 +1063,20 @@ def test_a_call_first_seen_in_a_later_pass_is_sampled_on_the_batched_path(monkey
     third = model.cell(model.cell(model.cell(x))).detach()
     assert [r.call for r in t.calls("cell")] == [0, 1, 2]
     assert torch.allclose(t["cell", 2].sample, third[0]) and t["cell", 2].stats.count == 6
+
+
+def test_a_later_pass_widens_texts_in_a_tuple_and_tensors_in_lists_of_lists():
+    class Pieces(nn.Module):
+        rows = 2
+
+        def forward(self, x):
+            return [[torch.zeros(self.rows, 3)], [x]], ("ab" * self.rows, "c")
+
+    model = Pieces()
+    x = torch.zeros(1)
+    with torch.no_grad(), trace(model) as t:
+        model(x)
+        model(x)
+        model.rows = 4
+        model(x)
+    assert format_structure(t.root.outputs) == "([[Tensor[?, 3]], [Tensor[1]]], (Text[?], Text[1]))"

@@ -620,11 +620,14 @@ def _signature(value: Any, depth: int = 0) -> Any:
     """A cheap, comparable fingerprint of a value's shapes (no objects built for tensors)."""
     if isinstance(value, torch.Tensor):
         return shape_of(value) if value.is_nested else value.shape
+    if isinstance(value, str):  # described as Text[length] at any depth
+        return len(value)
     if depth >= MAX_NESTING:
         return type(value)
     if isinstance(value, tuple | list):
-        if value and isinstance(value[0], str | list):
-            return ragged_shape(value) if is_text_batch(value) else len(value)
+        if is_text_batch(value):
+            return ragged_shape(value)
+        # every other container item by item: a list of lists of tensors is not known by its length alone
         return tuple(_signature(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS])
     if isinstance(value, dict):
         return tuple((k, _signature(v, depth + 1)) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS])
