@@ -855,6 +855,9 @@ def test_statistics_are_exact_for_small_tensors_and_double_precision():
     with trace(model) as t:
         model(torch.tensor([1e200, -1e200], dtype=torch.float64))  # squares overflow: no spread to tell
     assert t.root.stats.mean == 0.0 and t.root.stats.std != t.root.stats.std
+    with trace(model) as t:
+        model(torch.tensor([0.0, 1.0]))
+    assert (t.root.stats.mean, t.root.stats.std) == (0.5, 0.5)
 
 
 def test_samples_honour_the_limit_and_carry_no_gradient():
@@ -867,6 +870,7 @@ def test_samples_honour_the_limit_and_carry_no_gradient():
 
 def test_the_batched_path_keeps_the_sample_limit_at_its_exact_size(monkeypatch):
     monkeypatch.setattr(capture, "_EAGER_DEVICES", frozenset())
+    capture._sample_positions.cache_clear()  # worked out afresh, not remembered from another test
     model = nn.Identity()
     x = torch.arange(2 * 5 * 3, dtype=torch.float32).reshape(2, 5, 3)
     with trace(model, sample_limit=15) as t:
