@@ -58,7 +58,7 @@ MODULES = [
            ("tests/test_fileformat.py", "tests/test_fileformat_exact.py")),
     Module("trace", ("pipeline/trace/__init__.py", "pipeline/trace/record.py", "pipeline/trace/result.py",
                      "pipeline/trace/capture.py"),
-           ("tests/test_trace.py", "tests/test_tensor_kinds.py")),
+           ("tests/test_trace.py", "tests/test_tensor_kinds.py", "tests/test_trace_exact.py")),
 ]
 BY_NAME = {m.name: m for m in MODULES}
 

@@ -148,7 +148,10 @@ def _module_table(model: nn.Module) -> tuple[dict[nn.Module, tuple[str, int, boo
                 shared = shared or id(p) in seen
                 seen.add(id(p))
         own[module] = count
-    if shared:  # a parameter appears in two modules (tied weights): count each module's exactly
+    # A parameter in two modules (tied weights), or a module held in two places (one layer used twice): count
+    # each module's exactly, every parameter once.
+    held = [child for module in names for child in module._modules.values() if child is not None]
+    if shared or len(held) != len(set(held)):
         return names, {m: sum(p.numel() for p in m.parameters()) for m in names}
     totals: dict[nn.Module, int] = {}
     for module in reversed(names):  # pre-order reversed: every module after all of its descendants
@@ -301,7 +304,7 @@ class _Tracer:
                 if not (record.kind is RecordKind.OP and record.type in UNINITIALIZED):
                     self._pending.append((record, self._gathered(main)))
             elif main is not None:
-                record.sample = clip_text(main) if isinstance(main, str) else _text_sample(main)
+                record.sample = clip_text(main) if isinstance(main, str) else _text_sample(main, self.sample_limit)
         else:  # a later pass: compare cheap shape fingerprints, describe again only when they change
             signature = (_signature(inputs), _signature(output))
             if signature != self._signatures.get((record.name, record.call)):
@@ -553,7 +556,7 @@ def operation_of(module: nn.Module) -> str:
 # Ops that allocate without writing: their "values" are whatever was in memory, so they get a shape, no sample.
 UNINITIALIZED = frozenset({"empty", "empty_like", "new_empty", "empty_strided", "new_empty_strided"})
 
-_REFLECTED = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "pow", "mod", "and", "or", "xor"}
+_REFLECTED = {"add", "sub", "mul", "matmul", "div", "truediv", "floordiv", "pow", "mod", "and", "or", "xor"}
 _RENAMED = {"truediv": "div", "floordiv": "floor_divide", "and": "logical_and", "or": "logical_or"}
 
 
@@ -566,7 +569,8 @@ def op_name(func: Any) -> str:
         core = name[2:-2]
         if core[:1] in "ri" and core[1:] in _REFLECTED:
             core = core[1:] + ("_" if name[2] == "i" else "")
-        return _RENAMED.get(core.rstrip("_"), core)
+        base = core.rstrip("_")  # an in-place op keeps its mark when renamed: ``x //= y`` is floor_divide_
+        return _RENAMED.get(base, base) + core[len(base):]
     return name
 
 
@@ -606,20 +610,24 @@ def _first_leaf(value: Any) -> Any:
     return depth_first(value, lambda v: isinstance(v, torch.Tensor | str) or is_text_batch(v), _children)
 
 
-def _text_sample(batch: list) -> str | list[str]:
+def _text_sample(batch: list, limit: int) -> str | list[str]:
+    """The first example of a text batch: its text, clipped, or at most ``limit`` of its tokens."""
     first = batch[0]
-    return clip_text(first) if isinstance(first, str) else [clip_text(t) for t in first[:SAMPLE_LIMIT]]
+    return clip_text(first) if isinstance(first, str) else [clip_text(t) for t in first[:limit]]
 
 
 def _signature(value: Any, depth: int = 0) -> Any:
     """A cheap, comparable fingerprint of a value's shapes (no objects built for tensors)."""
     if isinstance(value, torch.Tensor):
         return shape_of(value) if value.is_nested else value.shape
+    if isinstance(value, str):  # described as Text[length] at any depth
+        return len(value)
     if depth >= MAX_NESTING:
         return type(value)
     if isinstance(value, tuple | list):
-        if value and isinstance(value[0], str | list):
-            return ragged_shape(value) if is_text_batch(value) else len(value)
+        if is_text_batch(value):
+            return ragged_shape(value)
+        # every other container item by item: a list of lists of tensors is not known by its length alone
         return tuple(_signature(v, depth + 1) for v in value[:MAX_CONTAINER_ITEMS])
     if isinstance(value, dict):
         return tuple((k, _signature(v, depth + 1)) for k, v in list(value.items())[:MAX_CONTAINER_ITEMS])
