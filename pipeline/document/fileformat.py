@@ -429,14 +429,14 @@ def from_model(m: DocumentModel, tensors: dict[str, torch.Tensor] | None = None)
             raise TraceFileError(f"records[{i}]: {e}") from None
     stages = []
     for i, s in enumerate(m.stages):
-        record = None
+        shown: Record | None = None
         if s.record is not None:
-            record = trace.get(*s.record)
-            if record is None:
+            shown = trace.get(*s.record)
+            if shown is None:
                 raise TraceFileError(f"stages[{i}] ({s.key!r}) refers to call {s.record[1]} of {s.record[0]!r}, "
                                      "which the file does not record")
         stages.append(Stage(key=s.key, title=s.title, description=s.description, operation=s.operation,
-                            input_shape=s.input_shape, output_shape=s.output_shape, record=record))
+                            input_shape=s.input_shape, output_shape=s.output_shape, record=shown))
     lesson = None if m.lesson is None else LessonInfo(
         slug=m.lesson.slug, title=m.lesson.title, summary=m.lesson.summary, settings=dict(m.lesson.settings),
         info=dict(m.lesson.info), intro=m.lesson.intro)
