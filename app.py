@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from pipeline.cli import serve
 
+serve.wait_preloaded()  # under `pipeline-trace serve`: what pages import from many threads at once is in
 ui.refuse_public_address()
 ui.start_session()  # the link a learner opened: lesson, input, step, settings, presenter mode (once per session)
 st.set_page_config(page_title="Pipeline Trace", page_icon=":material/conversion_path:", layout="wide",

@@ -39,6 +39,8 @@ from pathlib import Path
 from servers import free_port, process_cpu_seconds, stop, wait_healthy, wait_quiet
 from stclient import Tab
 
+from pipeline.cli.serve import WARM_UP_DELAY
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("PIPELINE_TRACE_CHROMIUM", "/usr/bin/chromium")
 # Each real learner has a phone with the class in the foreground: no background-tab timer throttling.
@@ -113,8 +115,10 @@ def servers(count: int, data: str, db_url: str | None):
         yield started
     finally:
         stopping.set()
-        for server in started:
+        for i, server in enumerate(started):
             stop(server.process)
+            kept = Path(tempfile.gettempdir()) / f"class-bench-server-{i}.log"  # the data folder goes with the run
+            kept.write_bytes((Path(data) / f"server-{i}.log").read_bytes())
 
 
 @contextmanager
@@ -136,6 +140,19 @@ def database(url: str | None):
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+async def warm(server: Server) -> None:
+    """Open a first page on the server and wait for its warm-up (torch and every lesson's default run: trained on
+    this fresh data folder) to end: a class meets a server its teacher started before the lesson, not one that is
+    still training its models."""
+    await asyncio.to_thread(wait_quiet, server.process.pid)
+    tab = Tab(server.url, "/")
+    await tab.open()
+    await tab.wait_for(lambda: tab.runs_finished >= 1, "the first page", 120)
+    await tab.close()
+    await asyncio.sleep(WARM_UP_DELAY + 1)
+    await asyncio.to_thread(wait_quiet, server.process.pid, 0.05, 600)
 
 
 async def teacher_opens(server: Server) -> tuple[Tab, str]:
@@ -233,7 +250,7 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
     load_before = os.getloadavg()[0]
     with servers(args.replicas, data, db_url) as running:
         for server in running:
-            await asyncio.to_thread(wait_quiet, server.process.pid)
+            await warm(server)
         teacher, code = await teacher_opens(running[0])
         joins = await asyncio.gather(*(learner_joins(running[i % len(running)], code, f"Learner {i + 1}",
                                                      random.uniform(0, args.arrive)) for i in range(n)))
@@ -245,7 +262,9 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
             rest_start = time.monotonic()
             await asyncio.sleep(args.rest)
             rest_end = time.monotonic()
+            print(f"{n} learners: {len(join_s)} joined, {len(pages)} Chromium; the teacher moves now", flush=True)
             made, browser_follows, client_cpu = [], [], time.process_time()
+            runs_before = sum(t.full_runs for t in tabs), sum(t.fragment_runs for t in tabs)
             for _ in range(args.moves):
                 stage = teacher.stages[-1][1] + 1
                 for page in pages:
@@ -255,6 +274,8 @@ async def one_class(args: argparse.Namespace, n: int, data: str, db_url: str | N
                 await asyncio.sleep(args.gap)
             moves_end, client_cpu = time.monotonic(), time.process_time() - client_cpu
             await asyncio.sleep(max(0.0, LOST_AFTER - args.gap))  # the last move's stragglers
+            print(f"{n} learners: page runs during the moves: {sum(t.full_runs for t in tabs) - runs_before[0]} whole, "
+                  f"{sum(t.fragment_runs for t in tabs) - runs_before[1]} fragment")
             follows, lost, per_move = [], 0, []
             for t0, wall0, stage in made:
                 per_move.append(len(follows))

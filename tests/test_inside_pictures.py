@@ -5,6 +5,7 @@ what changed most from one epoch to the next."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -159,3 +160,17 @@ def test_a_time_lapse_plays_every_epoch_in_the_browser_with_a_slider_and_play() 
     assert fig.frames[0].layout.annotations[0].x == 1.0  # the labels follow their words from frame to frame
     assert fig.layout.height == figures.SPACE_HEIGHT + figures.TIMELAPSE_CONTROLS_PX
     assert math.isfinite(fig.layout.margin.b)
+
+
+def test_a_kept_figure_makes_its_dict_once_and_a_highlight_leaves_it_as_it_was() -> None:
+    """``Figure.keep``: a figure shared by every session gives the same dict at every send, equal to the one it
+    gave before it was kept; a highlighted copy of it is a new figure, and the kept dict does not change."""
+    fig = figures.layer_figure(panels())
+    before = json.loads(fig.to_json())
+    assert fig.to_dict() is not fig.to_dict()  # not kept: a new dict each time
+    fig.keep()
+    spec = fig.to_dict()
+    assert fig.to_dict() is spec and json.loads(fig.to_json()) == before
+    lit = figures.highlight_word(fig, 1)
+    assert len(lit.layout.shapes) > len(fig.layout.shapes)
+    assert json.loads(fig.to_json()) == before and fig.to_dict() is spec

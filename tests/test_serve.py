@@ -45,3 +45,62 @@ def test_with_no_visitor_the_timer_starts_it(warm_ups) -> None:
     assert warm_ups.done.wait(5)
     serve.page_sent()
     assert len(warm_ups) == 1
+
+
+@pytest.fixture
+def fresh_preload(monkeypatch) -> threading.Event:
+    """A preload that runs until the returned event is set."""
+    release = threading.Event()
+
+    def slow_preload() -> None:
+        release.wait(10)
+        serve._preloaded.set()
+
+    monkeypatch.setattr(serve, "preload", slow_preload)
+    monkeypatch.setattr(serve, "_preload_state", {"started": False})
+    monkeypatch.setattr(serve, "_preloaded", threading.Event())
+    return release
+
+
+def test_pages_wait_for_a_running_preload_and_not_without_one(fresh_preload) -> None:
+    serve.wait_preloaded()  # none started (streamlit run, AppTest): at once, although nothing is loaded
+    serve.start_preload()
+    serve.start_preload()  # once per process
+    page = threading.Thread(target=serve.wait_preloaded)
+    page.start()
+    page.join(0.3)
+    assert page.is_alive()  # the page waits while its imports are still being made
+    fresh_preload.set()
+    page.join(5)
+    assert not page.is_alive()
+
+
+# What Plotly (figures' to_dict), narwhals and Streamlit look up in sys.modules without importing: a module another
+# thread is still importing is found half made there ("partially initialized module 'pandas'").
+LOOKED_UP = {"pandas", "pyarrow", "polars", "modin", "cudf", "dask", "xarray", "PIL", "ibis", "duckdb", "pyspark",
+             "sqlframe", "numpy", "narwhals", "IPython"}
+LATER_IMPORTS = """
+import sys
+from pipeline.cli import serve
+serve.preload()
+before = {name.split(".")[0] for name in sys.modules}
+import torch
+from pipeline.lessons import all_lessons
+from pipeline.data.images import digits
+all_lessons()
+digits()  # the warm-up loads the digit lesson's data through scikit-learn
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules} - before)))  # packages new at the top
+"""
+
+
+def test_what_loads_after_the_preload_holds_no_module_plotly_looks_up() -> None:
+    """The warm-up imports torch, the lessons and scikit-learn while pages draw figures: none of what it brings may
+    be a module Plotly or narwhals find in ``sys.modules`` (the preload makes those first)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LATER_IMPORTS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    later = set(done.stdout.split())
+    assert "sklearn" in later  # the check sees the warm-up's imports
+    assert later & LOOKED_UP == set()

@@ -37,10 +37,11 @@ if TYPE_CHECKING:
     from pipeline.lessons import LessonRun
 
 POLL_SECONDS = 1.5  # the class bar's poll when the server cannot push (see ui.follow.available)
-COLLIDED_SECONDS = 1.0  # a watchdog run this soon after a push has the hub redraw the page (see _class_bar)
+COLLIDED_SECONDS = 1.0  # a watchdog run this soon after a push has the hub push it again (see _class_bar)
 WATCHDOG_SECONDS = 10.0  # with push: the bar's slow check, a little different per learner, in case a push was missed
 TEACHER_KEY, MEMBER_KEY, FOLLOW_KEY = "class-teacher", "class-member", "class-follow"
 SHOWN_KEY, PUSHED_KEY, WATCHDOG_KEY = "class-shown", "class-pushed", "class-watchdog"
+RESTART_KEY = "class-watchdog-restart"  # which of two intervals the watchdog was last sent with (_restarted)
 LENT_KEY, KEPT_KEY, NOTE_KEY, MINE_KEY = "class-lent", "class-kept", "class-note", "class-mine"
 KEY_TO_KEEP, REJOIN_TO_KEEP, COOKIE_READ = "class-teacher-key", "class-rejoin-shown", "class-cookie-read"
 FORGET_KEY, DEVICE_KEY = "class-forget-key", "class-device"
@@ -203,7 +204,7 @@ def _follow_stage(code: str) -> None:
         hub.update(_session_id() or "", view=view, stage_fragment=_fragment_id() or "", page="prediction")
         f = hub.follower(_session_id() or "")
         if f is not None and f.bar_fragment and _in_fragment_rerun():
-            _rearm(state.get(WATCHDOG_KEY, WATCHDOG_SECONDS), f.bar_fragment)  # every run re-arms the watchdog
+            _rearm(_restarted(state.get(WATCHDOG_KEY, WATCHDOG_SECONDS)), f.bar_fragment)  # counts from this push
 
 
 def _class_bar(seen: room.ClassState, seconds: float) -> None:
@@ -220,14 +221,15 @@ def _class_bar(seen: room.ClassState, seconds: float) -> None:
         f = hub.follower(_session_id() or "") if hub is not None else None
         if f is not None and time.monotonic() - f.pushed_at < COLLIDED_SECONDS:
             # The browser asked for this run just as a pushed run ended: Streamlit may have dropped that run's
-            # messages as coming from a "non-current ScriptRunner". The hub redraws the page once this run is over
-            # and its messages are out (a rerun from here could meet the same fate).
+            # messages as coming from a "non-current ScriptRunner". The hub pushes the same parts again once this
+            # run is over and its messages are out (a rerun from here could meet the same fate).
             hub.redraw(f.session_id)
         now = _class_now(member, seen)
         if now is None:
             st.rerun()  # ended, expired, deleted, or this learner removed: the page says which
-        if state.get(FOLLOW_KEY) and state.get(SHOWN_KEY) != push_follow.view_of(now):
-            st.rerun()  # a move this page missed: the full run applies it
+        if state.get(FOLLOW_KEY) and state.get(SHOWN_KEY) != push_follow.view_of(now) \
+                and (f is None or hub is None or not hub.pushing(member.code)):
+            st.rerun()  # a move this page missed: the full run applies it (not while the hub's push is on its way)
     hub = _hub()
     if hub is not None:
         hub.update(_session_id() or "", bar_fragment=_fragment_id(), question=push_follow.question_of(now),
@@ -241,6 +243,15 @@ def _in_fragment_rerun() -> bool:
 
     ctx = get_script_run_ctx()
     return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def _restarted(seconds: float) -> float:
+    """The watchdog's interval, a millisecond longer or shorter than the last one sent: the frontend keeps a timer
+    it is sent again with the same interval, and starts it anew for another. Sent with each pushed stage, the
+    watchdog then counts from the push: a learner just brought up to date does not ask again a moment later (at 200
+    learners, a quarter of the runs while a move went out), and its question never meets the push's run."""
+    flip = st.session_state[RESTART_KEY] = not st.session_state.get(RESTART_KEY, False)
+    return seconds + (0.001 if flip else 0.0)
 
 
 def _rearm(seconds: float, fragment: str = "") -> None:

@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipeline.classroom.views import ClassState
 
-IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "4"))  # pushed reruns running at once (see bench)
+IN_FLIGHT = int(os.environ.get("PIPELINE_TRACE_PUSH_IN_FLIGHT", "2"))  # pushed reruns running at once (see bench)
+UNSENT = int(os.environ.get("PIPELINE_TRACE_PUSH_UNSENT", "4"))  # pushed sessions whose messages are not all out
 BUSY_WAIT_SECONDS = 10.0  # a session running a script this long gets no push: its watchdog catches up
 FULL = ""  # "rerun the whole page" (no fragment)
 
@@ -74,6 +75,8 @@ class Follower:
     stage_fragment: str = ""  # the fragment that draws the stage (on the Prediction page)
     bar_fragment: str = ""  # the class bar's fragment
     pushed_at: float = -1e9  # when the hub last asked this session to rerun (time.monotonic())
+    pushed: tuple[str, ...] = ()  # what the hub last asked this session to rerun (fragment ids, FULL)
+    again: bool = False  # push ``pushed`` once more at the next round (its messages may have been dropped)
 
 
 def plan(f: Follower, state: ClassState | None, roster_version: int) -> list[str]:
@@ -164,14 +167,19 @@ class Hub:
         return self.watch.latest(code)
 
     def redraw(self, session_id: str) -> None:
-        """Push the whole page to this session again, as soon as it is idle and its messages are out."""
+        """Push to this session again what was last pushed to it (the stage, the bar, or the whole page), as soon as
+        it is idle and its messages are out."""
         with self._lock:
             f = self._followers.get(session_id)
             if f is None:
                 return
-            f.view, f.stage_fragment = None, ""  # the plan becomes the page
+            f.again = True
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._kick, f.code)
+
+    def pushing(self, code: str) -> bool:
+        """Whether a round of pushes to the followers of ``code`` is under way (a move is on its way to them)."""
+        return code in self._dispatching
 
     def moved_here(self) -> None:
         """The teacher moved in this process: look now rather than at the next tick."""
@@ -215,11 +223,11 @@ class Hub:
         runtime = Runtime.instance()
         todo = deque((f.session_id, time.monotonic() + BUSY_WAIT_SECONDS) for f in self.followers(code))
         random.shuffle(todo)  # a new order at every move: nobody is always last
-        running: list[Any] = []
+        running: list[Any] = []  # pushed, and not yet sent out
         while todo or running:
             running = [s for s in running if _busy(s)]
             for _ in range(len(todo)):
-                if len(running) >= IN_FLIGHT:
+                if sum(map(_running, running)) >= IN_FLIGHT or len(running) >= UNSENT:
                     break
                 session_id, deadline = todo.popleft()
                 session = runtime.get_app_session(session_id)
@@ -234,9 +242,10 @@ class Hub:
                         self.pushed["waited"] += 1
                     continue
                 f = self.follower(session_id)
-                parts = plan(f, self.latest(code), self._roster.get(code, 0)) if f is not None else []
+                parts = [] if f is None else list(f.pushed or (FULL,)) if f.again else \
+                    plan(f, self.latest(code), self._roster.get(code, 0))
                 if parts:
-                    f.pushed_at = time.monotonic()
+                    f.pushed_at, f.pushed, f.again = time.monotonic(), tuple(parts), False
                 for fragment_id in parts:
                     _rerun(session, fragment_id)
                     self.pushed["page" if fragment_id == FULL else "stage" if fragment_id == f.stage_fragment
@@ -244,6 +253,13 @@ class Hub:
                 if parts:
                     running.append(session)
             await asyncio.sleep(0.002)
+
+
+def _running(session: Any) -> bool:
+    """A session whose pushed script has not ended: its place among the ``IN_FLIGHT`` is free once it has (its
+    messages are then all in the session's queue, which Streamlit's loop sends within 10 ms; waiting for that too
+    left the two places idle half of the time, and a class of 200 waited 10 ms a learner, not the 5 of a run)."""
+    return getattr(session, "_scriptrunner", None) is not None
 
 
 def _busy(session: Any) -> bool:

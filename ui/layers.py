@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import lru_cache, singledispatch
+from functools import singledispatch
+from typing import Any
 
 import streamlit as st
 
@@ -12,6 +14,7 @@ from pipeline.content.glossary import terms_in
 from pipeline.document.views import TextView, View
 from pipeline.render import figures
 from pipeline.render.describe import drawn, fmt_dims
+from pipeline.render.drawing import Figure
 from ui.widgets import chart, escape_markdown
 
 FIGURES_KEPT = 64  # about 9 stages x a few inputs x a few learners' runs; a figure is a few hundred KB at most
@@ -22,7 +25,7 @@ def layer_figure(view: View):
 
     Building a figure through Plotly's object model (every property validated) was most of a Next click's
     server time; a view is a frozen dataclass of tuples, so equal views share one figure. Nothing changes a
-    figure once built: ``st.plotly_chart`` only reads it."""
+    figure once built (``Figure.keep``): ``st.plotly_chart`` only reads it."""
     if not _keepable(view):  # a view holding something unhashable (a list in a hand-made view): built each time
         return figures.layer_figure(view)
     with _lock:
@@ -41,7 +44,38 @@ def _keepable(view: View) -> bool:
     return True
 
 
-_kept_figure = lru_cache(maxsize=FIGURES_KEPT)(figures.layer_figure)
+class KeptFigures:
+    """Figures by view, the ``size`` most recently used kept (shared by every session); ``hits`` and ``misses``
+    count the calls that found one and those that built one."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.hits, self.misses = size, 0, 0
+        self._kept: OrderedDict[View, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, view: View) -> bool:
+        with self._lock:
+            return view in self._kept
+
+    def __call__(self, view: View) -> Any:
+        with self._lock:
+            figure = self._kept.get(view)
+            if figure is not None:
+                self._kept.move_to_end(view)
+                self.hits += 1
+                return figure
+            self.misses += 1
+        figure = figures.layer_figure(view)
+        if isinstance(figure, Figure):
+            figure.keep()  # shared by every session from now on, and never changed: its dict made once
+        with self._lock:
+            self._kept[view] = figure
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return figure
+
+
+_kept_figure = KeptFigures(FIGURES_KEPT)
 _building: dict[View, threading.Thread] = {}  # views whose figures are being built in the background
 _lock = threading.Lock()
 
@@ -52,6 +86,8 @@ def prepare(view: View) -> threading.Thread | None:
     if isinstance(view, TextView) or not _keepable(view):
         return None
     with _lock:
+        if view in _kept_figure:
+            return None  # built already: a follower's every push would start a thread for nothing
         if view in _building:
             return _building[view]
         thread = _building[view] = threading.Thread(target=_build, args=(view,), name="pipeline-trace-figure",

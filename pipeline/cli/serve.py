@@ -66,12 +66,44 @@ def warm_up() -> None:
 
 
 def preload() -> None:
-    """Import what the first page's charts need (Plotly's figures) while the browser still fetches the app's
-    scripts, instead of in the first page's run. (Its tables are Markdown: no pandas or pyarrow to import.)
-    NumPy first, alone: a class arriving at a fresh server imported it from many script threads at once and one
-    of them failed with "partially initialized module 'numpy'" (bench/classroom.py, two replicas, 200 learners)."""
-    import numpy  # noqa: F401
-    import plotly.graph_objects  # noqa: F401
+    """Import what pages need from many threads at once, in one thread, while the browser still fetches the app's
+    scripts: NumPy, Plotly's figures and narwhals, pandas (with pyarrow: the Data flow's tables, and scikit-learn's
+    digits loader at the warm-up) and Pillow (a drawn or uploaded digit). Pages wait for it (:func:`wait_preloaded`).
+
+    Plotly and narwhals ask ``sys.modules`` whether pandas is there before converting a figure; while another
+    thread is still importing pandas they find it half made and fail with "partially initialized module 'pandas'
+    has no attribute 'Series'". A fresh server with a class arriving had 38-43 page runs fail so (the warm-up's
+    digits loader importing pandas; bench/classroom.py at 200 learners), each printing a rich traceback that took
+    a third of the pages' CPU. NumPy comes first, alone, for the same reason (two replicas, 200 learners)."""
+    try:
+        import narwhals.stable.v1  # noqa: F401  (Plotly's validators' dataframe layer)
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import PIL.Image  # noqa: F401
+        import plotly.graph_objects  # noqa: F401
+    finally:
+        _preloaded.set()
+
+
+PRELOAD_WAIT = 30.0  # seconds a page waits for the preload at most (it takes about 0.4 s on two cores)
+_preloaded = threading.Event()
+_preload_state = {"started": False}
+
+
+def start_preload() -> None:
+    """Start :func:`preload` in a thread (once per process)."""
+    with _warm_up_lock:
+        if _preload_state["started"]:
+            return
+        _preload_state["started"] = True
+    threading.Thread(target=preload, name="pipeline-trace-preload", daemon=True).start()
+
+
+def wait_preloaded() -> None:
+    """Called before every page script (app.py): while the preload runs, wait for it; at once otherwise (and under
+    a plain ``streamlit run``, which has none)."""
+    if _preload_state["started"]:
+        _preloaded.wait(PRELOAD_WAIT)
 
 
 WARM_UP_AFTER = 20.0  # seconds after the server starts, if no page has been sent by then
@@ -161,6 +193,38 @@ def start_sweep() -> None:
     threading.Thread(target=loop, name="pipeline-trace-sweep", daemon=True).start()
 
 
+# Seconds a thread holds the GIL while another waits for it (Python's default: 0.005). A page's run sends each element
+# to the event loop through a socket write that lets the GIL go; getting it back took up to 5 ms while other runs
+# computed, for each of a stage's 20-30 elements. At 200 learners following a move: follow p95 1.87 s at 1 ms
+# against 2.29 s at 5 ms (bench/classroom.py, one run each, --moves 3).
+SWITCH_INTERVAL = 0.001
+
+
+def keep_config_sections() -> None:
+    """Read each section of Streamlit's settings once, not at every run.
+
+    Every script run -- a learner's pushed stage included -- starts with a ``new_session`` message that carries the
+    theme, which Streamlit builds by walking all of its ~200 settings for each theme section: 8.6 % of the server's
+    CPU while 200 learners followed a move (py-spy, bench/classroom.py). Under ``serve`` the settings are fixed
+    once the server starts (no file watcher, no rerun on save); should Streamlit ever parse them again, what was
+    kept is dropped. Each caller gets its own copy of the section."""
+    from streamlit import config
+
+    read = config.get_options_for_section
+    if getattr(read, "kept", None) is not None:
+        return
+    kept: dict[str, dict[str, Any]] = {}
+
+    def options_for_section(section: str) -> dict[str, Any]:
+        if section not in kept:
+            kept[section] = read(section)
+        return dict(kept[section])
+
+    options_for_section.kept = kept  # type: ignore[attr-defined]
+    config.get_options_for_section = options_for_section
+    config.on_config_parsed(kept.clear, force_connect=True)
+
+
 def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
     """Run the app until interrupted; returns an exit code."""
     if not APP.is_file():
@@ -168,14 +232,16 @@ def serve(port: int = 8501, public: bool = False, warm: bool = True) -> int:
     if public:
         os.environ["PIPELINE_TRACE_PUBLIC"] = "1"  # the app refuses a non-local address unless told so
     options = flags(port, public)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     from streamlit import config
     from streamlit.web import bootstrap
 
     config._main_script_path = str(APP)  # config and secrets are looked up beside the app, not in the cwd
     bootstrap.load_config_options(flag_options=options)
+    keep_config_sections()
     start_sweep()
     if warm:
         schedule_warm_up()
-        threading.Thread(target=preload, name="pipeline-trace-preload", daemon=True).start()
+        start_preload()
     bootstrap.run(str(APP), False, [], options)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -45,5 +45,10 @@ def glossary() -> tuple[Term, ...]:
 
 def terms_in(*texts: str) -> list[Term]:
     """The entries whose word (or another form of it) appears in ``texts``, in the glossary's order."""
-    joined = " ".join(texts)
-    return [t for t in glossary() if t.pattern().search(joined)]
+    return list(_terms_in(" ".join(texts)))
+
+
+@lru_cache(maxsize=1024)
+def _terms_in(joined: str) -> tuple[Term, ...]:
+    # every stage shows its glossary at each draw: a class of 200 following a move asked for the same one 200 times
+    return tuple(t for t in glossary() if t.pattern().search(joined))
