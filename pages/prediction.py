@@ -16,7 +16,7 @@ import ui
 from pipeline.app.quiz import guess_question, guess_score
 from pipeline.app.stepper import PLAY_SPEEDS
 from pipeline.lessons import InputKind
-from pipeline.render.describe import data_rows, reading
+from pipeline.render.describe import reading
 from pipeline.training.settings import specs
 from ui import keys
 
@@ -128,7 +128,7 @@ def side_by_side(screen) -> None:
 
 def numbers_table(screen) -> None:
     """The stage's numbers, one click away; built only while open (it stays open from stage to stage)."""
-    rows = data_rows(screen)
+    rows = ui.stage_rows(screen)  # worked out once per stage, not at each learner's draw
     if rows:
         numbers = st.expander("This stage's numbers, as a table", key=keys.stage_table(slug), on_change="rerun")
         if numbers.open:

@@ -45,7 +45,7 @@ from ui.widgets import (
 
 
 def __getattr__(name: str):
-    if name in ("picture", "prepare", "show_layer"):  # plotly is imported when a page first draws a layer
+    if name in ("picture", "prepare", "show_layer", "stage_rows"):  # plotly: imported when a page first draws a layer
         from ui import layers
 
         return getattr(layers, name)
@@ -82,6 +82,7 @@ __all__ = [
     "setting_widget",
     "show_layer",
     "sidebar",
+    "stage_rows",
     "start_session",
     "stepper",
     "sync_link",

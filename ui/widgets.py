@@ -34,7 +34,13 @@ _LIVE_TEXT = re.compile(r"(?<=:)(?=//|material/|streamlit\\?:)|(?=@)|(?<=\bwww)(
 def escape_markdown(text: str) -> str:
     """``text`` as Streamlit Markdown that shows it exactly as typed: Markdown, HTML, ``$math$`` and ``:directives:``
     backslash-escaped; links and icons Streamlit would make from plain text broken with invisible joiners."""
-    return _LIVE_TEXT.sub(JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
+    return _escaped(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    # a stage's words are escaped at every draw: for a class of 200 following a move, 200 times each
+    return _LIVE_TEXT.sub(JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 RIGHT, WRONG, OTHER = ":green[:material/check_circle:]", ":red[:material/cancel:]", ":gray[:material/circle:]"
