@@ -76,8 +76,10 @@ SECTIONS = [
      "A teacher and N learners on one `pipeline-trace serve` (SQLite), every learner a websocket session speaking "
      "the browser's protocol (`bench/stclient.py`): it opens the QR link `/?class=CODE`, joins through the dialog "
      "and keeps every fragment timer as Streamlit's frontend does; learners arrive over 30 s; two more are "
-     "Chromium pages (their follows are printed above the table). The teacher clicks Next on the Prediction page "
-     "5 times, 8 s apart. Follow: the click to the learner's new stage heading; lost: not shown within 15 s; no "
+     "Chromium pages (their follows are printed above the table). The server is warm when the class arrives (a "
+     "first page opened and its warm-up -- torch, every lesson's default run -- over). The teacher clicks Next on "
+     "the Prediction page 5 times, 8 s apart; the page runs the learners' sessions made meanwhile are counted, "
+     "whole pages and fragments. Follow: the click to the learner's new stage heading; lost: not shown within 15 s; no "
      "longer following: no class-bar timer armed, or the last move never shown; CPU: the server process, 100 % = "
      "one core; load: the machine's load average before and after (2 cores, shared).",
      "every learner joined; at 200: follow p95 ≤ 1.5 s, no follow lost, every learner still following, server "

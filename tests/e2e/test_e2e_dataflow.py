@@ -60,10 +60,11 @@ def screen(browser: Browser, app_url: str) -> Iterator:
 
 
 def show_frame(page: Page, index: int) -> None:
-    """Jump to a frame the way the slider does."""
+    """Jump to a frame the way the slider does, and wait until it is drawn and laid out (Plotly's promise, then two
+    animation frames)."""
     page.evaluate(f"""() => Plotly.animate(document.querySelector('{FLOW}'), ['{index}'],
-                      {{mode: 'immediate', frame: {{duration: 0, redraw: true}}, transition: {{duration: 0}}}})""")
-    page.wait_for_timeout(250)
+                      {{mode: 'immediate', frame: {{duration: 0, redraw: true}}, transition: {{duration: 0}}}})
+                      .then(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))))""")
 
 
 def overlapping(placed: list[list]) -> list[tuple[str, str]]:

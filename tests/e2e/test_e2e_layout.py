@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import load
+from browser_helpers import idle, load
 from layout import FIRST_CHART, VIEWS, ScreenView, chart_problems, measure, picture_problem
 from playwright.sync_api import Browser
 
@@ -40,8 +40,12 @@ def test_every_stage_of_every_lesson_reads_in_this_view(browser: Browser, app_ur
         for slug in catalog():
             link = f"/prediction?lesson={slug}" + ("&present=1" if view.present else "")
             load(page, link)
-            for step in range(1, stage_count(page) + 1):
-                load(page, f"{link}&step={step}")
+            count = stage_count(page)
+            for step in range(1, count + 1):
+                if step > 1:  # as a learner steps: Next reruns the stage only (a page load each took 4x as long)
+                    page.get_by_role("button", name=re.compile(r"^Next\b")).click()
+                    page.get_by_test_id("stMain").get_by_text(f"Stage {step} of {count}").first.wait_for()
+                    idle(page)
                 found = measure(page)
                 where = f"{slug} stage {step} ({view.name})"
                 picture = picture_problem(found)
