@@ -104,8 +104,11 @@ class Learner:
         elif kind == "alert":
             self.messages.append(element.alert.body)
         elif kind == "plotly_chart":
-            data = json.loads(element.plotly_chart.spec)["data"]
-            curves = {name: t["y"] for t in data if (name := t.get("name")) in SERIES}
+            spec = json.loads(element.plotly_chart.spec)
+            panels = {axis.replace("axis", ""): (v.get("title") or {}).get("text", "").split("<br>")[0]
+                      for axis, v in spec["layout"].items() if axis.startswith("yaxis")}  # y: loss, y2: accuracy
+            curves = {name: t["y"] for t in spec["data"]
+                      if (name := f"{t.get('name')} {panels.get(t.get('yaxis', 'y'), '')}") in SERIES}
             if curves:  # the training curves (the probes' chart comes after them)
                 self.curves = curves
 

@@ -143,3 +143,28 @@ def test_a_callback_can_stop_training_and_the_finished_epochs_are_kept():
     assert [e.epoch for e in stopped] == [1, 2] and [e.loss for e in stopped] == [e.loss for e in two]
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reference.state_dict().values(),
                                                    strict=True))  # the weights epoch 2 ended with
+
+
+def test_an_epoch_as_plain_dicts_is_what_asdict_gives_without_copying_every_number() -> None:
+    """``EpochResult.to_dict`` (``results.plain``): the same dicts, lists and tuples as ``dataclasses.asdict``,
+    views and named tuples included; containers are new (changing one leaves the epoch as it was)."""
+    import dataclasses
+    from collections import namedtuple
+
+    from pipeline.document.views import MatrixView, VectorView
+    from pipeline.training.results import EpochResult
+
+    Pair = namedtuple("Pair", "word score")
+    matrix = MatrixView(key="m", title="M", description="d", shape=(2, 2), values=((0.5, -1.0), (2.0, 0.25)),
+                        rows=("a", "b"))
+    vector = VectorView(key="v", title="V", description="d", shape=(3,), values=(0.5, -0.25, 1.0))
+    epoch = EpochResult(epoch=2, loss=0.5, accuracy=0.75, val_loss=0.6, val_accuracy=0.7, metrics={"f1": 0.7},
+                        probes={"good": {"positive": 0.9}, "pairs": [Pair("x", 1.0)]},
+                        inside={"good": {"m": matrix, "v": vector}}, space=((0.0, 1.0), (2.0, 3.0)))
+    plain = epoch.to_dict()
+    assert plain == dataclasses.asdict(epoch)
+    assert plain["inside"]["good"]["m"]["values"] == ((0.5, -1.0), (2.0, 0.25))
+    assert type(plain["probes"]["pairs"][0]) is Pair and isinstance(plain["inside"]["good"]["v"], dict)
+    plain["probes"]["good"]["positive"] = 0.0
+    plain["probes"]["pairs"].append(None)
+    assert epoch.probes == {"good": {"positive": 0.9}, "pairs": [Pair("x", 1.0)]}

@@ -3,8 +3,27 @@ the observations and every page read)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
+
+_LEAVES = (int, float, str, bool, type(None))
+
+
+def plain(value: Any) -> Any:
+    """``value`` with its dataclasses made dicts, as ``dataclasses.asdict`` makes them, down to the leaves: dicts,
+    lists and tuples (named tuples too) are made anew around what they hold; a tuple of numbers or strings is kept
+    as it is (immutable), and other leaves are shared, not deep-copied."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*[plain(v) for v in value])
+    if isinstance(value, tuple) and all(type(v) in _LEAVES for v in value):
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((plain(k), plain(v)) for k, v in value.items())
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,4 +56,9 @@ class EpochResult:
     space: tuple[tuple[float, float], ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The result as plain dicts, lists and tuples (what ``dataclasses.asdict`` gives), for a file or a copy.
+
+        Made without ``asdict``'s deep copy of every number: the views an epoch keeps (its time-lapse) hold tens of
+        thousands of them in tuples, which nothing can change, and copying each one was 13 % of the server's CPU
+        while a class of 30 trained (py-spy, bench/load.py): every run is packed for the run cache."""
+        return plain(self)
