@@ -128,7 +128,8 @@ if submitted:
         ends too): at most ``workers`` learners train at once, so the server draws a bounded number a second.
         The probe answers are redrawn once per epoch, when the epoch's answers arrive."""
         now, lagging = time.monotonic(), bool(following and following[0].lagging)
-        if len(log.epochs) != answered[0] and live.redraw_due(now, answered[1], lagging):
+        if len(log.epochs) != answered[0] and live.redraw_due(now, answered[1], lagging,
+                                                              live.PROBES_REDRAWS_PER_SECOND):
             answered[:] = len(log.epochs), now
             with probes_slot.container():
                 probes_section(log.epochs, key=f"live-probes-{slug}-{answered[0]}")

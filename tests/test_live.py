@@ -100,3 +100,12 @@ def test_a_page_behind_its_training_skips_stale_redraws_but_never_for_long() -> 
             last = tick / 10
             draws.append(last)
     assert len(draws) >= 10 / live.MAX_SKIP_SECONDS and max(b - a for a, b in itertools.pairwise(draws)) <= 1.6
+
+
+def test_the_probes_chart_is_redrawn_at_most_once_a_second() -> None:
+    rate = live.PROBES_REDRAWS_PER_SECOND
+    assert rate <= 1.0
+    assert not live.redraw_due(10.0, 9.5, lagging=False, per_second=rate)
+    assert live.redraw_due(10.0, 10.0 - 1 / rate, lagging=False, per_second=rate)
+    assert not live.redraw_due(10.0, 10.0 - live.MAX_SKIP_SECONDS, lagging=True, per_second=0.5)  # never sooner
+    assert live.redraw_due(10.0, 8.0, lagging=True, per_second=0.5)

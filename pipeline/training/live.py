@@ -20,15 +20,19 @@ from pipeline.training.results import BatchResult, EpochResult
 MAX_BATCH_POINTS = 2_000  # batch losses kept for the live chart, however long the training
 REDRAWS_PER_EPOCH = 4  # chart redraws within an epoch (plus one at its end)
 MAX_REDRAWS_PER_SECOND = 3.0
+# The probes' answers change once an epoch and sit under the curves: redrawn at most once a second while a run trains
+# (every epoch of a slow run, the last of a fast one: the finished run shows them all). Building the curves and the
+# probes' chart was half of the server's CPU while a class of 30 trained (bench/load.py, py-spy).
+PROBES_REDRAWS_PER_SECOND = 1.0
 MAX_SKIP_SECONDS = 1.5  # longest a page that lags behind its training goes without a redraw
 
 
-def redraw_due(now: float, last: float, lagging: bool) -> bool:
-    """Whether a page should redraw now, ``last`` being when it last did: not more than
-    ``MAX_REDRAWS_PER_SECOND``, and while more results already wait (``lagging``) only once
-    ``MAX_SKIP_SECONDS`` have passed."""
+def redraw_due(now: float, last: float, lagging: bool, per_second: float = MAX_REDRAWS_PER_SECOND) -> bool:
+    """Whether a page should redraw now, ``last`` being when it last did: not more than ``per_second``
+    times a second, and while more results already wait (``lagging``) only once ``MAX_SKIP_SECONDS`` have
+    passed (or more, for a chart redrawn more rarely still)."""
     waited = now - last
-    return waited >= (MAX_SKIP_SECONDS if lagging else 1 / MAX_REDRAWS_PER_SECOND)
+    return waited >= (max(MAX_SKIP_SECONDS, 1 / per_second) if lagging else 1 / per_second)
 
 
 @dataclass
