@@ -242,7 +242,7 @@ class Hub:
                         self.pushed["waited"] += 1
                     continue
                 f = self.follower(session_id)
-                parts = [] if f is None else list(f.pushed or (FULL,)) if f.again else \
+                parts = [] if f is None else again(f) if f.again else \
                     plan(f, self.latest(code), self._roster.get(code, 0))
                 if parts:
                     f.pushed_at, f.pushed, f.again = time.monotonic(), tuple(parts), False
@@ -255,10 +255,18 @@ class Hub:
             await asyncio.sleep(0.002)
 
 
+def again(f: Follower) -> list[str]:
+    """What to push once more to ``f`` after a push whose messages may have been dropped: the same fragments while
+    its page still has them, else the whole page."""
+    known = {f.stage_fragment, f.bar_fragment} - {FULL}
+    return list(f.pushed) if f.pushed and set(f.pushed) <= known else [FULL]
+
+
 def _running(session: Any) -> bool:
     """A session whose pushed script has not ended: its place among the ``IN_FLIGHT`` is free once it has (its
-    messages are then all in the session's queue, which Streamlit's loop sends within 10 ms; waiting for that too
-    left the two places idle half of the time, and a class of 200 waited 10 ms a learner, not the 5 of a run)."""
+    messages are then all in the session's queue, which Streamlit's loop sends within a few milliseconds; waiting
+    for that as well kept the places idle between runs). ``UNSENT`` bounds the sessions whose messages are not
+    all out yet."""
     return getattr(session, "_scriptrunner", None) is not None
 
 

@@ -61,3 +61,13 @@ def test_a_rename_or_removal_reruns_the_bar_and_an_end_or_a_gone_class_the_page(
     assert plan(follower(view=view_of(STATE), version=4), STATE, roster_version=5) == ["bar-f"]
     assert plan(follower(), replace(STATE, ended=True), 0) == [FULL]
     assert plan(follower(), None, 0) == [FULL]
+
+
+def test_a_push_whose_messages_may_be_lost_is_pushed_again_the_same_while_its_page_has_those_fragments():
+    from ui.follow import again
+
+    assert again(follower(pushed=("stage-f",))) == ["stage-f"]
+    assert again(follower(pushed=("stage-f", "bar-f"))) == ["stage-f", "bar-f"]
+    assert again(follower(pushed=("stage-f",), stage_fragment="stage-g")) == [FULL]  # the page changed since
+    assert again(follower(pushed=(FULL,))) == [FULL]
+    assert again(follower(pushed=())) == [FULL]  # nothing known was pushed: the page
