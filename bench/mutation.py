@@ -79,9 +79,10 @@ def prepare(module: Module) -> Path:
     if not tests:  # no selection at all would run every test against every mutant
         raise SystemExit(f"{module.name}: none of its tests exist: {', '.join(module.tests)}")
     config = (ROOT / "pyproject.toml").read_text().split("\n[tool.mutmut]")[0]
+    args = ["-q", "-x", "-n", "0", *(["-k", module.skip] if module.skip else [])]  # -n 0: in mutmut's process
     config += (f"\n[tool.mutmut]\nsource_paths = [\"pipeline\"]\nonly_mutate = {_toml_list(module.files)}\n"
                f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
-               f"pytest_add_cli_args = {_toml_list(['-q', '-x', *(['-k', module.skip] if module.skip else [])])}\n"
+               f"pytest_add_cli_args = {_toml_list(args)}\n"
                "use_git_change_detection = false\n")
     (where / "pyproject.toml").write_text(config)
     return where

@@ -62,7 +62,7 @@ def main() -> int:
     missed = 0
     for n, (what, path, old, new, test) in enumerate(MUTATIONS, start=1):
         where = mutant(n, path, old, new)
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test,
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", test,
                               "-o", "addopts="], cwd=where, capture_output=True, text=True)
         imported = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"], cwd=where,
                                   capture_output=True, text=True).stdout.strip()

@@ -100,15 +100,17 @@ def test_the_queue_says_who_is_ahead_and_about_how_long(one: TrainingPool) -> No
 
 
 def test_a_run_past_the_time_limit_keeps_its_epochs_and_is_not_cached() -> None:
-    p = TrainingPool(workers=1, run_seconds=1.0)
+    # about 0.7 s an epoch here (35 s for the 50): 4 s leaves the first epoch room on a busy machine (the suite runs
+    # on every core), and the 50 room to stop on one five times as fast
+    p = TrainingPool(workers=1, run_seconds=4.0)
     cache = RunCache(None)
-    settings = LESSON.settings_type(epochs=50, seed=5)  # about 0.1 s an epoch
+    settings = LESSON.settings_type(epochs=50, samples=12_000, seed=5)
     try:
         run = pool_module.train(LESSON, settings, pool=p, cache=cache)
     finally:
         p.close()
     assert not run.complete and 1 <= len(run.epochs) < 50
-    assert run.info["stopped"] == f"Stopped after {len(run.epochs)} of 50 epochs (time limit: 1 s per run)."
+    assert run.info["stopped"] == f"Stopped after {len(run.epochs)} of 50 epochs (time limit: 4 s per run)."
     assert cache.get(LESSON, settings) is None
 
 
