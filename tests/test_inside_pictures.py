@@ -174,3 +174,28 @@ def test_a_kept_figure_makes_its_dict_once_and_a_highlight_leaves_it_as_it_was()
     lit = figures.highlight_word(fig, 1)
     assert len(lit.layout.shapes) > len(fig.layout.shapes)
     assert json.loads(fig.to_json()) == before and fig.to_dict() is spec
+
+
+def test_a_kept_figure_is_sent_as_the_json_plotly_makes_of_it_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``send_kept_json``: what ``st.plotly_chart`` sends for a kept figure (``plotly.io.to_json`` of its dict) is
+    exactly what Plotly makes of the same figure unkept, and is not encoded again at the next send."""
+    import plotly.io
+
+    from pipeline.render import drawing
+
+    original, encoded = plotly.io.to_json, []
+
+    def plotlys_own(*args, **kwargs):
+        encoded.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plotly.io, "to_json", plotlys_own)  # Plotly's function, counted (put back after the test)
+    drawing.send_kept_json()
+    fig, twin = figures.layer_figure(panels()), figures.layer_figure(panels())
+    expected = original(twin.to_dict(), validate=False)
+    fig.keep()
+    encoded.clear()
+    sent = [plotly.io.to_json(fig.to_dict(), validate=False) for _ in range(3)]
+    assert sent == [expected] * 3 and not encoded
+    assert plotly.io.to_json(twin.to_dict(), validate=False) == expected and len(encoded) == 1  # unkept: Plotly's
+    assert json.loads(plotly.io.to_json(fig.to_dict(), validate=False, pretty=True)) == json.loads(expected)

@@ -104,3 +104,57 @@ def test_what_loads_after_the_preload_holds_no_module_plotly_looks_up() -> None:
     later = set(done.stdout.split())
     assert "sklearn" in later  # the check sees the warm-up's imports
     assert later & LOOKED_UP == set()
+
+
+THEMES = """
+import sys
+from pathlib import Path
+from streamlit import config
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime import app_session
+from streamlit.web import bootstrap
+from pipeline.cli import serve
+
+config._main_script_path = str(serve.APP)
+bootstrap.load_config_options(flag_options={})
+config.set_option("theme.sidebar.backgroundColor", "#fafafa")
+fill, made = app_session._populate_theme_msg, []
+
+
+def counted(msg, section="theme"):
+    made.append(section)
+    fill(msg, section)
+
+
+def new_session():  # the theme's part of a run's new_session, filled as Streamlit fills it
+    msg = ForwardMsg()
+    theme = msg.new_session.custom_theme
+    for part, section in ((theme, "theme"), (theme.light, "theme.light"), (theme.dark, "theme.dark"),
+                          (theme.sidebar, "theme.sidebar"), (theme.light.sidebar, "theme.light.sidebar")):
+        app_session._populate_theme_msg(part, section)
+    return msg.SerializeToString()
+
+
+app_session._populate_theme_msg = counted
+before = new_session()
+serve.keep_config_sections()
+serve.keep_theme_messages()
+made.clear()
+runs = [new_session() for _ in range(3)]
+print(len(before) > 40, all(run == before for run in runs), len(made))
+config._on_config_parsed.send()  # Streamlit read its settings again: the messages are made anew
+new_session()
+print(len(made))
+"""
+
+
+def test_the_theme_is_filled_into_every_run_as_streamlit_fills_it_and_made_once() -> None:
+    """``keep_theme_messages``: every run's ``new_session`` carries the same theme as Streamlit's own filling gives
+    (the project's light theme, a sidebar colour), made once per section -- again after the settings are read
+    again."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", THEMES], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "5", "10"]

@@ -14,7 +14,7 @@ from pipeline.content.glossary import terms_in
 from pipeline.document.views import TextView, View
 from pipeline.render import figures
 from pipeline.render.describe import data_rows, drawn, fmt_dims
-from pipeline.render.drawing import Figure
+from pipeline.render.drawing import Figure, send_kept_json
 from ui.widgets import chart, escape_markdown
 
 FIGURES_KEPT = 64  # about 9 stages x a few inputs x a few learners' runs; a figure is a few hundred KB at most
@@ -76,6 +76,7 @@ class KeptFigures:
 
 
 _kept_figure = KeptFigures(FIGURES_KEPT)
+send_kept_json()  # st.plotly_chart sends a kept figure's JSON as made once, not encoded again at every send
 _building: dict[View, threading.Thread] = {}  # views whose figures are being built in the background
 _lock = threading.Lock()
 

@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io
 from plotly.io.json import to_json_plotly
 
 
@@ -37,10 +38,39 @@ class Figure(go.Figure):
         that same dict from then on (for reading only). A figure kept for every session that opens its stage is
         sent to each of them, and ``st.plotly_chart`` asks for its dict each time: a deep copy of every trace,
         0.1-4.6 ms a send for the lessons' stages (the LSTM gates' 300 kB the most), 200 times when a class of 200
-        follows a move."""
+        follows a move. The dict also carries the JSON it is sent as (:class:`KeptSpec`, see
+        :func:`send_kept_json`)."""
         self._pt_spec = None
-        self._pt_spec = self.to_dict()
+        spec = KeptSpec(self.to_dict())
+        spec.json = plotly.io.to_json(spec, validate=False)  # what st.plotly_chart makes of it, made once
+        self._pt_spec = spec
         return self
+
+
+class KeptSpec(dict):
+    """A kept figure's dict (for reading only), with ``json``: the JSON ``plotly.io.to_json`` makes of it."""
+
+    json: str = ""
+
+
+def send_kept_json() -> None:
+    """Let ``plotly.io.to_json`` answer with a kept figure's JSON, made once, rather than encode its dict again.
+
+    ``st.plotly_chart`` encodes the figure's dict at every send: for a class of 200 following a move, 200 times
+    the same stage picture (0.5 ms for the LSTM gates' 150 kB, and the GIL held throughout). Any other figure,
+    or other options, go through Plotly's own function as before."""
+    original = plotly.io.to_json
+    if getattr(original, "sends_kept", False):
+        return
+
+    def to_json(fig: Any, validate: bool = True, pretty: bool = False, remove_uids: bool = True,
+                engine: str | None = None) -> str:
+        if isinstance(fig, KeptSpec) and fig.json and not validate and not pretty and remove_uids and engine is None:
+            return fig.json
+        return original(fig, validate=validate, pretty=pretty, remove_uids=remove_uids, engine=engine)
+
+    to_json.sends_kept = True  # type: ignore[attr-defined]
+    plotly.io.to_json = to_json
 
 
 def drawn_once(fig: go.Figure) -> go.Figure:
